@@ -1,0 +1,1 @@
+"""kbsmith: builds and keeps a support knowledge base from its sources."""
