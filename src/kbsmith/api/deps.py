@@ -1,0 +1,81 @@
+"""Dependencies every router shares: settings, database, the caller, JSON bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from kbsmith.api.errors import ApiError
+from kbsmith.db.database import Database
+from kbsmith.settings import Settings
+from kbsmith.workspaces.service import Principal, Scope, authenticate
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer kbs_…`")
+UNAUTHENTICATED = {"WWW-Authenticate": "Bearer"}
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(get_db)]
+
+
+def require_scope(scope: Scope) -> Callable[..., Awaitable[Principal]]:
+    async def principal(
+        request: Request,
+        db: DatabaseDep,
+        settings: SettingsDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        if credentials is None:
+            raise ApiError(401, _missing_reason(request), UNAUTHENTICATED)
+        async with db.read() as session:
+            found = await authenticate(
+                session, credentials.credentials, settings.resolved_secret_key
+            )
+        if found is None:
+            raise ApiError(401, "API key is malformed, unknown or revoked", UNAUTHENTICATED)
+        if scope not in found.scopes:
+            raise ApiError(403, f"API key lacks the {scope.value!r} scope")
+        return found
+
+    return principal
+
+
+def _missing_reason(request: Request) -> str:
+    if request.headers.get("authorization"):
+        return "Authorization header must be 'Bearer <API key>'"
+    return "Authorization header with an API key is required"
+
+
+ReadPrincipal = Annotated[Principal, Depends(require_scope(Scope.READ))]
+WritePrincipal = Annotated[Principal, Depends(require_scope(Scope.WRITE))]
+
+
+async def require_json(request: Request) -> None:
+    """A JSON route refuses other bodies with 415 instead of a confusing validation error."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return
+    content_type = request.headers.get("content-type", "")
+    has_body = (
+        request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+    )
+    media_type = content_type.split(";")[0].strip().lower()
+    if (
+        has_body
+        and media_type
+        and media_type != "application/json"
+        and not media_type.endswith("+json")
+    ):
+        raise ApiError(415, f"content type must be application/json, not {media_type}")

@@ -1,0 +1,167 @@
+"""The kbsmith command line. It calls services directly, never HTTP routes of its own server."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from kbsmith.api.app import create_app, worker_config
+from kbsmith.db import migrate
+from kbsmith.db.database import Database
+from kbsmith.jobs.kinds import default_registry
+from kbsmith.jobs.worker import Worker
+from kbsmith.logging import configure_logging
+from kbsmith.settings import Settings
+from kbsmith.workspaces import service as workspaces
+from kbsmith.workspaces.service import Scope
+
+app = typer.Typer(help="kbsmith: builds and keeps a support knowledge base.", no_args_is_help=True)
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+console = Console(stderr=True)
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def run() -> T:
+        db = Database(settings.resolved_database_url)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Apply pending database migrations."""
+    settings = _settings()
+    _with_db(settings, migrate.upgrade)
+    console.print("[green]database schema is current[/]")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="In-process job workers (0: none).", min=0)] = 2,
+) -> None:
+    """Run the HTTP API with job workers beside it."""
+    settings = _settings()
+    if settings.is_embedded:
+        _with_db(settings, migrate.upgrade)
+    application = create_app(settings, workers=workers)
+    config = uvicorn.Config(
+        application,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.job_shutdown_grace),
+    )
+    uvicorn.Server(config).run()
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Jobs run at once.", min=1)] = 2,
+) -> None:
+    """Run job workers alone (any machine that reaches the same database)."""
+    settings = _settings()
+
+    async def run(db: Database) -> None:
+        runner = Worker(
+            db,
+            default_registry(),
+            worker_config(settings, concurrency),
+            services={"settings": settings},
+        )
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, runner.stop)
+        await runner.run()
+
+    _with_db(settings, run)
+
+
+@keys_app.command("create")
+def keys_create(
+    workspace: Annotated[str, typer.Option(help="Workspace name (created if missing).")],
+    scope: Annotated[list[Scope], typer.Option(help="read and/or write; repeat for both.")],
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "",
+) -> None:
+    """Create an API key; the last line printed is the key alone."""
+    settings = _settings()
+    if settings.is_embedded:
+        _with_db(settings, migrate.upgrade)
+
+    async def create(db: Database) -> str:
+        async with db.write() as session:
+            owner = await workspaces.get_or_create_workspace(session, workspace)
+            created = await workspaces.create_key(
+                session, owner, set(scope), name, settings.resolved_secret_key
+            )
+            return f"{created.key.id}\t{created.secret}"
+
+    key_id, secret = _with_db(settings, create).split("\t")
+    console.print(f"created key {key_id} for workspace {workspace!r}; it is shown only once:")
+    typer.echo(secret)
+
+
+@keys_app.command("list")
+def keys_list(workspace: Annotated[str, typer.Option(help="Workspace name.")]) -> None:
+    """List a workspace's keys (never their secrets)."""
+    settings = _settings()
+
+    async def fetch(db: Database) -> list[tuple[str, ...]]:
+        async with db.read() as session:
+            owner = await workspaces.require_workspace(session, workspace)
+            return [
+                (
+                    str(k.id),
+                    k.display_prefix + "…",
+                    k.name,
+                    ",".join(k.scopes),
+                    k.created_at.isoformat(timespec="seconds"),
+                    "revoked" if k.revoked_at else "active",
+                )
+                for k in await workspaces.list_keys(session, owner)
+            ]
+
+    table = Table("id", "key", "name", "scopes", "created", "state")
+    for row in _with_db(settings, fetch):
+        table.add_row(*row)
+    Console().print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[uuid.UUID, typer.Argument(help="The key's id.")]) -> None:
+    """Revoke a key: it stops working at once."""
+    settings = _settings()
+
+    async def revoke(db: Database) -> None:
+        async with db.write() as session:
+            await workspaces.revoke_key(session, key_id)
+
+    _with_db(settings, revoke)
+    console.print(f"revoked key {key_id}")
+
+
+def main() -> None:
+    app()

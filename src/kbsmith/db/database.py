@@ -1,0 +1,83 @@
+"""Engines and transactions: separate read and write engines let SQLite lock writers early."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session
+
+from kbsmith.db.dialect import engine_options, is_sqlite, prepare_sqlite_engine
+
+AFTER_COMMIT_HOOKS = "after_commit_hooks"
+
+
+class Database:
+    """One per process: the engines and session factories for one database URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = is_sqlite(url)
+        if self.is_sqlite:
+            _ensure_sqlite_directory(url)
+            self.write_engine = self._sqlite_engine(immediate=True)
+            self.read_engine = self._sqlite_engine(immediate=False)
+        else:
+            self.write_engine = create_async_engine(url, **engine_options(url))
+            self.read_engine = self.write_engine
+        self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+
+    def _sqlite_engine(self, *, immediate: bool) -> AsyncEngine:
+        engine = create_async_engine(self.url, **engine_options(self.url))
+        prepare_sqlite_engine(engine.sync_engine, immediate=immediate)
+        return engine
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction: committed when the block ends, rolled back on error."""
+        async with self._write_sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._read_sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()
+
+
+def after_commit(session: AsyncSession, hook: Callable[[], Any]) -> None:
+    """Run ``hook`` once the session's transaction has committed (never on rollback)."""
+    hooks: list[Callable[[], Any]] = session.info.setdefault(AFTER_COMMIT_HOOKS, [])
+    hooks.append(hook)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit_hooks(session: Session) -> None:
+    for hook in session.info.pop(AFTER_COMMIT_HOOKS, []):
+        hook()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_commit_hooks(session: Session) -> None:
+    session.info.pop(AFTER_COMMIT_HOOKS, None)
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,59 @@
+"""Every difference between SQLite and PostgreSQL that the code base cares about."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+POSTGRES_MIGRATION_LOCK = 4_200_001
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    if is_sqlite(url):
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}}
+    return {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
+
+
+def prepare_sqlite_engine(engine: Engine, *, immediate: bool) -> None:
+    """WAL, busy timeout, foreign keys; writers take the lock up front (BEGIN IMMEDIATE).
+
+    The driver's own transaction handling is switched off so that we emit BEGIN ourselves:
+    a deferred transaction that later writes can fail with SQLITE_BUSY without waiting.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
+        cursor.close()
+
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)
+
+
+def skip_locked(statement: Select[Any], session: AsyncSession) -> Select[Any]:
+    """Row locks for queue claims; SQLite needs none (BEGIN IMMEDIATE serialises writers)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return statement
+    return statement.with_for_update(skip_locked=True)
+
+
+async def lock_for_migration(connection: AsyncConnection, url: str) -> None:
+    """Several processes may start at once against PostgreSQL; one migrates at a time."""
+    if not is_sqlite(url):
+        await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({POSTGRES_MIGRATION_LOCK})")

@@ -1,0 +1,39 @@
+"""What a handler gets: its job, the database, and the transaction that finishes the job."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kbsmith.db.database import Database
+from kbsmith.jobs import store
+from kbsmith.jobs.errors import LeaseLost
+from kbsmith.jobs.store import ClaimedJob
+
+
+class JobContext:
+    def __init__(self, job: ClaimedJob, db: Database, services: dict[str, Any]) -> None:
+        self.job = job
+        self.db = db
+        self.services = services
+        self.finished = False
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.job.payload
+
+    @asynccontextmanager
+    async def finishing(self, result: dict[str, Any] | None = None) -> AsyncIterator[AsyncSession]:
+        """The handler's final writes, committed together with the job's completion.
+
+        If the lease was lost meanwhile (another worker has the job), nothing is committed:
+        this is what makes a handler's effect happen once even when a worker is killed.
+        """
+        async with self.db.write() as session:
+            yield session
+            if not await store.complete(session, self.job.id, self.job.token, result):
+                raise LeaseLost(f"job {self.job.id} is no longer ours")
+        self.finished = True

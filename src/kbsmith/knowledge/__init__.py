@@ -1,0 +1,1 @@
+"""Articles, folders and agents: where generated knowledge lands and is reviewed."""

@@ -1,0 +1,60 @@
+"""Runtime configuration, read from the environment (prefix ``KBSMITH_``)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_FILE_NAME = "secret.key"  # noqa: S105 (a file name, not a secret)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KBSMITH_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path(".kbsmith"), description="Where the embedded default keeps its files."
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in data_dir."
+    )
+    secret_key: str | None = Field(
+        default=None, description="Key for API-key hashes and secrets at rest."
+    )
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    log_level: str = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    job_lease_seconds: float = Field(default=30.0, gt=0)
+    job_poll_interval: float = Field(default=0.5, gt=0)
+    job_max_attempts: int = Field(default=5, ge=1)
+    job_backoff_base: float = Field(default=2.0, ge=0)
+    job_backoff_max: float = Field(default=300.0, ge=0)
+    job_shutdown_grace: float = Field(default=30.0, ge=0)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'kbsmith.db'}"
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @cached_property
+    def resolved_secret_key(self) -> bytes:
+        """The configured secret, or one generated once into the data directory."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / SECRET_FILE_NAME
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600, exist_ok=True)
+            if not path.read_text():
+                path.write_text(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()

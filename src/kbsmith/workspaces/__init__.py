@@ -1,0 +1,1 @@
+"""Workspaces and the API keys that open them."""
