@@ -5,7 +5,6 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -13,8 +12,6 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kbsmith.errors import Conflict, DomainError, InvalidInput, NotAcceptable, NotFound
-
-log = structlog.get_logger("kbsmith.api")
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {
     InvalidInput: 400,
@@ -90,8 +87,3 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             message = "method not allowed on this route"
         return error_response(exc.status_code, message, getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def _internal_error(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", exc_info=exc)
-        return error_response(500, "internal error; the request id in the logs has the details")

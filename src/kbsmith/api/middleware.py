@@ -13,6 +13,7 @@ from kbsmith.api.errors import error_response
 log = structlog.get_logger("kbsmith.http")
 
 REQUEST_ID_HEADER = b"x-request-id"
+INTERNAL_ERROR_MESSAGE = "internal error; the request id in the logs has the details"
 
 
 class RequestContextMiddleware:
@@ -30,16 +31,22 @@ class RequestContextMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, response_started = message["status"], True
                 message.setdefault("headers", []).append((REQUEST_ID_HEADER, request_id.encode()))
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unhandled error")
+            if not response_started:
+                response = error_response(500, INTERNAL_ERROR_MESSAGE)
+                await response(scope, receive, send_with_id)
         finally:
             log.info(
                 "request",
@@ -79,24 +86,32 @@ class BodySizeLimitMiddleware:
             await self._refuse(send)
             return
         received = 0
+        overflowed = False
         response_started = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, overflowed
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    overflowed = True
                     raise _BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
+            # The framework may turn our exception into its own error answer; replace it.
             nonlocal response_started
+            if overflowed:
+                if message["type"] == "http.response.start" and not response_started:
+                    response_started = True
+                    await self._refuse(send)
+                return
             response_started = response_started or message["type"] == "http.response.start"
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, guarded_send)
         except _BodyTooLarge:
             if not response_started:
                 await self._refuse(send)

@@ -1,0 +1,140 @@
+"""The job engine in one process: retries, final failure, transactional enqueue, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kbsmith.api.app import worker_config
+from kbsmith.db.database import Database
+from kbsmith.jobs import queue
+from kbsmith.jobs.models import Job, JobStatus
+from kbsmith.jobs.registry import FailedJob
+from kbsmith.jobs.worker import Worker, backoff_delay
+from kbsmith.settings import Settings
+from tests.support.effects import effect_counts
+from tests.support.test_jobs import test_registry
+from tests.support.waiting import eventually, load_jobs, wait_for_jobs
+
+
+@asynccontextmanager
+async def running_worker(
+    db: Database, settings: Settings, concurrency: int = 4
+) -> AsyncIterator[Worker]:
+    worker = Worker(db, test_registry(), worker_config(settings, concurrency))
+    task = asyncio.create_task(worker.run())
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        await task
+
+
+async def enqueue(
+    db: Database, kind: str, payloads: list[dict[str, object]], max_attempts: int = 5
+) -> list[uuid.UUID]:
+    async with db.write() as session:
+        jobs = queue.enqueue_many(session, kind, payloads, max_attempts=max_attempts)
+    return [job.id for job in jobs]
+
+
+async def test_retryable_failure_succeeds_on_a_later_attempt(
+    db: Database, settings: Settings
+) -> None:
+    (job_id,) = await enqueue(db, "test.flaky", [{"succeed_on": 3}], max_attempts=5)
+    async with running_worker(db, settings):
+        await wait_for_jobs(db, 1, timeout=20)
+    (job,) = await load_jobs(db, [job_id])
+    assert job.status == JobStatus.COMPLETED
+    assert job.attempts == 3 and job.error == ""
+    assert (
+        job.started_at and job.completed_at and job.created_at <= job.started_at <= job.completed_at
+    )
+    async with db.read() as session:
+        assert await effect_counts(session) == {str(job_id): 1}
+
+
+async def test_always_failing_job_ends_failed_with_its_last_error(
+    db: Database, settings: Settings
+) -> None:
+    (job_id,) = await enqueue(db, "test.always_fails", [{}], max_attempts=3)
+    async with running_worker(db, settings):
+        await wait_for_jobs(db, 1, timeout=20)
+    (job,) = await load_jobs(db, [job_id])
+    assert job.status == JobStatus.FAILED
+    assert job.attempts == 3
+    assert job.error == "still broken on attempt 3"
+
+
+async def test_failure_hook_runs_with_the_final_failure(db: Database, settings: Settings) -> None:
+    seen: list[FailedJob] = []
+
+    async def hook(_session: AsyncSession, failed: FailedJob) -> None:
+        seen.append(failed)
+
+    (job_id,) = await enqueue(db, "test.always_fails", [{"n": 1}], max_attempts=2)
+    worker = Worker(db, test_registry(on_failure=hook), worker_config(settings, 2))
+    task = asyncio.create_task(worker.run())
+    await wait_for_jobs(db, 1, timeout=20)
+    worker.stop()
+    await task
+    assert [(f.id, f.payload, f.error) for f in seen] == [
+        (job_id, {"n": 1}, "still broken on attempt 2")
+    ]
+
+
+async def test_failed_transaction_enqueues_nothing(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.write() as session:
+            queue.enqueue(session, "test.effect", {})
+            await session.flush()
+            raise RuntimeError("the request failed after enqueueing")
+    async with db.read() as session:
+        assert (await session.execute(select(Job))).scalars().all() == []
+
+
+async def test_shutdown_releases_jobs_still_running_after_the_grace_period(
+    db: Database, settings: Settings
+) -> None:
+    quick = settings.model_copy(update={"job_shutdown_grace": 0.2})
+    (job_id,) = await enqueue(db, "test.effect", [{"sleep": 30}])
+    worker = Worker(db, test_registry(), worker_config(quick, 2))
+    task = asyncio.create_task(worker.run())
+
+    async def status() -> str:
+        (job,) = await load_jobs(db, [job_id])
+        return job.status
+
+    await eventually(status, lambda s: s == JobStatus.IN_PROGRESS, timeout=10)
+    worker.stop()
+    await task
+    (job,) = await load_jobs(db, [job_id])
+    assert job.status == JobStatus.PENDING and job.attempts == 0 and job.lease_token is None
+
+
+async def test_shutdown_lets_short_jobs_finish(db: Database, settings: Settings) -> None:
+    ids = await enqueue(db, "test.effect", [{"sleep": 0.3} for _ in range(3)])
+    worker = Worker(db, test_registry(), worker_config(settings, 4))
+    task = asyncio.create_task(worker.run())
+
+    async def in_progress() -> int:
+        return sum(j.status == JobStatus.IN_PROGRESS for j in await load_jobs(db, ids))
+
+    await eventually(in_progress, lambda n: n == 3, timeout=10)
+    worker.stop()
+    await task
+    assert {j.status for j in await load_jobs(db, ids)} == {JobStatus.COMPLETED}
+
+
+def test_backoff_grows_exponentially_with_jitter() -> None:
+    delays = [backoff_delay(attempt, 1.0, 1000.0) for attempt in (1, 2, 3, 4)]
+    for attempt, delay in enumerate(delays, start=1):
+        nominal = 2 ** (attempt - 1)
+        assert 0.5 * nominal <= delay <= 1.5 * nominal
+    assert backoff_delay(30, 1.0, 10.0) <= 15.0
