@@ -1,11 +1,10 @@
 """The one HTTP client of kbsmith for user-supplied URLs (SSRF-safe).
 
-Every hop of a fetch: validate the URL, consult robots.txt, wait for the
-host's politeness slot, resolve the host once, refuse the whole host if ANY
-resolved address is blocked (a mix of public and internal addresses is a
-rebinding or misconfiguration signal), then connect only to those vetted
-addresses (see `transport`), read at most ``max_bytes`` decoded bytes, and
-follow redirects by hand.
+Every hop of a fetch: validate the URL, resolve the host once and refuse it if
+ANY resolved address is blocked (a mix of public and internal addresses is a
+rebinding or misconfiguration signal), consult robots.txt, wait for the host's
+politeness slot, connect only to the vetted addresses (see `transport`), read
+at most ``max_bytes`` decoded bytes, and follow redirects by hand.
 """
 
 from __future__ import annotations
@@ -72,7 +71,6 @@ async def system_resolver(host: str, port: int) -> list[IPAddress]:
 @dataclass(frozen=True)
 class _Exchange:
     status: int
-    reason: str
     headers: dict[str, str]
     body: bytes
 
@@ -150,11 +148,11 @@ class GuardedClient:
         accept: str | None = None,
     ) -> FetchResult:
         """GET *url*; raises a `FetchError` subclass unless the final answer is 2xx or 304."""
-        headers = self._headers(accept or DEFAULT_ACCEPT)
-        if etag:
-            headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
+        headers = self._headers(DEFAULT_ACCEPT)
+        optional = {"If-None-Match": etag, "If-Modified-Since": last_modified, "Accept": accept}
+        for name, value in optional.items():
+            if value:
+                headers[name] = _header_value(name, value)
         return await self._follow(url, headers, self._policy.obey_robots, self._policy.max_bytes)
 
     async def allowed_by_robots(self, url: str) -> bool:
@@ -188,9 +186,7 @@ class GuardedClient:
         current = parse_fetch_url(url)
         redirects: list[str] = []
         while True:
-            if obey_robots:
-                await self._check_robots(current)
-            exchange = await self._exchange(current, headers, budget, obey_robots, max_bytes)
+            exchange = await self._hop(current, headers, budget, obey_robots, max_bytes)
             target = _redirect_target(current, exchange)
             if target is None:
                 return _result(current, exchange, headers, redirects)
@@ -217,7 +213,7 @@ class GuardedClient:
             return self._policy.default_crawl_delay
         return min(delay, self._policy.max_crawl_delay)
 
-    async def _exchange(
+    async def _hop(
         self,
         url: httpx.URL,
         headers: Mapping[str, str],
@@ -225,9 +221,13 @@ class GuardedClient:
         obey_robots: bool,
         max_bytes: int,
     ) -> _Exchange:
+        # Vet the address first: a blocked host must not even get a robots.txt request.
+        async with budget.running():
+            addresses = await self._vetted_addresses(url)
+        if obey_robots:
+            await self._check_robots(url)
         delay = await self._crawl_delay(url, obey_robots)
         async with self._gate.slot(url.raw_host.decode("ascii"), delay), budget.running():
-            addresses = await self._vetted_addresses(url)
             return await self._send(url, headers, addresses, max_bytes)
 
     async def _vetted_addresses(self, url: httpx.URL) -> list[IPAddress]:
@@ -237,7 +237,7 @@ class GuardedClient:
             addresses = [literal]
         else:
             port = url.port or (443 if url.scheme == "https" else 80)
-            addresses = [ipaddress.ip_address(a) for a in await self._resolver(host, port)]
+            addresses = _as_addresses(host, await self._resolver(host, port))
         if not addresses:
             raise ConnectionFailed(f"could not resolve host {host}: no addresses")
         for address in addresses:
@@ -260,7 +260,20 @@ class GuardedClient:
             finally:
                 await response.aclose()
         headers_dict = {name: response.headers[name] for name in response.headers}
-        return _Exchange(response.status_code, response.reason_phrase, headers_dict, body)
+        return _Exchange(response.status_code, headers_dict, body)
+
+
+def _header_value(name: str, value: str) -> str:
+    if any(character in value for character in "\r\n\0"):
+        raise FetchError(f"invalid {name} header value {value!r}")
+    return value
+
+
+def _as_addresses(host: str, resolved: Sequence[IPAddress | str]) -> list[IPAddress]:
+    try:
+        return [ipaddress.ip_address(address) for address in resolved]
+    except ValueError as exc:
+        raise ConnectionFailed(f"could not resolve host {host}: {exc}") from exc
 
 
 @contextmanager
@@ -271,8 +284,20 @@ def _network_errors(host: str) -> Iterator[None]:
         raise FetchError(f"invalid request to {host}: {exc}") from exc
     except httpcore.TimeoutException as exc:
         raise FetchTimeout(f"timed out talking to {host}") from exc
-    except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.ConnectError) as exc:
+    except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
+        if _caused_by(exc, ssl.SSLCertVerificationError):
+            message = f"TLS certificate of {host} could not be verified: {exc}"
+            raise ConnectionFailed(message, retryable=False) from exc
         raise ConnectionFailed(f"connection to {host} failed: {exc or type(exc).__name__}") from exc
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, kind):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 async def _read_body(response: httpx.Response, max_bytes: int) -> bytes:
@@ -307,7 +332,7 @@ def _result(
     not_modified = exchange.status == 304 and conditional
     if not (200 <= exchange.status < 300 or not_modified):
         retry_after = parse_retry_after(headers.get("retry-after"))
-        raise HttpStatusError(exchange.status, reason=exchange.reason, retry_after=retry_after)
+        raise HttpStatusError(exchange.status, retry_after=retry_after)
     etag = headers.get("etag")
     last_modified = headers.get("last-modified")
     if not_modified:  # a 304 need not repeat the validators the caller sent

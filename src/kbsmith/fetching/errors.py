@@ -77,8 +77,9 @@ class RobotsDisallowed(FetchError):
 class HttpStatusError(FetchError):
     """The server answered with an error (or otherwise unusable) status."""
 
-    def __init__(self, status: int, *, reason: str = "", retry_after: float | None = None) -> None:
-        super().__init__(f"HTTP {status} {reason or _standard_reason(status)}".rstrip())
+    def __init__(self, status: int, *, retry_after: float | None = None) -> None:
+        # The standard phrase, never the server's: end users read this message.
+        super().__init__(f"HTTP {status} {_standard_reason(status)}".rstrip())
         self.status = status
         self.retry_after = retry_after
         self.retryable = status in (408, 429) or status >= 500

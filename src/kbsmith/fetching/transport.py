@@ -92,6 +92,12 @@ class _ResponseStream(httpx.AsyncByteStream):
             await aclose()
 
 
+@functools.cache
+def default_ssl_context() -> ssl.SSLContext:
+    """Certificate-verifying context (certifi roots); built once, it is slow to load."""
+    return httpx.create_ssl_context()
+
+
 class PinnedTransport(httpx.AsyncBaseTransport):
     """HTTP/1.1 transport over `PinnedBackend`; no proxies, no environment settings.
 
@@ -100,7 +106,7 @@ class PinnedTransport(httpx.AsyncBaseTransport):
 
     def __init__(self, *, ssl_context: ssl.SSLContext | None = None) -> None:
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context or httpx.create_ssl_context(),
+            ssl_context=ssl_context or default_ssl_context(),
             max_connections=100,
             max_keepalive_connections=20,
             keepalive_expiry=5.0,
