@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
 
     job_lease_seconds: float = Field(default=30.0, gt=0)
-    job_poll_interval: float = Field(default=0.5, gt=0)
+    job_poll_interval: float = Field(default=0.2, gt=0)
     job_max_attempts: int = Field(default=5, ge=1)
     job_backoff_base: float = Field(default=2.0, ge=0)
     job_backoff_max: float = Field(default=300.0, ge=0)

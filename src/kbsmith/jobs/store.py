@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, select, update
+from sqlalchemy import CursorResult, Table, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
 from kbsmith.db.dialect import skip_locked
 from kbsmith.jobs.models import Job, JobStatus
+
+JOBS: Table = Job.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -125,19 +127,30 @@ async def complete(
     )
 
 
+_COMPLETE_OWNED = (
+    update(JOBS)
+    .where(
+        JOBS.c.id == bindparam("job_id"),
+        JOBS.c.lease_token == bindparam("token"),
+        JOBS.c.status == JobStatus.IN_PROGRESS,
+    )
+    .values(
+        status=JobStatus.COMPLETED,
+        completed_at=bindparam("now"),
+        lease_token=None,
+        lease_expires_at=None,
+        error="",
+    )
+)
+
+
 async def complete_many(session: AsyncSession, owned: Sequence[tuple[uuid.UUID, str]]) -> None:
+    """Completes many jobs in one executemany round trip."""
     now = utcnow()
-    for job_id, token in owned:
-        await _update_owned(
-            session,
-            job_id,
-            token,
-            status=JobStatus.COMPLETED,
-            completed_at=now,
-            lease_token=None,
-            lease_expires_at=None,
-            error="",
-        )
+    connection = await session.connection()
+    await connection.execute(
+        _COMPLETE_OWNED, [{"job_id": job_id, "token": token, "now": now} for job_id, token in owned]
+    )
 
 
 async def retry_later(

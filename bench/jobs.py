@@ -1,0 +1,189 @@
+"""Job engine throughput and latency, with real worker processes on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/jobs.py [--jobs 5000] [--postgres-url URL] [--concurrency 16]
+
+Prints no-op jobs completed per second with 1, 2 and 4 worker processes on each database, and
+the p50/p99 enqueue-to-start latency of jobs enqueued one at a time into idle workers. The
+PostgreSQL URL defaults to $KBSMITH_TEST_POSTGRES_URL; a fresh database is made per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from kbsmith.api.app import worker_config
+from kbsmith.db import migrate
+from kbsmith.db.database import Database
+from kbsmith.jobs import queue
+from kbsmith.jobs.context import JobContext
+from kbsmith.jobs.models import Job, JobStatus
+from kbsmith.jobs.registry import JobRegistry
+from kbsmith.jobs.worker import Worker
+from kbsmith.logging import configure_logging
+from kbsmith.settings import Settings
+
+NOOP = "bench.noop"
+
+
+def bench_registry() -> JobRegistry:
+    registry = JobRegistry()
+
+    @registry.handler(NOOP)
+    async def noop(_ctx: JobContext) -> None:
+        return None
+
+    return registry
+
+
+async def run_worker(concurrency: int) -> None:
+    settings = Settings()
+    configure_logging(settings.log_level, "json")
+    db = Database(settings.resolved_database_url)
+    worker = Worker(db, bench_registry(), worker_config(settings, concurrency))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, worker.stop)
+    await worker.run()
+    await db.dispose()
+
+
+def start_workers(url: str, count: int, concurrency: int) -> list[subprocess.Popen[bytes]]:
+    env = dict(os.environ, KBSMITH_DATABASE_URL=url, KBSMITH_LOG_LEVEL="WARNING")
+    command = [sys.executable, __file__, "--worker", "--concurrency", str(concurrency)]
+    return [subprocess.Popen(command, env=env) for _ in range(count)]
+
+
+def stop_workers(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        process.wait(30)
+
+
+async def fresh_database(kind: str, postgres_url: str | None, workdir: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite+aiosqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+    assert postgres_url
+    name = f"kbsmith_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_async_engine(
+        make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    async with admin.connect() as connection:
+        await connection.execute(text(f"CREATE DATABASE {name}"))
+    await admin.dispose()
+    return str(make_url(postgres_url).set(database=name).render_as_string(hide_password=False))
+
+
+async def count_done(db: Database) -> int:
+    async with db.read() as session:
+        query = select(func.count()).where(Job.status == JobStatus.COMPLETED)
+        return int((await session.execute(query)).scalar_one())
+
+
+async def wait_done(db: Database, total: int, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while await count_done(db) < total:
+        if time.monotonic() > deadline:
+            raise TimeoutError("jobs did not finish")
+        await asyncio.sleep(0.02)
+
+
+async def throughput(url: str, workers: int, jobs: int, concurrency: int) -> float:
+    db = Database(url)
+    await migrate.upgrade(db)
+    processes = start_workers(url, workers, concurrency)
+    await asyncio.sleep(3)  # let the processes start before the clock does
+    try:
+        started = time.perf_counter()
+        async with db.write() as session:
+            queue.enqueue_many(session, NOOP, ({} for _ in range(jobs)))
+        await wait_done(db, jobs)
+        elapsed = time.perf_counter() - started
+    finally:
+        stop_workers(processes)
+        await db.dispose()
+    return jobs / elapsed
+
+
+async def latency(url: str, samples: int, concurrency: int) -> tuple[float, float]:
+    db = Database(url)
+    await migrate.upgrade(db)
+    processes = start_workers(url, 1, concurrency)
+    await asyncio.sleep(3)
+    try:
+        for _ in range(samples):
+            async with db.write() as session:
+                queue.enqueue(session, NOOP, {})
+            await asyncio.sleep(0.02)
+        await wait_done(db, samples)
+        async with db.read() as session:
+            rows = (await session.execute(select(Job.created_at, Job.started_at))).all()
+    finally:
+        stop_workers(processes)
+        await db.dispose()
+    waits = sorted((s - c).total_seconds() * 1000 for c, s in rows if s)
+    return statistics.median(waits), waits[int(len(waits) * 0.99) - 1]
+
+
+async def main(args: argparse.Namespace) -> None:
+    postgres_url = args.postgres_url or os.environ.get("KBSMITH_TEST_POSTGRES_URL")
+    kinds = ["sqlite"] + (["postgresql"] if postgres_url else [])
+    table = Table(
+        "database",
+        "1 worker",
+        "2 workers",
+        "4 workers",
+        "4 vs 1",
+        "p50 start latency",
+        "p99 start latency",
+        title=f"no-op jobs/s ({args.jobs} jobs; each worker process runs "
+        f"{args.concurrency} at once; poll interval {Settings().job_poll_interval}s)",
+    )
+    with tempfile.TemporaryDirectory() as workdir:
+        for kind in kinds:
+            rates = []
+            for workers in (1, 2, 4):
+                url = await fresh_database(kind, postgres_url, Path(workdir))
+                rates.append(await throughput(url, workers, args.jobs, args.concurrency))
+            p50, p99 = await latency(
+                await fresh_database(kind, postgres_url, Path(workdir)), 200, args.concurrency
+            )
+            table.add_row(
+                kind,
+                *(f"{r:,.0f}" for r in rates),
+                f"{rates[2] / rates[0]:.2f}x",
+                f"{p50:.0f} ms",
+                f"{p99:.0f} ms",
+            )
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--jobs", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--postgres-url")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.worker:
+        asyncio.run(run_worker(arguments.concurrency))
+    else:
+        asyncio.run(main(arguments))

@@ -1,0 +1,1 @@
+"""Sources (wire name: documents): web pages and provider documents turned into paragraphs."""
