@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import uuid
 from collections.abc import Awaitable, Callable
@@ -16,6 +17,7 @@ from rich.table import Table
 from kbsmith.api.app import create_app, worker_config
 from kbsmith.db import migrate
 from kbsmith.db.database import Database
+from kbsmith.errors import DomainError
 from kbsmith.jobs.kinds import default_registry
 from kbsmith.jobs.worker import Worker
 from kbsmith.logging import configure_logging
@@ -45,7 +47,11 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
         finally:
             await db.dispose()
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except DomainError as error:
+        console.print(f"[red]error:[/] {error.message}")
+        raise typer.Exit(1) from None
 
 
 @app.command("migrate")
@@ -125,28 +131,36 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list(workspace: Annotated[str, typer.Option(help="Workspace name.")]) -> None:
+def keys_list(
+    workspace: Annotated[str, typer.Option(help="Workspace name.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
     """List a workspace's keys (never their secrets)."""
     settings = _settings()
 
-    async def fetch(db: Database) -> list[tuple[str, ...]]:
+    async def fetch(db: Database) -> list[dict[str, str]]:
         async with db.read() as session:
             owner = await workspaces.require_workspace(session, workspace)
             return [
-                (
-                    str(k.id),
-                    k.display_prefix + "…",
-                    k.name,
-                    ",".join(k.scopes),
-                    k.created_at.isoformat(timespec="seconds"),
-                    "revoked" if k.revoked_at else "active",
-                )
+                {
+                    "id": str(k.id),
+                    "key": k.display_prefix + "…",
+                    "name": k.name,
+                    "scopes": ",".join(k.scopes),
+                    "created": k.created_at.isoformat(timespec="seconds"),
+                    "state": "revoked" if k.revoked_at else "active",
+                }
                 for k in await workspaces.list_keys(session, owner)
             ]
 
+    rows = _with_db(settings, fetch)
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row))
+        return
     table = Table("id", "key", "name", "scopes", "created", "state")
-    for row in _with_db(settings, fetch):
-        table.add_row(*row)
+    for row in rows:
+        table.add_row(*row.values())
     Console().print(table)
 
 

@@ -42,8 +42,25 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(message)s")
-    for noisy in ("uvicorn.access", "httpx", "httpcore"):
+    _route_standard_logging(level, shared, renderer)
+
+
+def _route_standard_logging(level: str, shared: list[Any], renderer: Any) -> None:
+    """Libraries that log through the standard library (uvicorn, alembic) get the same format."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "alembic"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+    for noisy in ("uvicorn.access", "httpx", "httpcore", "trafilatura", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

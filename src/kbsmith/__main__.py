@@ -1,0 +1,3 @@
+from kbsmith.cli import main
+
+main()
