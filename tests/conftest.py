@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from kbsmith.api.app import create_app
 from kbsmith.db import migrate
@@ -60,9 +60,11 @@ async def db(migrated_db: Database) -> AsyncIterator[Database]:
 
 async def _empty_all_tables(db: Database) -> None:
     async with db.write() as session:
+        existing = set(await session.run_sync(lambda s: inspect(s.connection()).get_table_names()))
         await session.execute(text(f"DELETE FROM {EFFECTS_TABLE}"))
         for table in reversed(Base.metadata.sorted_tables):
-            await session.execute(table.delete())
+            if table.name in existing:  # test_migrations checks that every model is migrated
+                await session.execute(table.delete())
 
 
 @pytest.fixture

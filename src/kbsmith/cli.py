@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import mimetypes
 import signal
 import uuid
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -18,10 +21,15 @@ from kbsmith.api.app import create_app, worker_config
 from kbsmith.db import migrate
 from kbsmith.db.database import Database
 from kbsmith.errors import DomainError
+from kbsmith.extraction import Extracted, ExtractionError
+from kbsmith.fetching import FetchError, is_absolute_http_url
 from kbsmith.jobs.kinds import default_registry
 from kbsmith.jobs.worker import Worker
 from kbsmith.logging import configure_logging
+from kbsmith.runtime import Runtime
 from kbsmith.settings import Settings
+from kbsmith.sources.cli import IngestOptions, ingest_from_cli
+from kbsmith.sources.content import extract_in_thread, fetch_and_extract
 from kbsmith.workspaces import service as workspaces
 from kbsmith.workspaces.service import Scope
 
@@ -92,16 +100,20 @@ def worker(
     settings = _settings()
 
     async def run(db: Database) -> None:
+        runtime = Runtime(settings)
         runner = Worker(
             db,
             default_registry(),
             worker_config(settings, concurrency),
-            services={"settings": settings},
+            services={"runtime": runtime},
         )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, runner.stop)
-        await runner.run()
+        try:
+            await runner.run()
+        finally:
+            await runtime.aclose()
 
     _with_db(settings, run)
 
@@ -175,6 +187,85 @@ def keys_revoke(key_id: Annotated[uuid.UUID, typer.Argument(help="The key's id."
 
     _with_db(settings, revoke)
     console.print(f"revoked key {key_id}")
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+@app.command()
+def extract(
+    path_or_url: Annotated[str, typer.Argument(help="A local file, or an http(s) URL.")],
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="How to print it.")
+    ] = OutputFormat.TEXT,
+) -> None:
+    """Print what ingestion would store for a page: its title and paragraphs."""
+    settings = _settings()
+    try:
+        extracted = asyncio.run(_extract(settings, path_or_url))
+    except (FetchError, ExtractionError, OSError) as error:
+        console.print(f"[red]error:[/] {error}")
+        raise typer.Exit(1) from None
+    if output is OutputFormat.JSON:
+        typer.echo(
+            json.dumps(
+                {
+                    "title": extracted.title,
+                    "mimeType": extracted.mime_type,
+                    "paragraphs": extracted.paragraphs,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    elif output is OutputFormat.MARKDOWN:
+        typer.echo(f"# {extracted.title}\n\n" + "\n\n".join(extracted.paragraphs))
+    else:
+        typer.echo("\n\n".join(extracted.paragraphs))
+
+
+async def _extract(settings: Settings, path_or_url: str) -> Extracted:
+    if is_absolute_http_url(path_or_url):
+        runtime = Runtime(settings)
+        try:
+            content = await fetch_and_extract(runtime.fetcher, path_or_url)
+        finally:
+            await runtime.aclose()
+        assert content.extracted is not None
+        return content.extracted
+    path = Path(path_or_url)
+    body = await asyncio.to_thread(path.read_bytes)
+    return await extract_in_thread(body, mimetypes.guess_type(path.name)[0], None)
+
+
+@app.command()
+def ingest(
+    urls: Annotated[list[str], typer.Argument(help="Pages to ingest.")],
+    workspace: Annotated[str, typer.Option(help="Workspace name.")],
+    crawl: Annotated[
+        bool, typer.Option(help="Also queue the same-site pages they link to.")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="At most this many pages with --crawl.", min=1)] = 250,
+    wait: Annotated[bool, typer.Option(help="Process the jobs here and show progress.")] = False,
+    workers: Annotated[int, typer.Option(help="Workers used by --wait.", min=1)] = 4,
+) -> None:
+    """Queue web sources; with --wait, run them and show a progress bar until all end."""
+    settings = _settings()
+    if settings.is_embedded:
+        _with_db(settings, migrate.upgrade)
+    _with_db(
+        settings,
+        lambda db: ingest_from_cli(
+            db,
+            settings,
+            IngestOptions(
+                urls=urls, workspace=workspace, crawl=crawl, limit=limit, wait=wait, workers=workers
+            ),
+        ),
+    )
 
 
 def main() -> None:

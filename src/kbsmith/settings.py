@@ -31,10 +31,17 @@ class Settings(BaseSettings):
 
     job_lease_seconds: float = Field(default=30.0, gt=0)
     job_poll_interval: float = Field(default=0.2, gt=0)
-    job_max_attempts: int = Field(default=5, ge=1)
     job_backoff_base: float = Field(default=2.0, ge=0)
     job_backoff_max: float = Field(default=300.0, ge=0)
     job_shutdown_grace: float = Field(default=30.0, ge=0)
+
+    fetch_allow_networks: str = Field(default="", description="CIDRs exempt from the SSRF guard.")
+    fetch_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    fetch_connect_timeout: float = Field(default=10.0, gt=0)
+    fetch_total_timeout: float = Field(default=30.0, gt=0)
+    fetch_per_host_concurrency: int = Field(default=2, ge=1)
+    fetch_crawl_delay: float = Field(default=0.0, ge=0)
+    fetch_obey_robots: bool = True
 
     @property
     def resolved_database_url(self) -> str:

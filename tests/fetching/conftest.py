@@ -9,7 +9,7 @@ import pytest
 from kbsmith.fetching import ConnectionFailed, FetchPolicy, GuardedClient
 from kbsmith.fetching.addresses import IPAddress
 
-from .hostile_server import HostileServer
+from tests.support.hostile_server import HostileServer
 
 SECRET = "TOP-SECRET-7f3a"
 

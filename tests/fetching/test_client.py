@@ -25,7 +25,7 @@ from kbsmith.fetching import (
 from kbsmith.fetching.transport import PinnedTransport
 
 from .conftest import FakeResolver, make_policy
-from .hostile_server import HostileServer
+from tests.support.hostile_server import HostileServer
 
 # -- addresses and URL forms --------------------------------------------------
 

@@ -10,7 +10,7 @@ from kbsmith.fetching.links import extract_links
 from kbsmith.fetching.sitemaps import parse_sitemap
 
 from .conftest import SECRET
-from .hostile_server import HostileServer, billion_laughs, sitemap_index, url_set, xxe_sitemap
+from tests.support.hostile_server import HostileServer, billion_laughs, sitemap_index, url_set, xxe_sitemap
 
 
 def _docs(server: HostileServer, *paths: str) -> list[str]:

@@ -20,7 +20,7 @@ from kbsmith.fetching.robots import ROBOTS_TTL, UNREACHABLE_TTL, RobotsCache
 from kbsmith.fetching.urls import parse_fetch_url
 
 from .conftest import FakeResolver, make_policy
-from .hostile_server import HostileServer
+from tests.support.hostile_server import HostileServer
 
 
 async def test_disallowed_path_is_refused(client: GuardedClient, server: HostileServer) -> None:

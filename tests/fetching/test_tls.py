@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 from kbsmith.fetching import ConnectionFailed, GuardedClient
 
 from .conftest import FakeResolver, make_policy
-from .hostile_server import HostileServer
+from tests.support.hostile_server import HostileServer
 
 
 def _certificate(

@@ -28,8 +28,15 @@ def cli_env(tmp_path: Path, database_url: str) -> dict[str, str]:
 
 
 def kbsmith(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*KBSMITH, *args], env=env, capture_output=True, text=True, timeout=60,
-                          check=False, cwd=REPO_ROOT)
+    return subprocess.run(
+        [*KBSMITH, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=REPO_ROOT,
+    )
 
 
 def free_port() -> int:
@@ -56,7 +63,9 @@ def test_keys_create_list_revoke_and_serve(tmp_path: Path, database_url: str) ->
     if "KBSMITH_DATABASE_URL" in env:
         assert kbsmith(env, "migrate").returncode == 0
 
-    created = kbsmith(env, "keys", "create", "--workspace", "acme", "--scope", "read", "--name", "ci")
+    created = kbsmith(
+        env, "keys", "create", "--workspace", "acme", "--scope", "read", "--name", "ci"
+    )
     assert created.returncode == 0, created.stderr
     secret = created.stdout.strip().splitlines()[-1]
     assert secret.startswith("kbs_")
@@ -69,13 +78,22 @@ def test_keys_create_list_revoke_and_serve(tmp_path: Path, database_url: str) ->
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([*KBSMITH, "serve", "--port", str(port), "--workers", "1"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO_ROOT)
+    server = subprocess.Popen(
+        [*KBSMITH, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=REPO_ROOT,
+    )
     try:
         wait_until_up(base, server)
         auth = {"Authorization": f"Bearer {secret}"}
         assert httpx.get(f"{base}/v2/bots/public", headers=auth).status_code == 200
-        assert httpx.post(f"{base}/v2/bots/public", headers=auth, json={"name": "x"}).status_code == 403
+        assert (
+            httpx.post(f"{base}/v2/bots/public", headers=auth, json={"name": "x"}).status_code
+            == 403
+        )
         assert httpx.get(f"{base}/readyz").json() == {"status": "ready"}
 
         revoked = kbsmith(env, "keys", "revoke", key["id"])

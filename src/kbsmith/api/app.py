@@ -18,6 +18,7 @@ from kbsmith.db.database import Database
 from kbsmith.jobs.kinds import default_registry
 from kbsmith.jobs.registry import JobRegistry
 from kbsmith.jobs.worker import Worker, WorkerConfig
+from kbsmith.runtime import Runtime
 from kbsmith.settings import Settings
 
 
@@ -40,6 +41,7 @@ def create_app(
     registry: JobRegistry | None = None,
 ) -> FastAPI:
     database = db or Database(settings.resolved_database_url)
+    runtime = Runtime(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -59,6 +61,7 @@ def create_app(
             if worker and worker_task:
                 worker.stop()
                 await worker_task
+            await runtime.aclose()
             if db is None:
                 await database.dispose()
 
@@ -70,6 +73,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.runtime = runtime
     install_error_handlers(app)
     install_openapi(app)
     app.include_router(health.router)

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kbsmith.api.errors import ApiError
 from kbsmith.db.database import Database
+from kbsmith.runtime import Runtime
 from kbsmith.settings import Settings
 from kbsmith.workspaces.service import Principal, Scope, authenticate
 
@@ -27,7 +28,13 @@ def get_db(request: Request) -> Database:
     return db
 
 
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 DatabaseDep = Annotated[Database, Depends(get_db)]
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, event
+from sqlalchemy import Select, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -44,6 +45,19 @@ def prepare_sqlite_engine(engine: Engine, *, immediate: bool) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql(begin)
+
+
+async def insert_ignoring_conflicts(
+    session: AsyncSession, table: Table, rows: list[dict[str, Any]], index_elements: list[str]
+) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: concurrent requests may add the same row."""
+    if not rows:
+        return
+    module = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    statement = (
+        module.insert(table).values(rows).on_conflict_do_nothing(index_elements=index_elements)
+    )
+    await session.execute(statement)
 
 
 def skip_locked(statement: Select[Any], session: AsyncSession) -> Select[Any]:

@@ -2,8 +2,28 @@
 
 from kbsmith.db.base import Base
 from kbsmith.jobs.models import Job
-from kbsmith.knowledge.models import Agent
-from kbsmith.sources.models import Source
+from kbsmith.knowledge.models import (
+    Agent,
+    AgentFolder,
+    Article,
+    ArticleSource,
+    ArticleVersion,
+    Folder,
+)
+from kbsmith.sources.models import Source, SourceBlob
 from kbsmith.workspaces.models import ApiKey, Workspace
 
-__all__ = ["Agent", "ApiKey", "Base", "Job", "Source", "Workspace"]
+__all__ = [
+    "Agent",
+    "AgentFolder",
+    "ApiKey",
+    "Article",
+    "ArticleSource",
+    "ArticleVersion",
+    "Base",
+    "Folder",
+    "Job",
+    "Source",
+    "SourceBlob",
+    "Workspace",
+]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from kbsmith.jobs.registry import JobRegistry
+from kbsmith.sources import tasks as source_tasks
 
 
 def default_registry() -> JobRegistry:
-    return JobRegistry()
+    registry = JobRegistry()
+    source_tasks.register(registry)
+    return registry

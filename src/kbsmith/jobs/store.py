@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, Table, and_, bindparam, select, update
+from sqlalchemy import CursorResult, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbsmith.db.base import utcnow
+from kbsmith.db.base import table_of, utcnow
 from kbsmith.db.dialect import skip_locked
 from kbsmith.jobs.models import Job, JobStatus
 
-JOBS: Table = Job.__table__  # type: ignore[assignment]
+JOBS = table_of(Job)
 
 
 @dataclass(frozen=True)

@@ -201,9 +201,7 @@ class Worker:
         try:
             async with self.db.write() as session:
                 if retry:
-                    delay = error.retry_after or backoff_delay(
-                        job.attempt, self.config.backoff_base, self.config.backoff_max
-                    )
+                    delay = self._retry_delay(job, error)
                     await store.retry_later(session, job.id, job.token, error.message, delay)
                     log.info("job will be retried", error=error.message, delay=round(delay, 2))
                 elif await store.fail(session, job.id, job.token, error.message):
@@ -211,6 +209,12 @@ class Worker:
                     log.info("job failed", error=error.message)
         except Exception:
             log.exception("recording a job failure failed; the lease will expire and be reaped")
+
+    def _retry_delay(self, job: ClaimedJob, error: JobError) -> float:
+        """The server's Retry-After when it gave one, but never beyond the backoff ceiling."""
+        if error.retry_after is not None:
+            return min(error.retry_after, self.config.backoff_max)
+        return backoff_delay(job.attempt, self.config.backoff_base, self.config.backoff_max)
 
     # background duties -----------------------------------------------------------------------
 

@@ -4,10 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kbsmith.db.base import Base, IdMixin, TimestampMixin
+from kbsmith.db.base import Base, IdMixin, TimestampMixin, utcnow
 
 
 class Source(IdMixin, TimestampMixin, Base):
@@ -50,3 +50,18 @@ class Source(IdMixin, TimestampMixin, Base):
     provider_version: Mapped[str | None] = mapped_column(String(128), default=None)
     fetched_at: Mapped[datetime | None] = mapped_column(default=None)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SourceBlob(Base):
+    """The raw fetched bytes of a source, compressed, so re-extraction never needs a re-fetch."""
+
+    __tablename__ = "source_blobs"
+
+    source_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    content_type: Mapped[str] = mapped_column(String(200), default="")
+    encoding: Mapped[str] = mapped_column(String(16), default="zlib")
+    size: Mapped[int] = mapped_column(default=0)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)

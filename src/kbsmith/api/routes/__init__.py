@@ -2,6 +2,12 @@
 
 from fastapi import APIRouter
 
-from kbsmith.api.routes import bots
+from kbsmith.api.routes import articles, bots, folders, junctions, sources
 
-ROUTERS: list[APIRouter] = [bots.router]
+ROUTERS: list[APIRouter] = [
+    bots.router,
+    sources.router,
+    articles.router,
+    folders.router,
+    junctions.router,
+]

@@ -8,6 +8,7 @@ from kbsmith.api.deps import DatabaseDep, ReadPrincipal, WritePrincipal, require
 from kbsmith.api.openapi import error_responses
 from kbsmith.api.schemas import ApiTime, NonEmptyText, WireModel
 from kbsmith.knowledge import agents
+from kbsmith.knowledge.models import Agent
 
 router = APIRouter(tags=["agents"], dependencies=[Depends(require_json)])
 
@@ -19,23 +20,37 @@ class BotCreate(WireModel):
 class Bot(WireModel):
     id: uuid.UUID
     name: str
+    folder_ids: list[uuid.UUID]
+    """The folders assigned to the agent (it also sees their subfolders)."""
     created_at: ApiTime
     updated_at: ApiTime
+
+
+def render(agent: Agent, folder_ids: list[uuid.UUID]) -> Bot:
+    return Bot(
+        id=agent.id,
+        name=agent.name,
+        folder_ids=folder_ids,
+        created_at=agent.created_at,
+        updated_at=agent.updated_at,
+    )
 
 
 @router.post("/v2/bots/public", summary="Create an agent (ext)")
 async def create_bot(body: BotCreate, principal: WritePrincipal, db: DatabaseDep) -> Bot:
     async with db.write() as session:
         agent = await agents.create_agent(session, principal.workspace_id, body.name)
-        return Bot.model_validate(agent)
+        return render(agent, [])
 
 
 @router.get("/v2/bots/public", summary="List the agents (ext)")
 async def list_bots(principal: ReadPrincipal, db: DatabaseDep) -> list[Bot]:
     async with db.read() as session:
-        return [
-            Bot.model_validate(a) for a in await agents.list_agents(session, principal.workspace_id)
-        ]
+        found = await agents.list_agents(session, principal.workspace_id)
+        assigned = await agents.assigned_folder_ids(
+            session, principal.workspace_id, [agent.id for agent in found]
+        )
+        return [render(agent, assigned[agent.id]) for agent in found]
 
 
 @router.get(
@@ -43,4 +58,6 @@ async def list_bots(principal: ReadPrincipal, db: DatabaseDep) -> list[Bot]:
 )
 async def get_bot(bot_id: uuid.UUID, principal: ReadPrincipal, db: DatabaseDep) -> Bot:
     async with db.read() as session:
-        return Bot.model_validate(await agents.get_agent(session, principal.workspace_id, bot_id))
+        agent = await agents.get_agent(session, principal.workspace_id, bot_id)
+        assigned = await agents.assigned_folder_ids(session, principal.workspace_id, [agent.id])
+        return render(agent, assigned[agent.id])

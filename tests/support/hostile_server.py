@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import email.utils
 import gzip
+import hashlib
 import http
 import ssl
 import threading
@@ -87,6 +88,8 @@ class HostileServer:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
+        self.pages: dict[str, Page] = {}
+        """Pages a test publishes (and edits) at paths of 127.0.0.1, served with ETags."""
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
@@ -160,6 +163,9 @@ class HostileServer:
     # -- 127.0.0.1: hostile endpoints --------------------------------------
     async def _hostile_site(self, request: Request, writer: asyncio.StreamWriter) -> None:
         path, _, query = request.target.partition("?")
+        if path in self.pages:
+            await _serve_page(self.pages[path], request, writer)
+            return
         redirects = {
             "/loop-a": "/loop-b",
             "/loop-b": "/loop-a",
@@ -444,3 +450,23 @@ async def _conditional(request: Request, writer: asyncio.StreamWriter) -> None:
         await send(writer, 304, validators)
     else:
         await send(writer, 200, {"Content-Type": "text/plain", **validators}, b"version 1")
+
+
+@dataclass
+class Page:
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
+
+
+async def _serve_page(page: Page, request: Request, writer: asyncio.StreamWriter) -> None:
+    if page.status != 200:
+        await send(writer, page.status, {"Content-Type": page.content_type}, page.body)
+    elif request.headers.get("if-none-match") == page.etag:
+        await send(writer, 304, {"ETag": page.etag})
+    else:
+        await send(writer, 200, {"Content-Type": page.content_type, "ETag": page.etag}, page.body)

@@ -1,0 +1,236 @@
+"""Wire schemas of articles, folders, the folder snapshot and junctions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from kbsmith.api.schemas import ApiTime, WireModel
+from kbsmith.knowledge.content import (
+    AGENT_INSTRUCTION_MAX_CHARS,
+    FOLDER_DESCRIPTION_MAX_CHARS,
+    FOLDER_TITLE_MAX_CHARS,
+    KEYWORD_MAX_CHARS,
+    LIST_MAX_ITEMS,
+    MAIN_KNOWLEDGE_MAX_BYTES,
+    ORIGIN_MAX_CHARS,
+    QUESTION_MAX_CHARS,
+    TITLE_MAX_CHARS,
+    ArticleContent,
+)
+from kbsmith.knowledge.junctions import JunctionAction
+
+MAX_IDS = 1_000
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _bounded_bytes(value: str) -> str:
+    if len(value.encode()) > MAIN_KNOWLEDGE_MAX_BYTES:
+        raise ValueError(f"must be at most {MAIN_KNOWLEDGE_MAX_BYTES} bytes")
+    return value
+
+
+def _text(max_chars: int) -> object:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_chars)
+
+
+Title = Annotated[str, _text(TITLE_MAX_CHARS)]
+MainKnowledge = Annotated[str, AfterValidator(_not_blank), AfterValidator(_bounded_bytes)]
+AgentInstruction = Annotated[str, Field(max_length=AGENT_INSTRUCTION_MAX_CHARS)]
+Questions = Annotated[
+    list[Annotated[str, _text(QUESTION_MAX_CHARS)]],
+    Field(min_length=1, max_length=LIST_MAX_ITEMS),
+]
+Keywords = Annotated[
+    list[Annotated[str, _text(KEYWORD_MAX_CHARS)]],
+    Field(min_length=1, max_length=LIST_MAX_ITEMS),
+]
+Origin = Annotated[str, Field(max_length=ORIGIN_MAX_CHARS)]
+FolderTitle = Annotated[str, _text(FOLDER_TITLE_MAX_CHARS)]
+FolderDescription = Annotated[str, Field(max_length=FOLDER_DESCRIPTION_MAX_CHARS)]
+
+
+class ArticleContentIn(WireModel):
+    """The content fields; absent ``active``/``public`` keep their value (true when new)."""
+
+    title: Title
+    main_knowledge: MainKnowledge
+    agent_instruction: AgentInstruction = ""
+    questions: Questions
+    keywords: Keywords
+    escalation: bool = False
+    active: bool | None = None
+    public: bool | None = None
+
+    def to_content(self) -> ArticleContent:
+        return ArticleContent(
+            title=self.title,
+            main_knowledge=self.main_knowledge,
+            agent_instruction=self.agent_instruction,
+            questions=self.questions,
+            keywords=self.keywords,
+            escalation=self.escalation,
+            active=self.active,
+            public=self.public,
+        )
+
+
+class ArticleCreate(ArticleContentIn):
+    parent_folder_id: uuid.UUID
+    is_draft: bool = False
+    origin: Origin | None = None
+
+
+class ArticleDraftIn(ArticleContentIn):
+    origin: Origin | None = None
+
+
+class ArticlePublishIn(ArticleContentIn):
+    origin: Origin | None = None
+
+
+class ArticleIdsIn(WireModel):
+    article_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=MAX_IDS)]
+
+
+class ArticleMoveIn(WireModel):
+    parent_folder_id: uuid.UUID
+
+
+class Article(WireModel):
+    id: uuid.UUID
+    title: str
+    main_knowledge: str
+    agent_instruction: str
+    questions: list[str]
+    keywords: list[str]
+    escalation: bool
+    parent_folder_id: uuid.UUID
+    active: bool
+    public: bool
+    origin: str | None
+    is_draft: bool
+    original_article_id: uuid.UUID | None
+    original_article_version: int | None
+    is_draft_published: bool
+    version: int
+    source_ids: list[uuid.UUID]
+    created_at: ApiTime
+    updated_at: ApiTime
+
+
+class ArticlePage(WireModel):
+    articles: list[Article]
+    has_more: bool
+
+
+class ArticleVersion(WireModel):
+    version: int
+    change: str
+    from_article_id: uuid.UUID | None
+    author_key_id: uuid.UUID | None
+    title: str
+    main_knowledge: str
+    agent_instruction: str
+    questions: list[str]
+    keywords: list[str]
+    escalation: bool
+    active: bool
+    public: bool
+    created_at: ApiTime
+
+
+class ArticleVersions(WireModel):
+    article_id: uuid.UUID
+    versions: list[ArticleVersion]
+
+
+class ArticleSummary(WireModel):
+    id: uuid.UUID
+    title: str
+    parent_folder_id: uuid.UUID
+
+
+class FolderCreate(WireModel):
+    title: FolderTitle
+    description: FolderDescription = ""
+    parent_folder_id: uuid.UUID | None = None
+    active: bool = True
+
+
+class FolderUpdate(WireModel):
+    """Only the fields given change."""
+
+    title: FolderTitle | None = None
+    description: FolderDescription | None = None
+    active: bool | None = None
+
+
+class FolderMoveIn(WireModel):
+    parent_folder_id: uuid.UUID | None = Field(description="null moves the folder to the top")
+
+
+class Folder(WireModel):
+    id: uuid.UUID
+    title: str
+    description: str
+    active: bool
+    parent_folder_id: uuid.UUID | None
+    created_at: ApiTime
+    updated_at: ApiTime
+
+
+class FolderSummary(WireModel):
+    id: uuid.UUID
+    title: str
+    parent_folder_id: uuid.UUID | None
+
+
+class FolderDeletion(WireModel):
+    deleted_folders: list[FolderSummary]
+    deleted_articles: list[ArticleSummary]
+
+
+class SnapshotArticle(WireModel):
+    id: uuid.UUID
+    title: str
+    is_draft: bool
+    active: bool
+
+
+class SnapshotFolder(WireModel):
+    id: uuid.UUID
+    title: str
+    description: str
+    active: bool
+    parent_folder_id: uuid.UUID | None
+    articles: list[SnapshotArticle]
+    children: list[SnapshotFolder]
+
+
+class FolderSnapshot(WireModel):
+    id: uuid.UUID
+    created_at: ApiTime
+    updated_at: ApiTime
+    snapshot_obj_v2: list[SnapshotFolder]
+
+
+class JunctionIn(WireModel):
+    folder_id: uuid.UUID
+    bot_id: uuid.UUID
+    action: JunctionAction
+
+
+class JunctionsIn(WireModel):
+    junctions: Annotated[list[JunctionIn], Field(min_length=1, max_length=MAX_IDS)]
+
+
+class JunctionsOut(WireModel):
+    status: bool

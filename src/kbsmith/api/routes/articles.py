@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query
+
+from kbsmith.api import knowledge_wire as wire
+from kbsmith.api.deps import DatabaseDep, ReadPrincipal, WritePrincipal, require_json
+from kbsmith.api.errors import ApiError
+from kbsmith.api.openapi import error_responses
+from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
+from kbsmith.knowledge import articles, history, publishing
+from kbsmith.knowledge.repository import ArticleKind
+
+router = APIRouter(tags=["articles"], dependencies=[Depends(require_json)])
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """``If-Match: 3`` (or ``"3"``, ``W/"3"``): the article version the client last saw."""
+    if value is None:
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or int(text) < 1:
+        raise ApiError(400, "If-Match must be the article version the change is based on")
+    return int(text)
+
+
+@router.get(
+    "/v2/hc-articles/public", summary="List articles, newest first", responses=error_responses(404)
+)
+async def list_articles(
+    principal: ReadPrincipal,
+    db: DatabaseDep,
+    kind: Annotated[ArticleKind | None, Query(alias="type")] = None,
+    parent_folder_id: Annotated[uuid.UUID | None, Query(alias="parentFolderId")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[uuid.UUID | None, Query(description="An article id")] = None,
+    direction: Annotated[Direction, Query(description="next: older; previous: newer")] = (
+        Direction.NEXT
+    ),
+) -> wire.ArticlePage:
+    async with db.read() as session:
+        page = await articles.list_articles(
+            session,
+            principal.workspace_id,
+            kind=kind,
+            folder_id=parent_folder_id,
+            cursor_id=cursor,
+            direction=direction,
+            limit=limit,
+        )
+        return wire.ArticlePage(
+            articles=[wire.Article.model_validate(a) for a in page.items], has_more=page.has_more
+        )
+
+
+@router.post("/v2/hc-articles/ids/public", summary="Get articles by id, in the order asked")
+async def get_articles(
+    body: wire.ArticleIdsIn, principal: ReadPrincipal, db: DatabaseDep
+) -> list[wire.Article]:
+    async with db.read() as session:
+        found = await articles.get_articles(session, principal.workspace_id, body.article_ids)
+        return [wire.Article.model_validate(a) for a in found]
+
+
+@router.post(
+    "/v2/hc-articles/public",
+    summary="Create a live article or a draft",
+    responses=error_responses(404),
+)
+async def create_article(
+    body: wire.ArticleCreate, principal: WritePrincipal, db: DatabaseDep
+) -> wire.Article:
+    async with db.write() as session:
+        article = await articles.create_article(
+            session,
+            principal.workspace_id,
+            body.to_content(),
+            parent_folder_id=body.parent_folder_id,
+            is_draft=body.is_draft,
+            origin=body.origin,
+            author_key_id=principal.key_id,
+        )
+        return wire.Article.model_validate(article)
+
+
+@router.put(
+    "/v2/hc-articles/{article_id}/public",
+    summary="Replace an article's content as its next version",
+    responses=error_responses(404, 409),
+)
+async def update_article(
+    article_id: uuid.UUID,
+    body: wire.ArticleContentIn,
+    principal: WritePrincipal,
+    db: DatabaseDep,
+    if_match: Annotated[
+        str | None, Header(alias="If-Match", description="Refuse (409) unless at this version")
+    ] = None,
+) -> wire.Article:
+    expected = parse_if_match(if_match)
+    async with db.write() as session:
+        article = await articles.update_article(
+            session,
+            principal.workspace_id,
+            article_id,
+            body.to_content(),
+            expected_version=expected,
+            author_key_id=principal.key_id,
+        )
+        return wire.Article.model_validate(article)
+
+
+@router.post(
+    "/v2/hc-articles/{article_id}/draft/public",
+    summary="Fork a draft from a live article",
+    responses=error_responses(404, 409),
+)
+async def fork_draft(
+    article_id: uuid.UUID,
+    principal: WritePrincipal,
+    db: DatabaseDep,
+    body: wire.ArticleDraftIn | None = None,
+) -> wire.Article:
+    async with db.write() as session:
+        draft = await publishing.fork_draft(
+            session,
+            principal.workspace_id,
+            article_id,
+            body.to_content() if body else None,
+            origin=body.origin if body else None,
+            author_key_id=principal.key_id,
+        )
+        return wire.Article.model_validate(draft)
+
+
+@router.post(
+    "/v2/hc-articles/{article_id}/publish/public",
+    summary="Publish a draft; answers the live article",
+    responses=error_responses(404, 409),
+)
+async def publish_draft(
+    article_id: uuid.UUID,
+    principal: WritePrincipal,
+    db: DatabaseDep,
+    body: wire.ArticlePublishIn | None = None,
+) -> wire.Article:
+    async with db.write() as session:
+        live = await publishing.publish_draft(
+            session,
+            principal.workspace_id,
+            article_id,
+            body.to_content() if body else None,
+            origin=body.origin if body else None,
+            author_key_id=principal.key_id,
+        )
+        return wire.Article.model_validate(live)
+
+
+@router.delete(
+    "/v2/hc-articles/{article_id}/public",
+    summary="Delete an article; answers it as it was",
+    responses=error_responses(404),
+)
+async def delete_article(
+    article_id: uuid.UUID, principal: WritePrincipal, db: DatabaseDep
+) -> wire.Article:
+    async with db.write() as session:
+        article = await articles.delete_article(session, principal.workspace_id, article_id)
+        return wire.Article.model_validate(article)
+
+
+@router.put(
+    "/v2/hc-articles/{article_id}/move/public",
+    summary="Move an article into another folder",
+    responses=error_responses(404),
+)
+async def move_article(
+    article_id: uuid.UUID, body: wire.ArticleMoveIn, principal: WritePrincipal, db: DatabaseDep
+) -> wire.Article:
+    async with db.write() as session:
+        article = await articles.move_article(
+            session, principal.workspace_id, article_id, body.parent_folder_id
+        )
+        return wire.Article.model_validate(article)
+
+
+@router.get(
+    "/v2/hc-articles/{article_id}/versions/public",
+    summary="An article's versions, newest first (ext)",
+    responses=error_responses(404),
+)
+async def list_versions(
+    article_id: uuid.UUID, principal: ReadPrincipal, db: DatabaseDep
+) -> wire.ArticleVersions:
+    async with db.read() as session:
+        versions = await history.article_versions(session, principal.workspace_id, article_id)
+        return wire.ArticleVersions(
+            article_id=article_id,
+            versions=[wire.ArticleVersion.model_validate(v) for v in versions],
+        )

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from kbsmith.api import knowledge_wire as wire
+from kbsmith.api.deps import DatabaseDep, ReadPrincipal, WritePrincipal, require_json
+from kbsmith.api.openapi import error_responses
+from kbsmith.knowledge import folders, snapshot
+from kbsmith.knowledge.snapshot import FolderNode
+
+router = APIRouter(tags=["folders"], dependencies=[Depends(require_json)])
+
+
+@router.get(
+    "/v2/hc-folders/public",
+    summary="The folder tree with its articles, optionally as one agent sees it",
+    responses=error_responses(404),
+)
+async def folder_snapshot(
+    principal: ReadPrincipal,
+    db: DatabaseDep,
+    bot_id: Annotated[uuid.UUID | None, Query(alias="botId")] = None,
+) -> wire.FolderSnapshot:
+    async with db.read() as session:
+        found = await snapshot.folder_snapshot(session, principal.workspace_id, bot_id)
+    return wire.FolderSnapshot(
+        id=found.id,
+        created_at=found.created_at,
+        updated_at=found.updated_at,
+        snapshot_obj_v2=[_node(node) for node in found.tree],
+    )
+
+
+def _node(node: FolderNode) -> wire.SnapshotFolder:
+    return wire.SnapshotFolder(
+        id=node.id,
+        title=node.title,
+        description=node.description,
+        active=node.active,
+        parent_folder_id=node.parent_folder_id,
+        articles=[wire.SnapshotArticle.model_validate(a) for a in node.articles],
+        children=[_node(child) for child in node.children],
+    )
+
+
+@router.post(
+    "/v2/hc-folders/public", summary="Create a folder", responses=error_responses(404, 406)
+)
+async def create_folder(
+    body: wire.FolderCreate, principal: WritePrincipal, db: DatabaseDep
+) -> wire.Folder:
+    async with db.write() as session:
+        folder = await folders.create_folder(
+            session,
+            principal.workspace_id,
+            body.title,
+            description=body.description,
+            parent_folder_id=body.parent_folder_id,
+            active=body.active,
+        )
+        return wire.Folder.model_validate(folder)
+
+
+@router.put(
+    "/v2/hc-folders/{folder_id}/public",
+    summary="Change a folder's title, description or active state",
+    responses=error_responses(404),
+)
+async def update_folder(
+    folder_id: uuid.UUID, body: wire.FolderUpdate, principal: WritePrincipal, db: DatabaseDep
+) -> wire.Folder:
+    async with db.write() as session:
+        folder = await folders.update_folder(
+            session,
+            principal.workspace_id,
+            folder_id,
+            title=body.title,
+            description=body.description,
+            active=body.active,
+        )
+        return wire.Folder.model_validate(folder)
+
+
+@router.put(
+    "/v2/hc-folders/{folder_id}/move/public",
+    summary="Move a folder under another parent (cycles are refused with 406)",
+    responses=error_responses(404, 406),
+)
+async def move_folder(
+    folder_id: uuid.UUID, body: wire.FolderMoveIn, principal: WritePrincipal, db: DatabaseDep
+) -> wire.Folder:
+    async with db.write() as session:
+        folder = await folders.move_folder(
+            session, principal.workspace_id, folder_id, body.parent_folder_id
+        )
+        return wire.Folder.model_validate(folder)
+
+
+@router.delete(
+    "/v2/hc-folders/{folder_id}/public",
+    summary="Delete a folder; one that is not empty only with cascade=true",
+    responses=error_responses(404, 409),
+)
+async def delete_folder(
+    folder_id: uuid.UUID,
+    principal: WritePrincipal,
+    db: DatabaseDep,
+    cascade: Annotated[
+        bool, Query(description="Also delete the folders and articles below it")
+    ] = False,
+) -> wire.FolderDeletion:
+    async with db.write() as session:
+        deletion = await folders.delete_folder(
+            session, principal.workspace_id, folder_id, cascade=cascade
+        )
+    return wire.FolderDeletion(
+        deleted_folders=[wire.FolderSummary.model_validate(f) for f in deletion.folders],
+        deleted_articles=[wire.ArticleSummary.model_validate(a) for a in deletion.articles],
+    )

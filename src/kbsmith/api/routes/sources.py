@@ -1,0 +1,274 @@
+"""/v2/documents/public: sources (web pages and provider documents)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from pydantic import Field
+
+from kbsmith.api.deps import DatabaseDep, ReadPrincipal, RuntimeDep, WritePrincipal, require_json
+from kbsmith.api.openapi import error_responses
+from kbsmith.api.schemas import ApiTime, WireModel
+from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
+from kbsmith.errors import InvalidInput, NotFound
+from kbsmith.sources import blobs, crawl, service
+from kbsmith.sources.providers import Provider, parse_provider
+
+router = APIRouter(tags=["documents"], dependencies=[Depends(require_json)])
+
+MAX_IDS = 1000
+IdList = Annotated[list[uuid.UUID], Field(max_length=MAX_IDS)]
+ValueList = Annotated[list[str], Field(max_length=MAX_IDS)]
+
+
+class Document(WireModel):
+    id: uuid.UUID
+    source: str
+    original_url: str
+    title: str
+    external_id: str
+    mime_type: str
+    type: str
+    storage_url: str
+    english: bool
+    baser: bool
+    paragraphs: list[str]
+    old_paragraphs: list[str]
+    success: bool
+    error: str
+    linked_job_id: uuid.UUID | None
+    linked_job_status: str | None
+    linked_knowledge_id: uuid.UUID | None
+    linked_operation: str | None
+    linked_reason: str | None
+    changed: bool
+    created_at: ApiTime
+    updated_at: ApiTime
+
+    @classmethod
+    def of(cls, view: service.SourceView) -> Document:
+        s = view.source
+        return cls(
+            id=s.id,
+            source=s.provider,
+            original_url=s.original_url,
+            title=s.title,
+            external_id=s.external_id,
+            mime_type=s.mime_type,
+            type=s.object_type,
+            storage_url=blobs.storage_url(s.id) if s.content_hash else "",
+            english=s.english,
+            baser=s.baser,
+            paragraphs=s.paragraphs,
+            old_paragraphs=s.old_paragraphs,
+            success=bool(s.success),
+            error=s.error,
+            linked_job_id=s.linked_job_id,
+            linked_job_status=view.job_status,
+            linked_knowledge_id=s.linked_knowledge_id,
+            linked_operation=s.linked_operation,
+            linked_reason=s.linked_reason,
+            changed=view.changed,
+            created_at=s.created_at,
+            updated_at=s.updated_at,
+        )
+
+
+class IngestBody(WireModel):
+    source: str = "web"
+    document_ids_to_add: ValueList = []
+    document_ids_to_refresh: ValueList = []
+    english: bool | None = None
+    baser: bool | None = None
+
+
+class IngestAnswer(WireModel):
+    added_document_ids: list[uuid.UUID]
+    updated_document_ids: list[uuid.UUID]
+
+
+class RefreshBody(WireModel):
+    document_ids: IdList
+
+
+class DeleteBody(WireModel):
+    document_ids: IdList
+    delete_articles: bool = False
+
+
+class DeletedDocument(WireModel):
+    id: uuid.UUID
+    title: str
+    original_url: str
+
+
+class DeletedArticle(WireModel):
+    id: uuid.UUID
+    title: str
+    parent_folder_id: uuid.UUID | None
+
+
+class DeleteAnswer(WireModel):
+    deleted_documents: list[DeletedDocument]
+    deleted_articles: list[DeletedArticle]
+
+
+class CrawlBody(WireModel):
+    links: ValueList
+    limit: int = Field(default=crawl.DEFAULT_LIMIT, ge=1, le=crawl.MAX_LIMIT)
+
+
+class CrawlAnswer(WireModel):
+    data: list[str]
+    message: str
+
+
+class DocumentPage(WireModel):
+    documents: list[Document]
+    has_more: bool
+
+
+@router.get("/v2/documents/public", summary="List sources, newest change first")
+async def list_documents(
+    principal: ReadPrincipal,
+    db: DatabaseDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: uuid.UUID | None = None,
+    direction: Direction = Direction.NEXT,
+    source: str | None = None,
+    english: bool | None = None,
+    id: uuid.UUID | None = None,
+    title: Annotated[str | None, Query(max_length=500)] = None,
+    url: Annotated[str | None, Query(max_length=2000)] = None,
+    linked_knowledge_id: Annotated[uuid.UUID | None, Query(alias="linkedKnowledgeId")] = None,
+    linked_operation: Annotated[str | None, Query(alias="linkedOperation", max_length=64)] = None,
+    changed: bool | None = None,
+) -> DocumentPage:
+    filters = service.SourceFilters(
+        provider=parse_provider(source) if source else None,
+        english=english,
+        source_id=id,
+        title=title,
+        url=url,
+        linked_knowledge_id=linked_knowledge_id,
+        linked_operation=linked_operation,
+        changed=changed,
+    )
+    async with db.read() as session:
+        page = await service.list_sources(
+            session,
+            principal.workspace_id,
+            filters,
+            cursor_id=cursor,
+            direction=direction,
+            limit=limit,
+        )
+    return DocumentPage(documents=[Document.of(v) for v in page.items], has_more=page.has_more)
+
+
+@router.get("/v2/documents/public/{id}", summary="Get one source", responses=error_responses(404))
+async def get_document(id: uuid.UUID, principal: ReadPrincipal, db: DatabaseDep) -> Document:
+    async with db.read() as session:
+        return Document.of(await service.get_source(session, principal.workspace_id, id))
+
+
+@router.get(
+    "/v2/documents/public/{id}/raw",
+    summary="The raw fetched bytes of a source (ext)",
+    responses=error_responses(404),
+)
+async def get_raw_document(id: uuid.UUID, principal: ReadPrincipal, db: DatabaseDep) -> Response:
+    async with db.read() as session:
+        await service.get_source(session, principal.workspace_id, id)
+        raw = await blobs.load_raw(session, id)
+    if raw is None:
+        raise NotFound(f"document {id} has no stored content")
+    body, content_type = raw
+    return Response(
+        body,
+        media_type=content_type or "application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="{id}"',
+            "Content-Security-Policy": "sandbox",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.post("/v2/documents/public", summary="Ingest sources: queue a fetch for each")
+async def ingest_documents(
+    body: IngestBody, principal: WritePrincipal, db: DatabaseDep
+) -> IngestAnswer:
+    request = service.IngestRequest(
+        provider=parse_provider(body.source),
+        to_add=body.document_ids_to_add,
+        to_refresh=body.document_ids_to_refresh,
+        english=body.english,
+        baser=body.baser,
+    )
+    async with db.write() as session:
+        outcome = await service.ingest(session, principal.workspace_id, request)
+    return IngestAnswer(added_document_ids=outcome.added, updated_document_ids=outcome.updated)
+
+
+@router.post("/v2/documents/public/refresh", summary="Refresh sources: queue a new fetch for each")
+async def refresh_documents(
+    body: RefreshBody, principal: WritePrincipal, db: DatabaseDep
+) -> list[uuid.UUID]:
+    async with db.write() as session:
+        return await service.refresh(session, principal.workspace_id, body.document_ids)
+
+
+@router.delete("/v2/documents/public", summary="Delete sources, and optionally their articles")
+async def delete_documents(
+    body: DeleteBody, principal: WritePrincipal, db: DatabaseDep
+) -> DeleteAnswer:
+    async with db.write() as session:
+        deleted = await service.delete_sources(
+            session, principal.workspace_id, body.document_ids, with_articles=body.delete_articles
+        )
+        return DeleteAnswer(
+            deleted_documents=[
+                DeletedDocument(id=s.id, title=s.title, original_url=s.original_url)
+                for s in deleted.sources
+            ],
+            deleted_articles=[
+                DeletedArticle(id=a.id, title=a.title, parent_folder_id=a.parent_folder_id)
+                for a in deleted.articles
+            ],
+        )
+
+
+@router.post(
+    "/v2/documents/public/deep-crawl/links", summary="Discover same-site links (creates nothing)"
+)
+async def crawl_links(
+    body: CrawlBody, _principal: WritePrincipal, runtime: RuntimeDep
+) -> CrawlAnswer:
+    found = await crawl.discover(runtime.fetcher, body.links, body.limit)
+    return CrawlAnswer(data=found, message=f"found {len(found)} links")
+
+
+@router.get(
+    "/v2/documents/public/resources/{provider}",
+    summary="Discover a provider's resources",
+    responses=error_responses(400),
+)
+async def discover_resources(provider: str, _principal: ReadPrincipal) -> None:
+    _require_connected(parse_provider(provider, "provider"))
+
+
+@router.post(
+    "/v2/documents/public/resources/{provider}",
+    summary="Register a provider's resources",
+    responses=error_responses(400),
+)
+async def register_resources(provider: str, _principal: WritePrincipal) -> None:
+    _require_connected(parse_provider(provider, "provider"))
+
+
+def _require_connected(provider: Provider) -> None:
+    raise InvalidInput(f"{provider.value} is not connected to this workspace")

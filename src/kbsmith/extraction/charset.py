@@ -1,0 +1,70 @@
+"""Bytes -> str for HTML and text bodies whose declared charset may be wrong."""
+
+from charset_normalizer import from_bytes
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    http_content_type_encoding,
+    read_bom,
+    resolve_encoding,
+)
+
+# charset-normalizer samples chunks across the body; more than this adds time, not accuracy
+_DETECTION_SAMPLE = 1_000_000
+# charset-normalizer cannot tell Latin code pages apart on short text (it happily picks
+# cp1250 or cp1257 for French); cp1252, the web's legacy default, wins when about as plausible
+_LATIN_DEFAULT = "cp1252"
+_CHAOS_MARGIN = 0.05
+
+
+def decode(body: bytes, content_type: str | None, *, html: bool) -> str:
+    """Decode a text body, trusting the bytes over the declarations.
+
+    Order: a byte-order mark; valid UTF-8 (a declared single-byte charset on bytes that
+    are valid UTF-8 is practically always a lie); the charsets declared by the header
+    and, for HTML, by <meta> that strictly decode the bytes (charset-normalizer arbitrates
+    when they disagree); detection by charset-normalizer; finally UTF-8 with replacement
+    characters, so this never fails.
+    """
+    bom_encoding, bom = read_bom(body)
+    if bom_encoding is not None:
+        return body[len(bom) :].decode(bom_encoding, errors="replace")
+    for decoder in (_as_utf8, _as_declared, _as_detected):
+        text = decoder(body, content_type, html)
+        if text is not None:
+            return text
+    return body.decode("utf-8", errors="replace")
+
+
+def _as_utf8(body: bytes, _content_type: str | None, _html: bool) -> str | None:
+    return _strict(body, "utf-8")
+
+
+def _as_declared(body: bytes, content_type: str | None, html: bool) -> str | None:
+    labels = [http_content_type_encoding(content_type) if content_type else None]
+    if html:
+        labels.append(html_body_declared_encoding(body))
+    resolved = (resolve_encoding(label) for label in labels if label)
+    decodable = {name: text for name in resolved if name and (text := _strict(body, name))}
+    if len(decodable) > 1:
+        best = from_bytes(body[:_DETECTION_SAMPLE], cp_isolation=list(decodable)).best()
+        if best is not None and best.encoding in decodable:
+            return decodable[best.encoding]
+    return next(iter(decodable.values()), None)
+
+
+def _as_detected(body: bytes, _content_type: str | None, _html: bool) -> str | None:
+    matches = from_bytes(body[:_DETECTION_SAMPLE])
+    best = matches.best()
+    if best is None:
+        return None
+    for match in matches:
+        if match.encoding == _LATIN_DEFAULT and match.chaos <= best.chaos + _CHAOS_MARGIN:
+            return _strict(body, _LATIN_DEFAULT)
+    return _strict(body, str(best.encoding))
+
+
+def _strict(body: bytes, encoding: str) -> str | None:
+    try:
+        return body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None

@@ -1,0 +1,182 @@
+"""PDF (pypdf) and DOCX (python-docx) bodies -> (title, markdown)."""
+
+import io
+import re
+import statistics
+import zipfile
+from typing import Any
+
+import docx
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+from pypdf import PdfReader
+
+from kbsmith.extraction.limits import MAX_DOCX_UNCOMPRESSED_BYTES, MAX_PDF_PAGES
+from kbsmith.extraction.result import ExtractionError
+
+_BULLET = re.compile(r"^[•◦▪‣●○■□–\uf0b7]\s*")
+_NUMBERED = re.compile(r"^\d{1,3}[.)]\s")
+_LIST_LINE = re.compile(r"^\s*(?:-|\d{1,9}[.)])\s")
+_PARAGRAPH_END = re.compile(r"[.!?:;\"”’)]$")
+_PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?$", re.IGNORECASE)
+_HYPHENATED = re.compile(r"[^\W\d_]-$")
+# a line this much shorter than the page's usual line width ends its paragraph
+_SHORT_LINE_RATIO = 0.8
+
+
+def extract_pdf(body: bytes) -> tuple[str, str]:
+    reader = _open_pdf(body)
+    texts = []
+    for page in reader.pages[:MAX_PDF_PAGES]:
+        try:
+            texts.append(page.extract_text() or "")
+        except Exception:  # noqa: S112 -- one broken page must not lose the others
+            continue
+    title = ""
+    try:
+        title = str((reader.metadata or {}).get("/Title") or "").strip()
+    except Exception:  # noqa: S110 -- a damaged info dictionary only costs the title
+        pass
+    return title, _pdf_markdown(texts)
+
+
+def _open_pdf(body: bytes) -> PdfReader:
+    # pypdf raises a wide range of exception types on malformed input
+    try:
+        reader = PdfReader(io.BytesIO(body))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ExtractionError("the PDF is password-protected")
+        len(reader.pages)  # forces the page tree to load, where damage usually shows
+    except ExtractionError:
+        raise
+    except Exception as error:
+        raise ExtractionError("the PDF could not be read (damaged or not a PDF)") from error
+    return reader
+
+
+def _pdf_markdown(page_texts: list[str]) -> str:
+    """Rebuild paragraphs from PDF text lines, which carry no paragraph marks."""
+    lines = [
+        line.strip() for text in page_texts for line in text.splitlines() if line.strip()
+    ]
+    lines = [line for line in lines if not _PAGE_NUMBER.match(line)]
+    if not lines:
+        return ""
+    width = _typical_width(lines)
+    blocks: list[str] = []
+    ended = True
+    for line in lines:
+        item = _BULLET.sub("- ", line)
+        starts_item = item != line or bool(_NUMBERED.match(line))
+        if blocks and not ended and not starts_item:
+            blocks[-1] = _join_wrapped(blocks[-1], item)
+        else:
+            blocks.append(item)
+        ended = bool(_PARAGRAPH_END.search(line)) and len(line) < _SHORT_LINE_RATIO * width
+    return _join_blocks(blocks)
+
+
+def _typical_width(lines: list[str]) -> float:
+    lengths = sorted(len(line) for line in lines)
+    return float(statistics.quantiles(lengths, n=10)[-1]) if len(lengths) > 1 else lengths[0]
+
+
+def _join_wrapped(previous: str, line: str) -> str:
+    if _HYPHENATED.search(previous) and line[:1].islower():
+        return previous[:-1] + line
+    return f"{previous} {line}"
+
+
+def extract_docx(body: bytes) -> tuple[str, str]:
+    _check_docx_size(body)
+    try:
+        document = docx.Document(io.BytesIO(body))
+    except Exception as error:  # python-docx surfaces zip, XML and key errors alike
+        raise ExtractionError("the DOCX file could not be read") from error
+    blocks: list[str] = []
+    for item in document.iter_inner_content():
+        block = _table_markdown(item) if isinstance(item, Table) else _paragraph_markdown(item)
+        if block:
+            blocks.append(block)
+    title = str(document.core_properties.title or "").strip()
+    return title, _join_blocks(blocks)
+
+
+def _check_docx_size(body: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ExtractionError("the DOCX file could not be read") from error
+    if inflated > MAX_DOCX_UNCOMPRESSED_BYTES:
+        raise ExtractionError("the DOCX file is too large to process")
+
+
+def _paragraph_markdown(paragraph: Paragraph) -> str:
+    text = " ".join(paragraph.text.split())
+    if not text:
+        return ""
+    style = paragraph.style.name if paragraph.style is not None else ""
+    if style == "Title":
+        return f"# {text}"
+    if style.startswith("Heading "):
+        level = style.removeprefix("Heading ")
+        return f"{'#' * min(int(level), 6)} {text}" if level.isdigit() else text
+    list_level = _list_level(paragraph, style)
+    if list_level is not None:
+        marker = "1." if "Number" in style else "-"
+        return f"{'  ' * list_level}{marker} {text}"
+    return text
+
+
+def _list_level(paragraph: Paragraph, style: str) -> int | None:
+    """Nesting level of a list paragraph (numbering or a List style), None otherwise."""
+    properties: Any = paragraph._p.pPr
+    numbering = properties.numPr if properties is not None else None
+    if numbering is not None:
+        return int(numbering.ilvl.val) if numbering.ilvl is not None else 0
+    if style.startswith("List"):
+        suffix = style.rsplit(" ", 1)[-1]
+        return int(suffix) - 1 if suffix.isdigit() else 0
+    return None
+
+
+def _table_markdown(table: Table) -> str:
+    rows = [_row_cells(row) for row in table.rows]
+    rows = [row for row in rows if any(row)]
+    if not rows:
+        return ""
+    width = max(len(row) for row in rows)
+    lines = [_table_line(row + [""] * (width - len(row))) for row in rows]
+    lines.insert(1, "|" + "---|" * width)
+    return "\n".join(lines)
+
+
+def _row_cells(row: Any) -> list[str]:
+    cells: list[str] = []
+    previous = None
+    for cell in row.cells:
+        if cell._tc is previous:  # a merged cell is reported once per grid column it spans
+            continue
+        previous = cell._tc
+        cells.append(" ".join(cell.text.split()).replace("|", "\\|"))
+    return cells
+
+
+def _table_line(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _join_blocks(blocks: list[str]) -> str:
+    """Blank lines between blocks, except between items of the same list."""
+    out: list[str] = []
+    for block in blocks:
+        if out and _is_list_item(block) and _is_list_item(out[-1].rsplit("\n", 1)[-1]):
+            out[-1] = f"{out[-1]}\n{block}"
+        else:
+            out.append(block)
+    return "\n\n".join(out)
+
+
+def _is_list_item(line: str) -> bool:
+    return bool(_LIST_LINE.match(line))

@@ -1,0 +1,136 @@
+"""Recognise HTML pages that carry no content: bot challenges, login walls, JS-only shells.
+
+Every detector requires the extracted main text to be short, so an article that merely
+talks about captchas, logging in or JavaScript is never rejected.
+"""
+
+import re
+from collections.abc import Callable
+
+from lxml.html import HtmlElement
+
+from kbsmith.extraction.result import ExtractionError
+
+_WORD = re.compile(r"\w+")
+
+CHALLENGE_MAX_WORDS = 300
+LOGIN_FORM_MAX_WORDS = 120
+LOGIN_PHRASE_MAX_WORDS = 60
+SHELL_MAX_WORDS = 20
+# share of the main text's words that belong to a sign-in form's vocabulary
+LOGIN_VOCABULARY_SHARE = 0.4
+
+_CHALLENGE_TITLE = re.compile(
+    r"^(?:just a moment|attention required|please wait|one more step|checking your browser"
+    r"|checking if the site connection is secure|ddos-guard|ddos protection"
+    r"|making sure you'?re not a bot|are you a (?:robot|human)|human verification"
+    r"|bot verification|security check|verify(?:ing)? (?:that )?you are (?:a )?human"
+    r"|captcha|access denied|pardon our interruption|you have been blocked)\b",
+    re.IGNORECASE,
+)
+_CHALLENGE_TEXT = re.compile(
+    r"checking your browser before accessing|checking if the site connection is secure"
+    r"|verify(?:ing)? (?:that )?you are (?:a )?human|enable javascript and cookies to continue"
+    r"|complete the security check|press (?:&|and) hold|please complete the captcha"
+    r"|(?:prove|confirm) (?:that )?you(?:'re| are) not a robot"
+    r"|performance (?:&|and) security by cloudflare|why have i been blocked",
+    re.IGNORECASE,
+)
+_CHALLENGE_MARKUP = (
+    "//script[contains(., '_cf_chl_opt')]",
+    "//*[@id='challenge-form' or @id='challenge-running' or @id='cf-challenge-running']",
+    "//*[contains(@class, 'cf-browser-verification')]",
+    "//script[@id='anubis_challenge'] | //*[@id='anubis_version']",
+    "//script[contains(@src, 'captcha-delivery.com')] | //*[@id='px-captcha']",
+    "//iframe[contains(@src, '_Incapsula_Resource')]",
+)
+_LOGIN_PHRASE = re.compile(
+    r"\b(?:please|you (?:must|need to|have to)(?: be)?|to continue,?(?: please)?)"
+    r" (?:log|sign)(?:ged)?[ -]?in\b"
+    r"|\b(?:log|sign)[ -]?in (?:to|in order to) (?:continue|view|see|access|read)\b"
+    r"|\blogin required\b|\bmembers only\b|\bfor (?:registered )?members only\b",
+    re.IGNORECASE,
+)
+_LOGIN_TITLE = re.compile(
+    r"^(?:log ?in|sign ?in|member login|account login)\b|\b(?:log ?in|sign ?in)$",
+    re.IGNORECASE,
+)
+_LOGIN_VOCABULARY = frozenset(
+    "log login logged logging sign signin signed in up out email e mail address username user"
+    " name password forgot forgotten remember me account create new continue with google apple"
+    " facebook microsoft github sso or register keep stay reset your don t have an a to not"
+    " member members join now here welcome back submit enter show hide required privacy policy"
+    " terms by of and the agree single on phone number code verification send next".split()
+)
+_JAVASCRIPT_NOTICE = re.compile(
+    r"(?:enable|turn on|activate|allow) (?:the )?javascript|javascript (?:is )?(?:required"
+    r"|disabled|must be enabled|is not enabled|is turned off)|requires? javascript"
+    r"|(?:doesn't|does not|won't|will not|cannot|can't) work (?:properly )?without javascript",
+    re.IGNORECASE,
+)
+_APP_ROOTS = (
+    "//div[@id='root' or @id='app' or @id='__next' or @id='__nuxt' or @id='svelte'"
+    " or @id='react-root' or @id='ember-app' or @data-reactroot][not(normalize-space())]"
+)
+
+
+def check_page(tree: HtmlElement, main_text: str) -> None:
+    """Raise ExtractionError when the page is not content; return quietly otherwise."""
+    detectors: tuple[Callable[[HtmlElement, str], str | None], ...] = (
+        _bot_challenge,
+        _login_wall,
+        _javascript_shell,
+    )
+    for detector in detectors:
+        reason = detector(tree, main_text)
+        if reason:
+            raise ExtractionError(reason)
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def _page_title(tree: HtmlElement) -> str:
+    return " ".join((tree.findtext(".//title") or "").split())
+
+
+def _bot_challenge(tree: HtmlElement, main_text: str) -> str | None:
+    if word_count(main_text) > CHALLENGE_MAX_WORDS:
+        return None
+    if (
+        _CHALLENGE_TITLE.search(_page_title(tree))
+        or _CHALLENGE_TEXT.search(main_text)
+        or any(tree.xpath(xpath) for xpath in _CHALLENGE_MARKUP)
+    ):
+        return "the page is a bot challenge (captcha or browser check), not content"
+    return None
+
+
+def _login_wall(tree: HtmlElement, main_text: str) -> str | None:
+    words = [word.lower() for word in _WORD.findall(main_text)]
+    if len(words) <= LOGIN_PHRASE_MAX_WORDS and _LOGIN_PHRASE.search(main_text):
+        return "the page is a login wall (sign-in required), not content"
+    if len(words) > LOGIN_FORM_MAX_WORDS:
+        return None
+    has_form = bool(tree.xpath("//input[@type='password']")) or bool(
+        _LOGIN_TITLE.search(_page_title(tree))
+    )
+    share = sum(word in _LOGIN_VOCABULARY for word in words) / max(len(words), 1)
+    if has_form and share >= LOGIN_VOCABULARY_SHARE:
+        return "the page is a login wall (sign-in form), not content"
+    return None
+
+
+def _javascript_shell(tree: HtmlElement, main_text: str) -> str | None:
+    remaining = _JAVASCRIPT_NOTICE.sub(" ", main_text)
+    if word_count(remaining) >= SHELL_MAX_WORDS:
+        return None
+    noscript = " ".join(" ".join(node.itertext()) for node in tree.iter("noscript"))
+    if (
+        _JAVASCRIPT_NOTICE.search(main_text)
+        or _JAVASCRIPT_NOTICE.search(noscript)
+        or tree.xpath(_APP_ROOTS)
+    ):
+        return "the page needs JavaScript to show its content (empty application shell)"
+    return None

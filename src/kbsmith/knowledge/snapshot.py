@@ -1,0 +1,115 @@
+"""The folder snapshot: the nested tree of folders with their articles, computed live.
+
+With an agent, the tree holds exactly what the agent sees: the folders assigned to it (as
+top-level nodes) with all their subfolders. Articles are the live ones and the pending drafts;
+a draft that was merged into its original is history, not part of the tree.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kbsmith.knowledge import repository
+from kbsmith.knowledge.agents import get_agent
+from kbsmith.knowledge.models import Article, Folder
+from kbsmith.workspaces.models import Workspace
+
+Rows = Select[*tuple[Any, ...]]
+
+SNAPSHOT_NAMESPACE = uuid.UUID("6f1c52a4-3f0e-4a59-9d7e-2b8b8e0c1a77")
+
+
+@dataclass(frozen=True)
+class ArticleLeaf:
+    id: uuid.UUID
+    title: str
+    is_draft: bool
+    active: bool
+
+
+@dataclass
+class FolderNode:
+    id: uuid.UUID
+    title: str
+    description: str
+    active: bool
+    parent_folder_id: uuid.UUID | None
+    articles: list[ArticleLeaf] = field(default_factory=list)
+    children: list[FolderNode] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    id: uuid.UUID
+    """Stable for a workspace (and agent): the same tree is always the same snapshot."""
+    created_at: datetime
+    updated_at: datetime
+    """The latest change of a folder or article in the tree."""
+    tree: list[FolderNode]
+
+
+async def folder_snapshot(
+    session: AsyncSession, workspace_id: uuid.UUID, agent_id: uuid.UUID | None = None
+) -> Snapshot:
+    scope: Select[Any] | None = None
+    if agent_id is not None:
+        await get_agent(session, workspace_id, agent_id)
+        scope = select(repository.visible_folders(workspace_id, agent_id).c.id)
+    folder_rows = await session.execute(_folders(workspace_id, scope))
+    nodes: dict[uuid.UUID, FolderNode] = {}
+    roots: list[FolderNode] = []
+    created_at = await _workspace_created_at(session, workspace_id)
+    updated_at = created_at
+    for row in folder_rows:
+        node = FolderNode(row.id, row.title, row.description, row.active, row.parent_folder_id)
+        nodes[row.id] = node
+        updated_at = max(updated_at, row.updated_at)
+    for node in nodes.values():
+        parent = nodes.get(node.parent_folder_id) if node.parent_folder_id else None
+        (parent.children if parent else roots).append(node)
+    for row in await session.execute(_articles(workspace_id, scope)):
+        nodes[row.parent_folder_id].articles.append(
+            ArticleLeaf(row.id, row.title, row.is_draft, row.active)
+        )
+        updated_at = max(updated_at, row.updated_at)
+    snapshot_id = uuid.uuid5(SNAPSHOT_NAMESPACE, f"{workspace_id}/{agent_id or ''}")
+    return Snapshot(id=snapshot_id, created_at=created_at, updated_at=updated_at, tree=roots)
+
+
+def _folders(workspace_id: uuid.UUID, scope: Select[Any] | None) -> Rows:
+    statement = select(
+        Folder.id,
+        Folder.parent_folder_id,
+        Folder.title,
+        Folder.description,
+        Folder.active,
+        Folder.updated_at,
+    ).where(Folder.workspace_id == workspace_id)
+    if scope is not None:
+        statement = statement.where(Folder.id.in_(scope))
+    return statement.order_by(Folder.title, Folder.id)
+
+
+def _articles(workspace_id: uuid.UUID, scope: Select[Any] | None) -> Rows:
+    statement = select(
+        Article.id,
+        Article.parent_folder_id,
+        Article.title,
+        Article.is_draft,
+        Article.active,
+        Article.updated_at,
+    ).where(Article.workspace_id == workspace_id, Article.is_draft_published.is_(False))
+    if scope is not None:
+        statement = statement.where(Article.parent_folder_id.in_(scope))
+    return statement.order_by(Article.title, Article.id)
+
+
+async def _workspace_created_at(session: AsyncSession, workspace_id: uuid.UUID) -> datetime:
+    statement = select(Workspace.created_at).where(Workspace.id == workspace_id)
+    return (await session.execute(statement)).scalar_one()

@@ -1,0 +1,37 @@
+"""Long-lived collaborators of one process (HTTP clients, models), built once from settings."""
+
+from __future__ import annotations
+
+from kbsmith.fetching import FetchPolicy, GuardedClient
+from kbsmith.settings import Settings
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    return FetchPolicy.from_strings(
+        settings.fetch_allow_networks,
+        max_bytes=settings.fetch_max_bytes,
+        connect_timeout=settings.fetch_connect_timeout,
+        total_timeout=settings.fetch_total_timeout,
+        per_host_concurrency=settings.fetch_per_host_concurrency,
+        default_crawl_delay=settings.fetch_crawl_delay,
+        obey_robots=settings.fetch_obey_robots,
+    )
+
+
+class Runtime:
+    """Shared by the API and the workers of a process, so robots caches and politeness hold."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._fetcher: GuardedClient | None = None
+
+    @property
+    def fetcher(self) -> GuardedClient:
+        if self._fetcher is None:
+            self._fetcher = GuardedClient(fetch_policy(self.settings))
+        return self._fetcher
+
+    async def aclose(self) -> None:
+        if self._fetcher is not None:
+            await self._fetcher.aclose()
+            self._fetcher = None

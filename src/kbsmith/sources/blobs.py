@@ -1,0 +1,38 @@
+"""Raw fetched bytes, kept zlib-compressed in the database (shared by every machine)."""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kbsmith.db.base import utcnow
+from kbsmith.sources.models import SourceBlob
+
+COMPRESSION_LEVEL = 6
+
+
+def storage_url(source_id: uuid.UUID) -> str:
+    return f"/v2/documents/public/{source_id}/raw"
+
+
+async def keep_raw(
+    session: AsyncSession, source_id: uuid.UUID, body: bytes, content_type: str
+) -> None:
+    blob = await session.get(SourceBlob, source_id)
+    if blob is None:
+        blob = SourceBlob(source_id=source_id)
+        session.add(blob)
+    blob.data = zlib.compress(body, COMPRESSION_LEVEL)
+    blob.size = len(body)
+    blob.content_type = content_type
+    blob.encoding = "zlib"
+    blob.fetched_at = utcnow()
+
+
+async def load_raw(session: AsyncSession, source_id: uuid.UUID) -> tuple[bytes, str] | None:
+    blob = await session.get(SourceBlob, source_id)
+    if blob is None:
+        return None
+    return zlib.decompress(blob.data), blob.content_type

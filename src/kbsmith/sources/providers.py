@@ -1,0 +1,30 @@
+"""The kinds of source, by their wire names."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from kbsmith.errors import InvalidInput
+
+
+class Provider(StrEnum):
+    WEB = "web"
+    FILES = "files"
+    GOOGLEDRIVE = "googledrive"
+    NOTION = "notion"
+    ZENDESK = "zendesk"
+    CONFLUENCE = "confluence"
+
+
+CONNECTED_PROVIDERS = frozenset(
+    {Provider.GOOGLEDRIVE, Provider.NOTION, Provider.ZENDESK, Provider.CONFLUENCE}
+)
+"""Providers whose documents come through a workspace connection (issue: connectors)."""
+
+
+def parse_provider(value: str, field: str = "source") -> Provider:
+    try:
+        return Provider(value)
+    except ValueError:
+        choices = ", ".join(p.value for p in Provider)
+        raise InvalidInput(f"{field} must be one of {choices}; got {value!r}") from None

@@ -1,0 +1,307 @@
+"""Source use cases: ingest, refresh, read, delete. Callers own the transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kbsmith.db.base import table_of
+from kbsmith.db.dialect import insert_ignoring_conflicts
+from kbsmith.db.pagination import Cursor, Direction, Page, keyset_page
+from kbsmith.errors import InvalidInput, NotFound
+from kbsmith.fetching import InvalidUrl, is_absolute_http_url, normalize_url
+from kbsmith.jobs import queue
+from kbsmith.jobs.models import Job
+from kbsmith.knowledge.links import ArticleSummary, delete_articles_of_sources
+from kbsmith.sources.models import Source
+from kbsmith.sources.providers import CONNECTED_PROVIDERS, Provider
+
+INGEST_JOB = "source.ingest"
+SOURCES = table_of(Source)
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """A source with the status of its latest job, as the API shows it."""
+
+    source: Source
+    job_status: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.source.linked_knowledge_id is not None and (
+            self.source.content_hash != self.source.generated_hash
+        )
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    provider: Provider
+    to_add: Sequence[str]
+    to_refresh: Sequence[str]
+    english: bool | None = None
+    baser: bool | None = None
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    added: list[uuid.UUID]
+    updated: list[uuid.UUID]
+
+
+def with_job_status(query: Select[Source]) -> Select[Source, str]:
+    return query.add_columns(Job.status).outerjoin(Job, Job.id == Source.linked_job_id)
+
+
+async def get_source(
+    session: AsyncSession, workspace_id: uuid.UUID, source_id: uuid.UUID
+) -> SourceView:
+    query = with_job_status(
+        select(Source).where(Source.id == source_id, Source.workspace_id == workspace_id)
+    )
+    row = (await session.execute(query)).one_or_none()
+    if row is None:
+        raise NotFound(f"document {source_id} not found")
+    return SourceView(row[0], row[1])
+
+
+async def ingest(
+    session: AsyncSession, workspace_id: uuid.UUID, request: IngestRequest
+) -> IngestOutcome:
+    """Validate the whole request, then create or reuse records and queue one job for each."""
+    if not request.to_add and not request.to_refresh:
+        raise InvalidInput("documentIdsToAdd or documentIdsToRefresh must be a non-empty array")
+    if request.provider in CONNECTED_PROVIDERS:
+        raise InvalidInput(f"{request.provider.value} is not connected to this workspace")
+    if request.provider is not Provider.WEB:
+        raise InvalidInput(f"{request.provider.value} sources cannot be ingested by reference")
+    to_add = _normalised_urls(request.to_add, "documentIdsToAdd")
+    to_refresh = _normalised_urls(request.to_refresh, "documentIdsToRefresh")
+    wanted = {**to_add, **to_refresh}
+    existing = await _web_sources_by_identity(session, workspace_id, list(wanted))
+    await _create_missing_web_sources(session, workspace_id, wanted, existing, request)
+    records = await _web_sources_by_identity(session, workspace_id, list(wanted))
+    for source in records.values():
+        _apply_flags(source, request)
+    await queue_ingestion(session, workspace_id, list(records.values()))
+    added = [records[i].id for i in wanted if i not in existing]
+    updated = [records[i].id for i in wanted if i in existing]
+    return IngestOutcome(added=added, updated=updated)
+
+
+def _normalised_urls(values: Sequence[str], field: str) -> dict[str, str]:
+    """identity → original URL, in request order, duplicates folded."""
+    urls: dict[str, str] = {}
+    for value in values:
+        if not is_absolute_http_url(value):
+            raise InvalidInput(
+                f"{field}: web imports expect absolute http(s) URLs, not ids; got {value!r}"
+            )
+        try:
+            urls.setdefault(normalize_url(value), value)
+        except InvalidUrl as error:
+            raise InvalidInput(f"{field}: {error}") from None
+    return urls
+
+
+async def _web_sources_by_identity(
+    session: AsyncSession, workspace_id: uuid.UUID, identities: list[str]
+) -> dict[str, Source]:
+    query = select(Source).where(
+        Source.workspace_id == workspace_id,
+        Source.provider == Provider.WEB,
+        Source.identity.in_(identities),
+    )
+    return {source.identity: source for source in (await session.execute(query)).scalars()}
+
+
+async def _create_missing_web_sources(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    wanted: dict[str, str],
+    existing: dict[str, Source],
+    request: IngestRequest,
+) -> None:
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "workspace_id": workspace_id,
+            "provider": Provider.WEB.value,
+            "identity": identity,
+            "original_url": url,
+            "english": True if request.english is None else request.english,
+            "baser": bool(request.baser),
+        }
+        for identity, url in wanted.items()
+        if identity not in existing
+    ]
+    await insert_ignoring_conflicts(
+        session, SOURCES, rows, ["workspace_id", "provider", "identity"]
+    )
+
+
+def _apply_flags(source: Source, request: IngestRequest) -> None:
+    if request.english is not None:
+        source.english = request.english
+    if request.baser is not None:
+        source.baser = request.baser
+
+
+async def queue_ingestion(
+    session: AsyncSession, workspace_id: uuid.UUID, sources: list[Source]
+) -> None:
+    """One job per source; the source remembers its latest job (older ones become no-ops)."""
+    jobs = queue.enqueue_many(
+        session, INGEST_JOB, ({"sourceId": str(s.id)} for s in sources), workspace_id=workspace_id
+    )
+    await session.flush()
+    for source, job in zip(sources, jobs, strict=True):
+        source.linked_job_id = job.id
+
+
+async def sources_by_ids(
+    session: AsyncSession, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID], field: str
+) -> list[Source]:
+    """The sources in request order; 400 naming the unknown ids when any is not ours."""
+    query = select(Source).where(Source.workspace_id == workspace_id, Source.id.in_(ids))
+    found = {source.id: source for source in (await session.execute(query)).scalars()}
+    unknown = [str(i) for i in dict.fromkeys(ids) if i not in found]
+    if unknown:
+        raise InvalidInput(f"{field} contains unknown ids: {', '.join(unknown[:20])}")
+    return [found[i] for i in dict.fromkeys(ids)]
+
+
+async def refresh(
+    session: AsyncSession, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[uuid.UUID]:
+    if not ids:
+        raise InvalidInput("documentIds must be a non-empty array")
+    sources = await sources_by_ids(session, workspace_id, ids, "documentIds")
+    uploaded = [str(s.id) for s in sources if s.provider == Provider.FILES]
+    if uploaded:
+        raise InvalidInput(f"documentIds: files sources cannot be refreshed: {', '.join(uploaded)}")
+    await queue_ingestion(session, workspace_id, sources)
+    return [s.id for s in sources]
+
+
+@dataclass(frozen=True)
+class Deleted:
+    sources: list[Source]
+    articles: list[ArticleSummary]
+
+
+async def delete_sources(
+    session: AsyncSession, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID], *, with_articles: bool
+) -> Deleted:
+    """Delete sources (and, when asked, the articles generated from them)."""
+    if not ids:
+        raise InvalidInput("documentIds must be a non-empty array")
+    sources = await sources_by_ids(session, workspace_id, ids, "documentIds")
+    articles = []
+    if with_articles:
+        articles = await delete_articles_of_sources(session, workspace_id, [s.id for s in sources])
+    for source in sources:
+        await session.delete(source)
+    return Deleted(sources=sources, articles=articles)
+
+
+@dataclass(frozen=True)
+class SourceFilters:
+    provider: Provider | None = None
+    english: bool | None = None
+    source_id: uuid.UUID | None = None
+    title: str | None = None
+    url: str | None = None
+    linked_knowledge_id: uuid.UUID | None = None
+    linked_operation: str | None = None
+    changed: bool | None = None
+
+
+def _filtered(workspace_id: uuid.UUID, filters: SourceFilters) -> Select[Source]:
+    query = select(Source).where(Source.workspace_id == workspace_id)
+    equal = {
+        Source.provider: filters.provider,
+        Source.english: filters.english,
+        Source.id: filters.source_id,
+        Source.linked_knowledge_id: filters.linked_knowledge_id,
+        Source.linked_operation: filters.linked_operation,
+    }
+    for column, value in equal.items():
+        if value is not None:
+            query = query.where(column == value)
+    if filters.title:
+        query = query.where(Source.title.ilike(f"%{_escape_like(filters.title)}%", escape="\\"))
+    if filters.url:
+        query = query.where(Source.original_url.contains(filters.url, autoescape=True))
+    if filters.changed is not None:
+        is_changed = Source.linked_knowledge_id.is_not(None) & (
+            Source.content_hash != Source.generated_hash
+        )
+        query = query.where(is_changed if filters.changed else ~is_changed)
+    return query
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def list_sources(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    filters: SourceFilters,
+    *,
+    cursor_id: uuid.UUID | None,
+    direction: Direction,
+    limit: int,
+) -> Page[SourceView]:
+    cursor = await _cursor(session, workspace_id, cursor_id)
+    page = await keyset_page(
+        session,
+        _filtered(workspace_id, filters),
+        Source.updated_at,
+        Source.id,
+        cursor=cursor,
+        direction=direction,
+        limit=limit,
+    )
+    statuses = await _job_statuses(
+        session, [s.linked_job_id for s in page.items if s.linked_job_id]
+    )
+    views = [
+        SourceView(s, statuses.get(s.linked_job_id) if s.linked_job_id else None)
+        for s in page.items
+    ]
+    return Page(items=views, has_more=page.has_more)
+
+
+async def _cursor(
+    session: AsyncSession, workspace_id: uuid.UUID, cursor_id: uuid.UUID | None
+) -> Cursor | None:
+    if cursor_id is None:
+        return None
+    query = select(Source.updated_at, Source.id).where(
+        Source.id == cursor_id, Source.workspace_id == workspace_id
+    )
+    row = (await session.execute(query)).one_or_none()
+    if row is None:
+        raise InvalidInput(f"cursor {cursor_id} is not a document of this workspace")
+    return Cursor(updated_at=row[0], id=row[1])
+
+
+async def _job_statuses(session: AsyncSession, job_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not job_ids:
+        return {}
+    rows = await session.execute(select(Job.id, Job.status).where(Job.id.in_(job_ids)))
+    return {job_id: status for job_id, status in rows.all()}
+
+
+async def mark_generated(
+    session: AsyncSession, workspace_id: uuid.UUID, source_ids: Sequence[uuid.UUID]
+) -> None:
+    """Knowledge was just generated from the sources' current content: they are not changed."""
+    for source in await sources_by_ids(session, workspace_id, source_ids, "documentIds"):
+        source.generated_hash = source.content_hash

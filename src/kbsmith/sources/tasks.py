@@ -1,0 +1,120 @@
+"""The ingestion job: fetch, extract, store — with the network part outside any transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kbsmith.db.base import utcnow
+from kbsmith.extraction import Extracted, ExtractionError, content_hash
+from kbsmith.fetching import FetchError, FetchResult, HttpStatusError
+from kbsmith.jobs.context import JobContext
+from kbsmith.jobs.errors import PermanentJobError, RetryableJobError
+from kbsmith.jobs.registry import FailedJob, JobRegistry
+from kbsmith.runtime import Runtime
+from kbsmith.sources import blobs
+from kbsmith.sources.content import fetch_and_extract
+from kbsmith.sources.models import Source
+from kbsmith.sources.service import INGEST_JOB
+
+INGEST_TIMEOUT_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: str
+    etag: str | None
+    last_modified: str | None
+
+
+def register(registry: JobRegistry) -> None:
+    registry.handler(INGEST_JOB, timeout=INGEST_TIMEOUT_SECONDS, on_failure=record_failure)(
+        ingest_source
+    )
+
+
+def runtime_of(ctx: JobContext) -> Runtime:
+    runtime = ctx.services["runtime"]
+    assert isinstance(runtime, Runtime)
+    return runtime
+
+
+async def ingest_source(ctx: JobContext) -> None:
+    source_id = uuid.UUID(ctx.payload["sourceId"])
+    target = await _target(ctx, source_id)
+    if target is None:
+        return  # deleted, or superseded by a newer job for the same source
+    try:
+        content = await fetch_and_extract(
+            runtime_of(ctx).fetcher,
+            target.url,
+            etag=target.etag,
+            last_modified=target.last_modified,
+        )
+    except FetchError as error:
+        raise _job_error(error) from None
+    except ExtractionError as error:
+        raise PermanentJobError(str(error)) from None
+    async with ctx.finishing() as session:
+        source = await session.get(Source, source_id)
+        if source is not None:
+            record_fetch(source, content.fetched)
+            if content.extracted is not None:
+                await blobs.keep_raw(
+                    session,
+                    source.id,
+                    content.fetched.body,
+                    content.fetched.headers.get("content-type", ""),
+                )
+                apply_content(source, content.extracted)
+
+
+async def _target(ctx: JobContext, source_id: uuid.UUID) -> _Target | None:
+    async with ctx.db.read() as session:
+        source = await session.get(Source, source_id)
+        if source is None or source.linked_job_id != ctx.job.id:
+            return None
+        conditional = bool(source.success and source.paragraphs)
+        return _Target(
+            url=source.original_url,
+            etag=source.etag if conditional else None,
+            last_modified=source.last_modified if conditional else None,
+        )
+
+
+def record_fetch(source: Source, fetched: FetchResult) -> None:
+    source.etag = fetched.etag or source.etag
+    source.last_modified = fetched.last_modified or source.last_modified
+    source.fetched_at = utcnow()
+    source.success = True
+    source.error = ""
+
+
+def apply_content(source: Source, extracted: Extracted) -> None:
+    """New paragraphs replace old ones only when the normalised content really changed."""
+    source.title = extracted.title or source.title
+    source.mime_type = extracted.mime_type
+    new_hash = content_hash(extracted.paragraphs)
+    if new_hash == source.content_hash:
+        return
+    if source.paragraphs:
+        source.old_paragraphs = source.paragraphs
+    source.paragraphs = extracted.paragraphs
+    source.content_hash = new_hash
+
+
+async def record_failure(session: AsyncSession, failed: FailedJob) -> None:
+    """The job failed for good: say why on the source, keep its earlier good paragraphs."""
+    source = await session.get(Source, uuid.UUID(failed.payload["sourceId"]))
+    if source is not None and source.linked_job_id == failed.id:
+        source.success = False
+        source.error = failed.error
+
+
+def _job_error(error: FetchError) -> PermanentJobError | RetryableJobError:
+    retry_after = error.retry_after if isinstance(error, HttpStatusError) else None
+    if error.retryable:
+        return RetryableJobError(str(error), retry_after=retry_after)
+    return PermanentJobError(str(error))
