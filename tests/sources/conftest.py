@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -62,13 +63,13 @@ async def workers(settings: Settings, db: Database, app: FastAPI) -> AsyncIterat
 
 async def settled(
     client: httpx.AsyncClient, headers: dict[str, str], document_id: str, timeout: float = 30
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The document once its latest job has ended."""
 
-    async def probe() -> dict[str, object]:
+    async def probe() -> dict[str, Any]:
         response = await client.get(f"/v2/documents/public/{document_id}", headers=headers)
         assert response.status_code == 200, response.text
-        document: dict[str, object] = response.json()
+        document: dict[str, Any] = response.json()
         return document
 
     return await eventually(probe, lambda d: d["linkedJobStatus"] in TERMINAL_STATUSES, timeout)

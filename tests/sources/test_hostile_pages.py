@@ -106,17 +106,17 @@ async def test_documents_and_lying_charsets_are_extracted(
 
     latin1 = await settled(client, headers, ids["latin1"])
     assert latin1["linkedJobStatus"] == "COMPLETED", latin1["error"]
-    assert "M\u00fcnchen" in " ".join(latin1["paragraphs"])  # type: ignore[arg-type]
-    assert "cr\u00e8me br\u00fbl\u00e9e" in " ".join(latin1["paragraphs"])  # type: ignore[arg-type]
+    assert "M\u00fcnchen" in " ".join(latin1["paragraphs"])
+    assert "cr\u00e8me br\u00fbl\u00e9e" in " ".join(latin1["paragraphs"])
 
     pdf = await settled(client, headers, ids["manual.pdf"])
     assert pdf["linkedJobStatus"] == "COMPLETED", pdf["error"]
     assert pdf["mimeType"] == "application/pdf"
-    assert "choose Export" in " ".join(pdf["paragraphs"])  # type: ignore[arg-type]
+    assert "choose Export" in " ".join(pdf["paragraphs"])
 
     docx = await settled(client, headers, ids["guide.docx"])
     assert docx["linkedJobStatus"] == "COMPLETED", docx["error"]
-    text = "\n".join(docx["paragraphs"])  # type: ignore[arg-type]
+    text = "\n".join(docx["paragraphs"])
     assert "Inviting teammates" in text and "Click Invite" in text
 
 

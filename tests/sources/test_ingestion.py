@@ -121,7 +121,7 @@ async def test_refresh_unchanged_and_changed(
         "/v2/documents/public/refresh", headers=headers, json={"documentIds": [document_id]}
     )
     changed = await settled(client, headers, document_id)
-    assert any("48 hours" in p for p in changed["paragraphs"])  # type: ignore[union-attr]
+    assert any("48 hours" in p for p in changed["paragraphs"])
     assert changed["oldParagraphs"] == first["paragraphs"]
     assert changed["changed"] is False  # no knowledge is linked yet
 

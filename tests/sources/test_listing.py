@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 
@@ -19,11 +20,11 @@ from tests.support.hostile_server import HostileServer, Page
 
 
 async def list_all(
-    client: httpx.AsyncClient, headers: dict[str, str], **params: object
-) -> list[dict[str, object]]:
+    client: httpx.AsyncClient, headers: dict[str, str], **params: str | int
+) -> list[dict[str, Any]]:
     response = await client.get("/v2/documents/public", headers=headers, params=params)
     assert response.status_code == 200, response.text
-    documents: list[dict[str, object]] = response.json()["documents"]
+    documents: list[dict[str, Any]] = response.json()["documents"]
     return documents
 
 
@@ -38,7 +39,9 @@ async def test_keyset_pages_walk_forward_and_back(client: httpx.AsyncClient, key
 
     pages, cursor = [], None
     while True:
-        params: dict[str, object] = {"limit": 10} | ({"cursor": cursor} if cursor else {})
+        params: dict[str, str | int] = {"limit": 10}
+        if cursor:
+            params["cursor"] = cursor
         body = (await client.get("/v2/documents/public", headers=headers, params=params)).json()
         pages.append([d["id"] for d in body["documents"]])
         if not body["hasMore"]:
@@ -90,7 +93,7 @@ async def test_filters(
         json={"documentIdsToAdd": ["http://other.example/x"], "english": False},
     )
 
-    def ids(documents: list[dict[str, object]]) -> set[object]:
+    def ids(documents: list[dict[str, Any]]) -> set[object]:
         return {d["id"] for d in documents}
 
     assert ids(await list_all(client, headers, title="RESET YOUR")) == {reset_id}
@@ -239,6 +242,7 @@ async def test_crawl_links_discovers_same_site_pages(
         json={"links": [site.url("/crawl/index")], "limit": 2},
     )
     assert len(limited.json()["data"]) == 2
-    for body in ({"links": []}, {"links": ["not a url"]}, {}):
+    bodies: list[dict[str, Any]] = [{"links": []}, {"links": ["not a url"]}, {}]
+    for body in bodies:
         bad = await client.post("/v2/documents/public/deep-crawl/links", headers=headers, json=body)
         assert bad.status_code == 400 and "links" in bad.json()["message"]
