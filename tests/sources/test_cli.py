@@ -1,0 +1,75 @@
+"""`kbsmith extract` and `kbsmith ingest --wait` as a person runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.sources.test_ingestion import ARTICLE
+from tests.support.hostile_server import HostileServer, Page
+from tests.support.processes import REPO_ROOT
+
+
+def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(
+        os.environ,
+        KBSMITH_DATA_DIR=str(tmp_path / "data"),
+        KBSMITH_FETCH_ALLOW_NETWORKS="127.0.0.1/32",
+        KBSMITH_LOG_LEVEL="WARNING",
+    )
+    env.pop("KBSMITH_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "kbsmith", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=REPO_ROOT,
+    )
+
+
+def test_extract_prints_what_ingestion_would_store(tmp_path: Path, site: HostileServer) -> None:
+    page = tmp_path / "reset.html"
+    page.write_bytes(ARTICLE)
+    as_json = run(tmp_path, "extract", str(page), "--format", "json")
+    assert as_json.returncode == 0, as_json.stderr
+    extracted = json.loads(as_json.stdout)
+    assert extracted["title"] == "Reset your password" and extracted["mimeType"] == "text/html"
+
+    as_text = run(tmp_path, "extract", str(page))
+    assert as_text.stdout.strip() == "\n\n".join(extracted["paragraphs"])
+
+    site.pages["/cli/reset"] = Page(ARTICLE)
+    fetched = run(tmp_path, "extract", site.url("/cli/reset"), "--format", "json")
+    assert fetched.returncode == 0, fetched.stderr
+    assert json.loads(fetched.stdout)["paragraphs"] == extracted["paragraphs"]
+
+    refused = run(tmp_path, "extract", site.url("/to-metadata"))
+    assert refused.returncode == 1 and "blocked address 169.254.169.254" in refused.stderr
+
+
+@pytest.mark.parametrize("crawl", [False, True], ids=["urls", "crawl"])
+def test_ingest_wait_shows_progress_and_a_summary(
+    tmp_path: Path, site: HostileServer, crawl: bool
+) -> None:
+    site.pages["/cli/index"] = Page(
+        b'<html><body><a href="/cli/guide">Guide</a>'
+        b' <a href="/cli/missing">Missing</a></body></html>'
+    )
+    site.pages["/cli/guide"] = Page(ARTICLE)
+    urls = [site.url("/cli/index")] if crawl else [site.url("/cli/guide"), site.url("/status/404")]
+    args = ["ingest", *urls, "--workspace", "acme", "--wait"] + (
+        ["--crawl", "--limit", "5"] if crawl else []
+    )
+    result = run(tmp_path, *args)
+    assert result.returncode == 0, result.stderr
+    assert "ingesting" in result.stderr
+    missing = "/cli/missing" if crawl else "/status/404"
+    assert f"{missing}: HTTP 404 Not Found" in result.stderr
+    assert " completed" in result.stderr and "0 completed" not in result.stderr
