@@ -87,9 +87,7 @@ class Kb:
 
     async def junction(self, bot_id: str, folder_id: str, action: str = "ADD") -> None:
         body = {"junctions": [{"botId": bot_id, "folderId": folder_id, "action": action}]}
-        assert await self.ok("POST", "/v2/hc-bot-folder-junctions/public", body) == {
-            "status": True
-        }
+        assert await self.ok("POST", "/v2/hc-bot-folder-junctions/public", body) == {"status": True}
 
 
 @pytest.fixture

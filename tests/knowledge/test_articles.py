@@ -120,12 +120,13 @@ def test_content_is_checked_for_in_process_writers_too() -> None:
         "keywords": ["k"],
     }
     ArticleContent(**good)
-    for bad, field in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"title": " "}, "title"),
         ({"main_knowledge": "x" * (MAIN_KNOWLEDGE_MAX_BYTES + 1)}, "mainKnowledge"),
         ({"questions": []}, "questions"),
         ({"keywords": ["k", ""]}, "keywords.1"),
-    ]:
+    ]
+    for bad, field in cases:
         with pytest.raises(InvalidInput, match=field):
             ArticleContent(**(good | bad))
 
