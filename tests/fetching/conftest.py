@@ -8,7 +8,6 @@ import pytest
 
 from kbsmith.fetching import ConnectionFailed, FetchPolicy, GuardedClient
 from kbsmith.fetching.addresses import IPAddress
-
 from tests.support.hostile_server import HostileServer
 
 SECRET = "TOP-SECRET-7f3a"

@@ -23,9 +23,9 @@ from kbsmith.fetching import (
     system_resolver,
 )
 from kbsmith.fetching.transport import PinnedTransport
+from tests.support.hostile_server import HostileServer
 
 from .conftest import FakeResolver, make_policy
-from tests.support.hostile_server import HostileServer
 
 # -- addresses and URL forms --------------------------------------------------
 

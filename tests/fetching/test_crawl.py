@@ -8,9 +8,15 @@ import pytest
 from kbsmith.fetching import GuardedClient, InvalidUrl, discover_links
 from kbsmith.fetching.links import extract_links
 from kbsmith.fetching.sitemaps import parse_sitemap
+from tests.support.hostile_server import (
+    HostileServer,
+    billion_laughs,
+    sitemap_index,
+    url_set,
+    xxe_sitemap,
+)
 
 from .conftest import SECRET
-from tests.support.hostile_server import HostileServer, billion_laughs, sitemap_index, url_set, xxe_sitemap
 
 
 def _docs(server: HostileServer, *paths: str) -> list[str]:

@@ -18,9 +18,9 @@ from kbsmith.fetching import (
 from kbsmith.fetching.politeness import PolitenessGate
 from kbsmith.fetching.robots import ROBOTS_TTL, UNREACHABLE_TTL, RobotsCache
 from kbsmith.fetching.urls import parse_fetch_url
+from tests.support.hostile_server import HostileServer
 
 from .conftest import FakeResolver, make_policy
-from tests.support.hostile_server import HostileServer
 
 
 async def test_disallowed_path_is_refused(client: GuardedClient, server: HostileServer) -> None:

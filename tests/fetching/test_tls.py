@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from kbsmith.fetching import ConnectionFailed, GuardedClient
+from tests.support.hostile_server import HostileServer
 
 from .conftest import FakeResolver, make_policy
-from tests.support.hostile_server import HostileServer
 
 
 def _certificate(

@@ -1,7 +1,7 @@
 """SSRF-safe fetching of user-supplied URLs, robots.txt handling and link discovery."""
 
 from kbsmith.fetching.addresses import check_address
-from kbsmith.fetching.client import GuardedClient, Resolver, system_resolver
+from kbsmith.fetching.client import GuardedClient, GuardedTransport, Resolver, system_resolver
 from kbsmith.fetching.crawl import discover_links
 from kbsmith.fetching.errors import (
     BlockedAddress,
@@ -30,6 +30,7 @@ __all__ = [
     "FetchResult",
     "FetchTimeout",
     "GuardedClient",
+    "GuardedTransport",
     "HttpStatusError",
     "InvalidUrl",
     "Resolver",

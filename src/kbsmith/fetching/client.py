@@ -231,18 +231,7 @@ class GuardedClient:
             return await self._send(url, headers, addresses, max_bytes)
 
     async def _vetted_addresses(self, url: httpx.URL) -> list[IPAddress]:
-        host = url.raw_host.decode("ascii")
-        literal = host_ip(url)
-        if literal is not None:
-            addresses = [literal]
-        else:
-            port = url.port or (443 if url.scheme == "https" else 80)
-            addresses = _as_addresses(host, await self._resolver(host, port))
-        if not addresses:
-            raise ConnectionFailed(f"could not resolve host {host}: no addresses")
-        for address in addresses:
-            check_address(address, self._policy, host=host)
-        return addresses
+        return await vet_addresses(url, self._policy, self._resolver)
 
     async def _send(
         self,
@@ -261,6 +250,52 @@ class GuardedClient:
                 await response.aclose()
         headers_dict = {name: response.headers[name] for name in response.headers}
         return _Exchange(response.status_code, headers_dict, body)
+
+
+async def vet_addresses(url: httpx.URL, policy: FetchPolicy, resolver: Resolver) -> list[IPAddress]:
+    """Resolve the URL's host once; every address must pass the policy."""
+    host = url.raw_host.decode("ascii")
+    literal = host_ip(url)
+    if literal is not None:
+        addresses = [literal]
+    else:
+        port = url.port or (443 if url.scheme == "https" else 80)
+        addresses = _as_addresses(host, await resolver(host, port))
+    if not addresses:
+        raise ConnectionFailed(f"could not resolve host {host}: no addresses")
+    for address in addresses:
+        check_address(address, policy, host=host)
+    return addresses
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """An httpx transport for API clients whose base URL a user gave (provider connections).
+
+    Each request, and so each redirect hop an ``httpx.AsyncClient`` follows, is validated,
+    resolved once, checked against the policy and connected to the vetted addresses only.
+    Robots.txt and politeness do not apply: these are APIs, not pages. Callers cap bodies.
+    """
+
+    def __init__(
+        self,
+        policy: FetchPolicy | None = None,
+        *,
+        resolver: Resolver | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self._policy = policy or FetchPolicy()
+        self._resolver = resolver or system_resolver
+        self._pinned = PinnedTransport(ssl_context=ssl_context)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = parse_fetch_url(str(request.url))
+        addresses = await vet_addresses(url, self._policy, self._resolver)
+        host = url.raw_host.decode("ascii")
+        with pinned_addresses(host, addresses), _network_errors(host):
+            return await self._pinned.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._pinned.aclose()
 
 
 def _header_value(name: str, value: str) -> str:
