@@ -26,9 +26,13 @@ class Runtime:
         self._fetcher: GuardedClient | None = None
 
     @property
+    def policy(self) -> FetchPolicy:
+        return fetch_policy(self.settings)
+
+    @property
     def fetcher(self) -> GuardedClient:
         if self._fetcher is None:
-            self._fetcher = GuardedClient(fetch_policy(self.settings))
+            self._fetcher = GuardedClient(self.policy)
         return self._fetcher
 
     async def aclose(self) -> None:

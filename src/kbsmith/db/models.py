@@ -1,5 +1,6 @@
 """Imports every table so that metadata (and Alembic) sees them all."""
 
+from kbsmith.connectors.models import Connection
 from kbsmith.db.base import Base
 from kbsmith.jobs.models import Job
 from kbsmith.knowledge.models import (
@@ -21,6 +22,7 @@ __all__ = [
     "ArticleSource",
     "ArticleVersion",
     "Base",
+    "Connection",
     "Folder",
     "Job",
     "Source",

@@ -22,6 +22,7 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?$", re.IGNOR
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
 # a line this much shorter than the page's usual line width ends its paragraph
 _SHORT_LINE_RATIO = 0.8
+_HEADING_MAX_WORDS = 12
 
 
 def extract_pdf(body: bytes) -> tuple[str, str]:
@@ -55,25 +56,42 @@ def _open_pdf(body: bytes) -> PdfReader:
 
 
 def _pdf_markdown(page_texts: list[str]) -> str:
-    """Rebuild paragraphs from PDF text lines, which carry no paragraph marks."""
+    """Rebuild blocks from PDF text lines, which carry no paragraph marks.
+
+    Body lines run close to the full width; a notably shorter line ends its block. A short
+    unpunctuated line that starts with a capital is taken for a heading.
+    """
     lines = [
         line.strip() for text in page_texts for line in text.splitlines() if line.strip()
     ]
     lines = [line for line in lines if not _PAGE_NUMBER.match(line)]
     if not lines:
         return ""
-    width = _typical_width(lines)
+    short = _SHORT_LINE_RATIO * _typical_width(lines)
     blocks: list[str] = []
     ended = True
     for line in lines:
         item = _BULLET.sub("- ", line)
-        starts_item = item != line or bool(_NUMBERED.match(line))
-        if blocks and not ended and not starts_item:
+        is_item = item != line or bool(_NUMBERED.match(line))
+        if blocks and not ended and not is_item:
             blocks[-1] = _join_wrapped(blocks[-1], item)
+        elif ended and not is_item and _looks_like_heading(line, short):
+            blocks.append(f"## {line}")
+            continue
         else:
             blocks.append(item)
-        ended = bool(_PARAGRAPH_END.search(line)) and len(line) < _SHORT_LINE_RATIO * width
+        punctuated = bool(_PARAGRAPH_END.search(line))
+        ended = len(line) < short and (punctuated or _is_list_item(blocks[-1]))
     return _join_blocks(blocks)
+
+
+def _looks_like_heading(line: str, short: float) -> bool:
+    return (
+        len(line) < short
+        and not _PARAGRAPH_END.search(line)
+        and line[:1].isupper()
+        and len(line.split()) <= _HEADING_MAX_WORDS
+    )
 
 
 def _typical_width(lines: list[str]) -> float:
@@ -99,7 +117,7 @@ def extract_docx(body: bytes) -> tuple[str, str]:
         if block:
             blocks.append(block)
     title = str(document.core_properties.title or "").strip()
-    return title, _join_blocks(blocks)
+    return title, _join_blocks(_number_lists(blocks))
 
 
 def _check_docx_size(body: bytes) -> None:
@@ -165,6 +183,22 @@ def _row_cells(row: Any) -> list[str]:
 
 def _table_line(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
+
+
+def _number_lists(blocks: list[str]) -> list[str]:
+    """Word numbers list paragraphs at render time; count each run of "1." items per level."""
+    counters: dict[int, int] = {}
+    numbered = []
+    for block in blocks:
+        indent = len(block) - len(block.lstrip(" "))
+        if not block.lstrip(" ").startswith("1. "):
+            counters = {} if not _is_list_item(block) else counters
+            numbered.append(block)
+            continue
+        counters = {level: n for level, n in counters.items() if level <= indent}
+        counters[indent] = counters.get(indent, 0) + 1
+        numbered.append(f"{' ' * indent}{counters[indent]}.{block.lstrip(' ')[2:]}")
+    return numbered
 
 
 def _join_blocks(blocks: list[str]) -> str:

@@ -14,6 +14,8 @@ class FetchedContent:
     fetched: FetchResult
     extracted: Extracted | None
     """None when the server answered 304 Not Modified."""
+    version: str = ""
+    """The provider's version marker, for provider documents."""
 
 
 async def fetch_and_extract(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.connectors.service import require_connected
 from kbsmith.db.base import table_of
 from kbsmith.db.dialect import insert_ignoring_conflicts
 from kbsmith.db.pagination import Cursor, Direction, Page, keyset_page
@@ -75,10 +76,16 @@ async def ingest(
     """Validate the whole request, then create or reuse records and queue one job for each."""
     if not request.to_add and not request.to_refresh:
         raise InvalidInput("documentIdsToAdd or documentIdsToRefresh must be a non-empty array")
+    if request.provider is Provider.WEB:
+        return await _ingest_web(session, workspace_id, request)
     if request.provider in CONNECTED_PROVIDERS:
-        raise InvalidInput(f"{request.provider.value} is not connected to this workspace")
-    if request.provider is not Provider.WEB:
-        raise InvalidInput(f"{request.provider.value} sources cannot be ingested by reference")
+        return await _ingest_provider(session, workspace_id, request)
+    raise InvalidInput(f"{request.provider.value} sources cannot be ingested by reference")
+
+
+async def _ingest_web(
+    session: AsyncSession, workspace_id: uuid.UUID, request: IngestRequest
+) -> IngestOutcome:
     to_add = _normalised_urls(request.to_add, "documentIdsToAdd")
     to_refresh = _normalised_urls(request.to_refresh, "documentIdsToRefresh")
     wanted = {**to_add, **to_refresh}
@@ -91,6 +98,41 @@ async def ingest(
     added = [records[i].id for i in wanted if i not in existing]
     updated = [records[i].id for i in wanted if i in existing]
     return IngestOutcome(added=added, updated=updated)
+
+
+async def _ingest_provider(
+    session: AsyncSession, workspace_id: uuid.UUID, request: IngestRequest
+) -> IngestOutcome:
+    """Provider arrays hold ids of registered source records of that provider."""
+    await require_connected(session, workspace_id, request.provider)
+    batches = {"documentIdsToAdd": request.to_add, "documentIdsToRefresh": request.to_refresh}
+    records: dict[uuid.UUID, Source] = {}
+    for field, values in batches.items():
+        ids = [_source_id(value, field, request.provider) for value in values]
+        sources = await sources_by_ids(session, workspace_id, ids, field) if ids else []
+        foreign = [str(s.id) for s in sources if s.provider != request.provider.value]
+        if foreign:
+            raise InvalidInput(
+                f"{field}: not {request.provider.value} sources: {', '.join(foreign)}"
+            )
+        records.update((s.id, s) for s in sources)
+    for source in records.values():
+        _apply_flags(source, request)
+    never_fetched = {s.id for s in records.values() if s.success is None}
+    await queue_ingestion(session, workspace_id, list(records.values()))
+    return IngestOutcome(
+        added=[i for i in records if i in never_fetched],
+        updated=[i for i in records if i not in never_fetched],
+    )
+
+
+def _source_id(value: str, field: str, provider: Provider) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{field}: {provider.value} imports expect source ids; got {value!r}"
+        ) from None
 
 
 def _normalised_urls(values: Sequence[str], field: str) -> dict[str, str]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.connectors.base import ConnectorError, ResourceRef
+from kbsmith.connectors.service import Credentials, build_connector, load_credentials
 from kbsmith.db.base import utcnow
+from kbsmith.errors import InvalidInput
 from kbsmith.extraction import Extracted, ExtractionError, content_hash
 from kbsmith.fetching import FetchError, FetchResult, HttpStatusError
 from kbsmith.jobs.context import JobContext
@@ -15,8 +18,9 @@ from kbsmith.jobs.errors import PermanentJobError, RetryableJobError
 from kbsmith.jobs.registry import FailedJob, JobRegistry
 from kbsmith.runtime import Runtime
 from kbsmith.sources import blobs
-from kbsmith.sources.content import fetch_and_extract
+from kbsmith.sources.content import FetchedContent, extract_in_thread, fetch_and_extract
 from kbsmith.sources.models import Source
+from kbsmith.sources.providers import Provider
 from kbsmith.sources.service import INGEST_JOB
 
 INGEST_TIMEOUT_SECONDS = 300
@@ -27,6 +31,9 @@ class _Target:
     url: str
     etag: str | None
     last_modified: str | None
+    provider: Provider = Provider.WEB
+    ref: ResourceRef | None = None
+    credentials: Credentials | None = None
 
 
 def register(registry: JobRegistry) -> None:
@@ -61,6 +68,7 @@ async def ingest_source(ctx: JobContext) -> None:
         source = await session.get(Source, source_id)
         if source is not None:
             record_fetch(source, content.fetched)
+            source.provider_version = content.version or source.provider_version
             if content.extracted is not None:
                 await blobs.keep_raw(
                     session,
@@ -77,11 +85,47 @@ async def _target(ctx: JobContext, source_id: uuid.UUID) -> _Target | None:
         if source is None or source.linked_job_id != ctx.job.id:
             return None
         conditional = bool(source.success and source.paragraphs)
+        provider = Provider(source.provider)
+        credentials = None
+        if provider is not Provider.WEB:
+            secret = runtime_of(ctx).settings.resolved_secret_key
+            try:
+                credentials = await load_credentials(session, source.workspace_id, provider, secret)
+            except InvalidInput as error:
+                raise PermanentJobError(error.message) from None
         return _Target(
             url=source.original_url,
             etag=source.etag if conditional else None,
             last_modified=source.last_modified if conditional else None,
+            provider=provider,
+            ref=ResourceRef(
+                source.external_id, source.object_type, source.original_url, source.extra
+            ),
+            credentials=credentials,
         )
+
+
+async def _fetch(runtime: Runtime, target: _Target) -> FetchedContent:
+    if target.credentials is None or target.ref is None:
+        return await fetch_and_extract(
+            runtime.fetcher, target.url, etag=target.etag, last_modified=target.last_modified
+        )
+    connector = build_connector(target.credentials, runtime.policy)
+    try:
+        document = await connector.fetch(target.ref)
+    finally:
+        await connector.aclose()
+    extracted = await extract_in_thread(document.body, document.content_type, document.original_url)
+    if document.title:
+        extracted = replace(extracted, title=document.title)
+    fetched = FetchResult(
+        url=document.original_url or target.url,
+        status=200,
+        headers={"content-type": document.content_type},
+        content_type=document.content_type.split(";")[0].strip().lower(),
+        body=document.body,
+    )
+    return FetchedContent(fetched, extracted, version=document.version)
 
 
 def record_fetch(source: Source, fetched: FetchResult) -> None:
@@ -111,6 +155,12 @@ async def record_failure(session: AsyncSession, failed: FailedJob) -> None:
     if source is not None and source.linked_job_id == failed.id:
         source.success = False
         source.error = failed.error
+
+
+def _connector_job_error(error: ConnectorError) -> PermanentJobError | RetryableJobError:
+    if error.retryable:
+        return RetryableJobError(error.message, retry_after=error.retry_after)
+    return PermanentJobError(error.message)
 
 
 def _job_error(error: FetchError) -> PermanentJobError | RetryableJobError:

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from kbsmith.api.routes import articles, bots, folders, junctions, sources
+from kbsmith.api.routes import articles, bots, connections, folders, junctions, sources
 
 ROUTERS: list[APIRouter] = [
     bots.router,
@@ -10,4 +10,5 @@ ROUTERS: list[APIRouter] = [
     articles.router,
     folders.router,
     junctions.router,
+    connections.router,
 ]

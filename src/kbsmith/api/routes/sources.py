@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import Field
 
-from kbsmith.api.deps import DatabaseDep, ReadPrincipal, RuntimeDep, WritePrincipal, require_json
+from kbsmith.api.deps import (
+    DatabaseDep,
+    ReadPrincipal,
+    RuntimeDep,
+    SettingsDep,
+    WritePrincipal,
+    require_json,
+)
 from kbsmith.api.openapi import error_responses
 from kbsmith.api.schemas import ApiTime, WireModel
 from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
-from kbsmith.errors import InvalidInput, NotFound
-from kbsmith.sources import blobs, crawl, service
-from kbsmith.sources.providers import Provider, parse_provider
+from kbsmith.errors import NotFound
+from kbsmith.sources import blobs, crawl, resources, service
+from kbsmith.sources.providers import parse_provider
 
 router = APIRouter(tags=["documents"], dependencies=[Depends(require_json)])
 
@@ -252,23 +259,54 @@ async def crawl_links(
     return CrawlAnswer(data=found, message=f"found {len(found)} links")
 
 
+class ResourceIn(WireModel):
+    external_id: Annotated[str, Field(min_length=1, max_length=512)]
+    title: str = ""
+    original_url: str = ""
+    mime_type: str = ""
+    object: str = ""
+    icon_link: str = ""
+
+
+class RegisterBody(WireModel):
+    resources: Annotated[list[ResourceIn], Field(max_length=MAX_IDS)]
+
+
 @router.get(
     "/v2/documents/public/resources/{provider}",
-    summary="Discover a provider's resources",
+    summary="Discover a provider's resources (already imported ones hidden)",
     responses=error_responses(400),
 )
-async def discover_resources(provider: str, _principal: ReadPrincipal) -> None:
-    _require_connected(parse_provider(provider, "provider"))
+async def discover_resources(
+    provider: str,
+    principal: ReadPrincipal,
+    db: DatabaseDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+) -> Any:
+    return await resources.discover(
+        db,
+        runtime.policy,
+        settings.resolved_secret_key,
+        principal.workspace_id,
+        parse_provider(provider, "provider"),
+    )
 
 
 @router.post(
     "/v2/documents/public/resources/{provider}",
-    summary="Register a provider's resources",
+    summary="Register a provider's resources as sources (queues nothing)",
     responses=error_responses(400),
 )
-async def register_resources(provider: str, _principal: WritePrincipal) -> None:
-    _require_connected(parse_provider(provider, "provider"))
-
-
-def _require_connected(provider: Provider) -> None:
-    raise InvalidInput(f"{provider.value} is not connected to this workspace")
+async def register_resources(
+    provider: str, body: RegisterBody, principal: WritePrincipal, db: DatabaseDep
+) -> IngestAnswer:
+    given = [
+        resources.ResourceInput(r.external_id, r.title, r.original_url, r.mime_type, r.object)
+        for r in body.resources
+    ]
+    async with db.write() as session:
+        outcome = await resources.register(
+            session, principal.workspace_id, parse_provider(provider, "provider"), given
+        )
+    return IngestAnswer(added_document_ids=outcome.added, updated_document_ids=outcome.updated)

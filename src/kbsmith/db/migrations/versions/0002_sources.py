@@ -86,7 +86,10 @@ def upgrade() -> None:
         sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.Column("fetched_at", kbsmith.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["source_id"], ["sources.id"], name=op.f("fk_source_blobs_source_id_sources"), ondelete="CASCADE"
+            ["source_id"],
+            ["sources.id"],
+            name=op.f("fk_source_blobs_source_id_sources"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("source_id", name=op.f("pk_source_blobs")),
     )

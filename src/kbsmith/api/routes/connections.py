@@ -1,0 +1,91 @@
+"""/v2/connections (ext): provider credentials per workspace, checked, sealed, never shown."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends
+
+from kbsmith.api.deps import (
+    DatabaseDep,
+    ReadPrincipal,
+    RuntimeDep,
+    SettingsDep,
+    WritePrincipal,
+    require_json,
+)
+from kbsmith.api.openapi import error_responses
+from kbsmith.api.schemas import ApiTime, WireModel
+from kbsmith.connectors import service
+from kbsmith.connectors.models import Connection
+from kbsmith.sources.providers import parse_provider
+
+router = APIRouter(tags=["connections"], dependencies=[Depends(require_json)])
+
+
+class ConnectionView(WireModel):
+    provider: str
+    base_url: str | None
+    account: str
+    created_at: ApiTime
+    updated_at: ApiTime
+
+    @classmethod
+    def of(cls, connection: Connection) -> ConnectionView:
+        return cls(
+            provider=connection.provider,
+            base_url=connection.base_url,
+            account=connection.account,
+            created_at=connection.created_at,
+            updated_at=connection.updated_at,
+        )
+
+
+class ConnectionList(WireModel):
+    connections: list[ConnectionView]
+
+
+class Deleted(WireModel):
+    status: bool
+
+
+@router.put(
+    "/v2/connections/{provider}/public",
+    summary="Connect a provider (ext)",
+    responses=error_responses(400),
+)
+async def put_connection(
+    provider: str,
+    body: Annotated[dict[str, Any], Body(description="The provider's credentials, and baseUrl.")],
+    principal: WritePrincipal,
+    db: DatabaseDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+) -> ConnectionView:
+    credentials = service.parse_credentials(parse_provider(provider, "provider"), dict(body))
+    account = await service.verify(credentials, runtime.policy)
+    async with db.write() as session:
+        connection = await service.save_connection(
+            session, principal.workspace_id, credentials, account, settings.resolved_secret_key
+        )
+        return ConnectionView.of(connection)
+
+
+@router.get("/v2/connections/public", summary="List connected providers, without secrets (ext)")
+async def list_connections(principal: ReadPrincipal, db: DatabaseDep) -> ConnectionList:
+    async with db.read() as session:
+        found = await service.list_connections(session, principal.workspace_id)
+        return ConnectionList(connections=[ConnectionView.of(c) for c in found])
+
+
+@router.delete(
+    "/v2/connections/{provider}/public",
+    summary="Disconnect a provider (ext)",
+    responses=error_responses(404),
+)
+async def delete_connection(provider: str, principal: WritePrincipal, db: DatabaseDep) -> Deleted:
+    async with db.write() as session:
+        await service.delete_connection(
+            session, principal.workspace_id, parse_provider(provider, "provider")
+        )
+    return Deleted(status=True)

@@ -1,0 +1,1 @@
+"""Connected providers (Notion, Zendesk, Confluence, Google Drive): one interface, a module each."""

@@ -1,0 +1,96 @@
+"""The interface every connector implements, and what it exchanges with the rest of kbsmith."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class ConnectorError(Exception):
+    """A provider refused or failed; ``str(e)`` is shown to users (never a secret)."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+class CredentialsRejected(ConnectorError):
+    """401/403: expired, revoked or wrong credentials."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{reason}; reconnect the provider")
+
+
+class DeletedUpstream(ConnectorError):
+    """The document was deleted or trashed at the provider (the record is kept)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} was deleted upstream")
+
+
+class ProviderBusy(ConnectorError):
+    """Rate limited or temporarily failing after our own retries: try the job again later."""
+
+    retryable = True
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """What kbsmith keeps on a source record to find the document again."""
+
+    external_id: str
+    object_type: str = ""
+    original_url: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DiscoveredResource:
+    """One node of a provider's discovery (a page, an article, a space, a section...)."""
+
+    external_id: str
+    title: str
+    object_type: str
+    original_url: str = ""
+    mime_type: str = ""
+    icon_link: str = ""
+    parent_id: str | None = None
+    importable: bool = True
+    """Containers (spaces, categories, sections) are shown but not imported themselves."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProviderDocument:
+    """A fetched document as bytes for kbsmith's extractors (same paragraph rules as the web)."""
+
+    title: str
+    body: bytes
+    content_type: str
+    original_url: str = ""
+    version: str = ""
+    """The provider's version marker: Notion last_edited_time, Confluence version.number, ..."""
+
+
+class Connector(Protocol):
+    async def verify(self) -> str:
+        """One cheap call that proves the credentials; answers a non-secret account label."""
+        ...
+
+    async def discover(self) -> list[DiscoveredResource]: ...
+
+    def discovery_answer(self, resources: Sequence[DiscoveredResource]) -> Any:
+        """The contract's wire shape for discovery (flat list, or a tree) of these resources."""
+        ...
+
+    async def fetch(self, ref: ResourceRef) -> ProviderDocument: ...
+
+    async def existing_ids(self, refs: Sequence[ResourceRef]) -> set[str]:
+        """Which of these documents still exist upstream (to notice deletions)."""
+        ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,61 @@
+"""Pages that lie about their charset still decode right; undecodable bytes never crash."""
+
+import pytest
+
+from kbsmith.extraction import ExtractionError, extract
+from kbsmith.extraction.charset import decode
+from tests.extraction import pages
+
+FRENCH = "Le café crème coûte 3 € à la brasserie « Chez Zoé » — naïve façade, déjà vu."
+
+
+def _french_page(meta_charset: str) -> str:
+    main = f"<h1>Café crème</h1><p>{FRENCH}</p>" + pages.article_body(4)
+    return pages.html_page("Café crème", main).replace(
+        "<meta charset='utf-8'>", f"<meta charset='{meta_charset}'>"
+    )
+
+
+def test_utf8_bytes_declared_latin1_decode_as_utf8() -> None:
+    body = _french_page("iso-8859-1").encode("utf-8")
+    extracted = extract(body, "text/html; charset=iso-8859-1")
+    assert extracted.title == "Café crème"
+    assert FRENCH in "\n".join(extracted.paragraphs)
+
+
+def test_cp1252_bytes_declared_utf8_decode_as_cp1252() -> None:
+    body = _french_page("utf-8").encode("cp1252")
+    extracted = extract(body, "text/html; charset=utf-8")
+    assert FRENCH in "\n".join(extracted.paragraphs)
+    assert "\ufffd" not in "".join(extracted.paragraphs)
+
+
+def test_meta_charset_used_when_the_header_has_none() -> None:
+    russian = "Привет! Это справочная статья о настройке проекта и команды."
+    page = pages.html_page("Справка", f"<p>{russian}</p>" + pages.article_body(4))
+    body = page.replace("charset='utf-8'", "charset='windows-1251'").encode("cp1251")
+    assert russian in "\n".join(extract(body, "text/html").paragraphs)
+
+
+def test_header_and_meta_disagree_and_the_bytes_decide() -> None:
+    russian = "Привет! Это справочная статья о настройке проекта и команды."
+    body = f"<meta charset='windows-1251'><p>{russian}</p>".encode("cp1251")
+    assert russian in decode(body, "text/html; charset=iso-8859-1", html=True)
+
+
+def test_undeclared_legacy_text_is_detected() -> None:
+    text = "Grüße aus München! Die Straße ist schön, und der Kaffee ist heiß. " * 5
+    assert decode(text.encode("cp1252"), "text/plain", html=False) == text
+
+
+def test_byte_order_mark_wins() -> None:
+    assert decode("hé".encode("utf-16"), "text/plain; charset=iso-8859-1", html=False) == "hé"
+
+
+@pytest.mark.parametrize("content_type", ["text/html", "text/plain", None])
+def test_undecodable_bytes_never_crash(content_type: str | None) -> None:
+    body = bytes(range(256)) * 50
+    try:
+        extract(body, content_type)
+    except ExtractionError:
+        pass
