@@ -54,14 +54,11 @@ async def ingest_source(ctx: JobContext) -> None:
     if target is None:
         return  # deleted, or superseded by a newer job for the same source
     try:
-        content = await fetch_and_extract(
-            runtime_of(ctx).fetcher,
-            target.url,
-            etag=target.etag,
-            last_modified=target.last_modified,
-        )
+        content = await _fetch(runtime_of(ctx), target)
     except FetchError as error:
         raise _job_error(error) from None
+    except ConnectorError as error:
+        raise _connector_job_error(error) from None
     except ExtractionError as error:
         raise PermanentJobError(str(error)) from None
     async with ctx.finishing() as session:
