@@ -30,6 +30,8 @@ async def find_article(
     statement = select(Article).where(
         Article.workspace_id == workspace_id, Article.id == article_id
     )
+    if lock:
+        statement = statement.with_for_update()
     statement = statement.execution_options(populate_existing=True)
     return (await session.scalars(statement)).one_or_none()
 
