@@ -6,7 +6,7 @@ import asyncio
 import json
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,9 @@ from kbsmith.fetching import FetchError, FetchPolicy, GuardedTransport
 from kbsmith.fetching.errors import parse_retry_after
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+ErrorMapper = Callable[[httpx.Response], ConnectorError | None]
+"""A provider's own reading of an error answer (None: use the default mapping)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,11 @@ class ProviderHttp:
         auth: httpx.Auth | None = None,
         min_interval: float = 0.0,
         retry: RetryPolicy | None = None,
+        retry_when: Callable[[httpx.Response], bool] | None = None,
+        error_for: ErrorMapper | None = None,
     ) -> None:
+        """``retry_when`` marks more answers as passing (Drive's 403 quota errors);
+        ``error_for`` maps a provider's error bodies before the status-based default."""
         self.name = name
         self._max_bytes = policy.max_bytes
         self._client = httpx.AsyncClient(
@@ -57,6 +64,8 @@ class ProviderHttp:
             follow_redirects=True,
         )
         self._retry = retry or RetryPolicy()
+        self._retry_when = retry_when
+        self._error_for = error_for
         self._min_interval = min_interval
         self._next_start = 0.0
         self._spacing = asyncio.Lock()
@@ -75,14 +84,26 @@ class ProviderHttp:
         """The response of a successful request; errors mapped to ConnectorError subclasses."""
         for attempt in range(1, self._retry.attempts + 1):
             response = await self._attempt(method, path, **kwargs)
-            if response.status_code not in RETRYABLE_STATUSES:
+            if not self._is_retryable(response):
                 break
             delay = self._delay(response, attempt)
             if attempt == self._retry.attempts or delay > self._retry.max_delay:
                 raise ProviderBusy(_describe(self.name, response), retry_after=delay)
             await asyncio.sleep(delay)
-        _raise_for_status(self.name, response)
+        self._raise_for_status(response)
         return response
+
+    def _is_retryable(self, response: httpx.Response) -> bool:
+        if response.status_code in RETRYABLE_STATUSES:
+            return True
+        return self._retry_when is not None and self._retry_when(response)
+
+    def _raise_for_status(self, response: httpx.Response) -> None:
+        if response.status_code >= 400 and self._error_for is not None:
+            error = self._error_for(response)
+            if error is not None:
+                raise error
+        _raise_for_status(self.name, response)
 
     async def _attempt(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         await self._wait_for_turn()
