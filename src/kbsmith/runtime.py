@@ -24,6 +24,8 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._fetcher: GuardedClient | None = None
+        self.extensions: dict[str, object] = {}
+        """Costly per-process collaborators that domains build lazily (e.g. the generator)."""
 
     @property
     def policy(self) -> FetchPolicy:

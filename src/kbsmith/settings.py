@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     fetch_crawl_delay: float = Field(default=0.0, ge=0)
     fetch_obey_robots: bool = True
 
+    generation_embeddings: bool = Field(default=True, description="Use the MiniLM model if installed.")
+    generation_same_topic_body: float = Field(default=0.75, ge=0, le=1)
+    generation_same_content: float = Field(default=0.8, ge=0, le=1)
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: str | None = None
+    llm_timeout: float = Field(default=60.0, gt=0)
+    llm_max_retries: int = Field(default=3, ge=0)
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

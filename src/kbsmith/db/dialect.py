@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, Table, event
+import uuid
+
+from sqlalchemy import Select, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -65,6 +67,15 @@ def skip_locked(statement: Select[Any], session: AsyncSession) -> Select[Any]:
     if session.get_bind().dialect.name == "sqlite":
         return statement
     return statement.with_for_update(skip_locked=True)
+
+
+async def lock_workspace_knowledge(session: AsyncSession, workspace_id: uuid.UUID) -> None:
+    """Serialise the saving step of generation jobs of one workspace, so two jobs cannot both
+    add the same topic. SQLite writers are serialised by BEGIN IMMEDIATE already."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    key = int.from_bytes(workspace_id.bytes[:8], "big", signed=True)
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 async def lock_for_migration(connection: AsyncConnection, url: str) -> None:

@@ -20,6 +20,8 @@ class JobContext:
         self.db = db
         self.services = services
         self.finished = False
+        self.result: dict[str, Any] | None = None
+        """Recorded on the job when it completes (set it inside ``finishing``)."""
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -34,6 +36,7 @@ class JobContext:
         """
         async with self.db.write() as session:
             yield session
-            if not await store.complete(session, self.job.id, self.job.token, result):
+            outcome = result if result is not None else self.result
+            if not await store.complete(session, self.job.id, self.job.token, outcome):
                 raise LeaseLost(f"job {self.job.id} is no longer ours")
         self.finished = True

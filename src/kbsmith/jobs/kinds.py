@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from kbsmith.jobs.registry import JobRegistry
+from kbsmith.generation import tasks as generation_tasks
 from kbsmith.sources import tasks as source_tasks
 
 
 def default_registry() -> JobRegistry:
     registry = JobRegistry()
     source_tasks.register(registry)
+    generation_tasks.register(registry)
     return registry

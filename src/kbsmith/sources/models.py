@@ -37,6 +37,8 @@ class Source(IdMixin, TimestampMixin, Base):
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     generated_hash: Mapped[str] = mapped_column(String(64), default="")
     """The content hash that the linked knowledge was last generated from."""
+    generated_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """The article text last generated from this source: the base of three-way merges."""
     success: Mapped[bool | None] = mapped_column(default=None)
     error: Mapped[str] = mapped_column(Text, default="")
     linked_job_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -2,7 +2,15 @@
 
 from fastapi import APIRouter
 
-from kbsmith.api.routes import articles, bots, connections, folders, junctions, sources
+from kbsmith.api.routes import (
+    articles,
+    bots,
+    connections,
+    folders,
+    junctions,
+    knowledge,
+    sources,
+)
 
 ROUTERS: list[APIRouter] = [
     bots.router,
@@ -11,4 +19,5 @@ ROUTERS: list[APIRouter] = [
     folders.router,
     junctions.router,
     connections.router,
+    knowledge.router,
 ]

@@ -1,0 +1,137 @@
+"""/v2/knowledge/public: generation jobs and their status."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import Field
+
+from kbsmith.api.deps import DatabaseDep, ReadPrincipal, WritePrincipal, require_json
+from kbsmith.api.openapi import error_responses
+from kbsmith.api.schemas import ApiTime, WireModel
+from kbsmith.generation import service
+from kbsmith.generation.operations import parse_operations
+from kbsmith.generation.request import GenerationRequest
+
+router = APIRouter(tags=["knowledge generation"], dependencies=[Depends(require_json)])
+
+MAX_IDS = 1000
+IdList = Annotated[list[uuid.UUID], Field(max_length=MAX_IDS)]
+
+
+class GenerateBody(WireModel):
+    candidate_knowledge: str
+    origin: str = "generated"
+    document_id: uuid.UUID | None = None
+    hc_event_id: Annotated[str | None, Field(max_length=200)] = None
+    restricted_ops: list[str] | None = None
+    instructions: Annotated[str, Field(max_length=10_000)] = ""
+    bot_id: uuid.UUID | None = None
+    is_draft: bool = True
+
+
+class GenerateAnswer(WireModel):
+    background_job_id: uuid.UUID
+
+
+class BulkBody(WireModel):
+    document_ids: IdList
+    origin: str = "sources"
+    restricted_ops: list[str] | None = None
+    instructions: Annotated[str, Field(max_length=10_000)] = ""
+    bot_id: uuid.UUID | None = None
+    is_draft: bool = True
+
+
+class BulkJob(WireModel):
+    document_id: uuid.UUID
+    background_job_id: uuid.UUID
+
+
+class BulkAnswer(WireModel):
+    jobs: list[BulkJob]
+
+
+class StatusBody(WireModel):
+    job_ids: IdList
+
+
+class JobStatus(WireModel):
+    id: uuid.UUID
+    job_status: str
+    created_at: ApiTime
+    started_at: ApiTime | None
+    completed_at: ApiTime | None
+    hc_article_id: str | None
+    operation: str | None
+    target_article_id: str | None
+    reason: str | None
+    error: str | None
+
+
+class StatusAnswer(WireModel):
+    jobs: list[JobStatus]
+
+
+@router.post("/v2/knowledge/public", summary="Queue one generate-and-save job")
+async def generate(
+    body: GenerateBody, principal: WritePrincipal, db: DatabaseDep
+) -> GenerateAnswer:
+    request = GenerationRequest(
+        origin=body.origin,
+        candidate_knowledge=body.candidate_knowledge,
+        document_id=body.document_id,
+        hc_event_id=body.hc_event_id,
+        allowed=parse_operations(body.restricted_ops),
+        instructions=body.instructions,
+        bot_id=body.bot_id,
+        is_draft=body.is_draft,
+    )
+    async with db.write() as session:
+        job_id = await service.generate(session, principal.workspace_id, request)
+    return GenerateAnswer(background_job_id=job_id)
+
+
+@router.post("/v2/knowledge/public/bulk", summary="Queue one job per source, atomically")
+async def generate_bulk(body: BulkBody, principal: WritePrincipal, db: DatabaseDep) -> BulkAnswer:
+    template = GenerationRequest(
+        origin=body.origin,
+        allowed=parse_operations(body.restricted_ops),
+        instructions=body.instructions,
+        bot_id=body.bot_id,
+        is_draft=body.is_draft,
+    )
+    async with db.write() as session:
+        pairs = await service.generate_bulk(
+            session, principal.workspace_id, body.document_ids, template
+        )
+    return BulkAnswer(jobs=[BulkJob(document_id=d, background_job_id=j) for d, j in pairs])
+
+
+@router.post(
+    "/v2/knowledge/public/jobs/status",
+    summary="Status of generation jobs",
+    responses=error_responses(404),
+)
+async def jobs_status(body: StatusBody, principal: ReadPrincipal, db: DatabaseDep) -> StatusAnswer:
+    async with db.read() as session:
+        reports = await service.job_reports(session, principal.workspace_id, body.job_ids)
+    return StatusAnswer(
+        jobs=[
+            JobStatus(
+                id=r.id,
+                job_status=r.status,
+                created_at=r.created_at,
+                started_at=r.started_at,
+                completed_at=r.completed_at,
+                hc_article_id=r.hc_article_id,
+                operation=r.operation,
+                target_article_id=r.target_article_id,
+                reason=r.reason,
+                error=r.error,
+            )
+            for r in reports
+        ]
+    )

@@ -1,0 +1,1 @@
+"""Knowledge generation: decide ADD / UPDATE / NOTHING for a source, write, save."""

@@ -1,0 +1,124 @@
+"""The offline decision: which operation, on which article or into which folder, and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kbsmith.generation.inputs import (
+    Decision,
+    GenerationInput,
+    NoFittingOperation,
+    ScoredCandidate,
+)
+from kbsmith.generation.operations import Operation
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    same_topic_body: float = 0.75
+    """Body similarity at which two articles with agreeing titles are about the same thing."""
+    same_content: float = 0.8
+    """Share of paragraphs already present word for word: the same content, whatever the titles."""
+    adds_nothing: float = 1.0
+    """Containment at which the new content adds nothing to the article."""
+
+
+def covering_article(inp: GenerationInput, thresholds: Thresholds) -> ScoredCandidate | None:
+    """The article this content belongs to: its own last article, or one on the same topic."""
+    for item in inp.candidates:
+        if item.linked:
+            return item
+    for item in inp.candidates:
+        if item.containment >= thresholds.same_content:
+            return item
+        if item.title_agreement and item.body_similarity >= thresholds.same_topic_body:
+            return item
+    return None
+
+
+def decide(inp: GenerationInput, thresholds: Thresholds) -> Decision:
+    target = covering_article(inp, thresholds)
+    if target is None:
+        return _add(inp)
+    if target.linked and inp.unchanged_since_last_generation:
+        return _nothing(
+            inp, target, "the source has not changed since this article was generated from it"
+        )
+    if target.containment >= thresholds.adds_nothing:
+        return _nothing(inp, target, "the article already says everything the source says")
+    return _update(inp, target)
+
+
+def _add(inp: GenerationInput) -> Decision:
+    if Operation.ADD not in inp.allowed:
+        raise NoFittingOperation(
+            "no existing article covers this content, and ADD_ARTICLE_TO_FOLDER is not allowed"
+            + _closest(inp)
+        )
+    if inp.folders:
+        folder = inp.folders[0]
+        return Decision(
+            Operation.ADD,
+            f"new topic; best-fitting folder {folder.path!r} "
+            f"(fit {folder.score:.2f})" + _closest(inp),
+            folder=folder,
+        )
+    label = inp.source_label or "Knowledge base"
+    return Decision(
+        Operation.ADD,
+        f"new topic; the workspace had no folder, so a folder "
+        f"{label!r} was created" + _closest(inp),
+        new_folder_title=label,
+    )
+
+
+def _update(inp: GenerationInput, target: ScoredCandidate) -> Decision:
+    why = _why_same(target)
+    if Operation.UPDATE in inp.allowed:
+        return Decision(
+            Operation.UPDATE, f"updates {target.candidate.title!r}: {why}", target=target
+        )
+    if Operation.NOTHING in inp.allowed:
+        return Decision(
+            Operation.NOTHING,
+            f"{target.candidate.title!r} covers this ({why}) and "
+            "UPDATE_ARTICLE is not allowed, so nothing was changed",
+            target=target,
+        )
+    raise NoFittingOperation(
+        f"{target.candidate.title!r} already covers this content ({why}); adding another "
+        "article would duplicate it, and UPDATE_ARTICLE is not allowed"
+    )
+
+
+def _nothing(inp: GenerationInput, target: ScoredCandidate, why: str) -> Decision:
+    if Operation.NOTHING in inp.allowed:
+        return Decision(
+            Operation.NOTHING,
+            f"nothing to change in {target.candidate.title!r}: {why}",
+            target=target,
+        )
+    raise NoFittingOperation(
+        f"nothing to change in {target.candidate.title!r} ({why}), and DO_NOTHING is not allowed"
+    )
+
+
+def _why_same(target: ScoredCandidate) -> str:
+    if target.linked:
+        return "it was generated from this source, which has changed"
+    if target.title_agreement:
+        return (
+            f"same subject (title similarity {target.title_similarity:.2f}, "
+            f"body similarity {target.body_similarity:.2f})"
+        )
+    return f"{target.containment:.0%} of the content is already there"
+
+
+def _closest(inp: GenerationInput) -> str:
+    if not inp.candidates:
+        return ""
+    best = inp.candidates[0]
+    return (
+        f"; closest article {best.candidate.title!r} (score {best.score:.2f}, titles "
+        f"{'agree' if best.title_agreement else 'differ'}, body {best.body_similarity:.2f})"
+    )

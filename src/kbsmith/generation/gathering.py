@@ -1,0 +1,143 @@
+"""Everything a decision needs, read in one short transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kbsmith.db.base import utcnow
+from kbsmith.errors import DomainError
+from kbsmith.extraction import split_markdown
+from kbsmith.generation.index import CandidateIndex, IndexedArticle
+from kbsmith.generation.request import GenerationRequest
+from kbsmith.generation.retrieval import FolderRow
+from kbsmith.generation.text import first_heading
+from kbsmith.jobs.errors import PermanentJobError
+from kbsmith.knowledge import agents
+from kbsmith.knowledge.models import Folder
+from kbsmith.sources.models import Source
+
+
+@dataclass(frozen=True)
+class SourceState:
+    id: uuid.UUID
+    url: str
+    label: str
+    linked_knowledge_id: uuid.UUID | None
+    unchanged: bool
+    generated_text: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Gathered:
+    title: str
+    paragraphs: list[str]
+    source: SourceState | None
+    entries: list[IndexedArticle]
+    folders: list[FolderRow]
+    folder_scope: set[uuid.UUID] | None
+    snapshot_at: datetime
+
+
+async def gather(
+    session: AsyncSession,
+    index: CandidateIndex,
+    workspace_id: uuid.UUID,
+    request: GenerationRequest,
+) -> Gathered:
+    snapshot_at = utcnow()
+    source = await _source(session, workspace_id, request.document_id)
+    title, paragraphs = _content(request, source)
+    if not paragraphs:
+        raise PermanentJobError("there is no content to generate knowledge from")
+    scope = await _folder_scope(session, workspace_id, request.bot_id)
+    return Gathered(
+        title=title,
+        paragraphs=paragraphs,
+        source=_state(source) if source else None,
+        entries=await index.snapshot(session, workspace_id, scope),
+        folders=await folder_rows(session, workspace_id, scope),
+        folder_scope=scope,
+        snapshot_at=snapshot_at,
+    )
+
+
+async def _source(
+    session: AsyncSession, workspace_id: uuid.UUID, source_id: uuid.UUID | None
+) -> Source | None:
+    if source_id is None:
+        return None
+    source = await session.get(Source, source_id)
+    if source is None or source.workspace_id != workspace_id:
+        raise PermanentJobError(f"document {source_id} no longer exists")
+    return source
+
+
+def _content(request: GenerationRequest, source: Source | None) -> tuple[str, list[str]]:
+    if request.candidate_knowledge is not None:
+        paragraphs = split_markdown(request.candidate_knowledge)
+        title = (source.title if source else "") or first_heading(paragraphs)
+        return title or _first_line(paragraphs), paragraphs
+    if source is None or not source.paragraphs:
+        raise PermanentJobError("the document has no successfully ingested content")
+    return source.title, list(source.paragraphs)
+
+
+def _first_line(paragraphs: list[str]) -> str:
+    return paragraphs[0].splitlines()[0].lstrip("#").strip()[:120] if paragraphs else ""
+
+
+def _state(source: Source) -> SourceState:
+    return SourceState(
+        id=source.id,
+        url=source.original_url,
+        label=urlsplit(source.original_url).hostname or source.provider.capitalize()
+        if source.original_url
+        else source.provider.capitalize(),
+        linked_knowledge_id=source.linked_knowledge_id,
+        unchanged=bool(source.generated_hash) and source.generated_hash == source.content_hash,
+        generated_text=source.generated_text,
+        content_hash=source.content_hash,
+    )
+
+
+async def _folder_scope(
+    session: AsyncSession, workspace_id: uuid.UUID, bot_id: uuid.UUID | None
+) -> set[uuid.UUID] | None:
+    if bot_id is None:
+        return None
+    try:
+        return await agents.visible_folder_ids(session, workspace_id, bot_id)
+    except DomainError as error:
+        raise PermanentJobError(error.message) from None
+
+
+async def folder_rows(
+    session: AsyncSession, workspace_id: uuid.UUID, scope: set[uuid.UUID] | None
+) -> list[FolderRow]:
+    rows = (
+        await session.execute(
+            select(Folder.id, Folder.title, Folder.parent_folder_id).where(
+                Folder.workspace_id == workspace_id, Folder.active.is_(True)
+            )
+        )
+    ).all()
+    titles = {row[0]: (row[1], row[2]) for row in rows}
+
+    def path(folder_id: uuid.UUID) -> str:
+        parts: list[str] = []
+        seen: set[uuid.UUID] = set()
+        current: uuid.UUID | None = folder_id
+        while current is not None and current in titles and current not in seen:
+            seen.add(current)
+            parts.append(titles[current][0])
+            current = titles[current][1]
+        return "/".join(reversed(parts))
+
+    return [FolderRow(i, t, path(i)) for i, (t, _) in titles.items() if scope is None or i in scope]

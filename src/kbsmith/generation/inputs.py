@@ -1,0 +1,94 @@
+"""What one generation decides about, and what it decides."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from kbsmith.generation.operations import Operation
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An existing article (live, or a pending draft) that the new content may belong to."""
+
+    id: uuid.UUID
+    title: str
+    main_knowledge: str
+    questions: list[str]
+    parent_folder_id: uuid.UUID
+    is_draft: bool
+    original_article_id: uuid.UUID | None
+    version: int
+
+
+@dataclass(frozen=True)
+class ScoredCandidate:
+    candidate: Candidate
+    score: float
+    """Hybrid retrieval score (lexical and semantic), higher is closer."""
+    title_similarity: float
+    body_similarity: float
+    containment: float
+    """Share of the new content's paragraphs that the article already says word for word."""
+    title_agreement: bool
+    """The titles name the same subject (no distinguishing term on one side only)."""
+    linked: bool = False
+    """The article this source was generated into last time."""
+
+
+@dataclass(frozen=True)
+class FolderOption:
+    id: uuid.UUID
+    title: str
+    path: str
+    score: float
+
+
+@dataclass(frozen=True)
+class GenerationInput:
+    title: str
+    paragraphs: list[str]
+    allowed: frozenset[Operation]
+    candidates: list[ScoredCandidate]
+    folders: list[FolderOption]
+    instructions: str = ""
+    source_url: str = ""
+    source_label: str = ""
+    """Site or provider name, for a first folder when the workspace has none."""
+    unchanged_since_last_generation: bool = False
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True)
+class Decision:
+    operation: Operation
+    reason: str
+    target: ScoredCandidate | None = None
+    folder: FolderOption | None = None
+    new_folder_title: str | None = None
+    """ADD into a folder that does not exist yet (the workspace has none)."""
+
+
+@dataclass(frozen=True)
+class WrittenArticle:
+    title: str
+    main_knowledge: str
+    questions: list[str]
+    keywords: list[str]
+    agent_instruction: str = ""
+    escalation: bool = False
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+class NoFittingOperation(Exception):
+    """No allowed operation fits; ``str(e)`` says why (the job fails with it)."""

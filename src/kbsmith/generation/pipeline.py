@@ -1,0 +1,134 @@
+"""One generation job: gather (read) → retrieve → decide → write (no transaction) → save."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kbsmith.db.dialect import lock_workspace_knowledge
+from kbsmith.errors import DomainError
+from kbsmith.generation.backend import GenerationBackend
+from kbsmith.generation.decision import Thresholds
+from kbsmith.generation.gathering import Gathered, gather
+from kbsmith.generation.index import CandidateIndex, embed_features, lexical_features
+from kbsmith.generation.inputs import (
+    Decision,
+    GenerationInput,
+    NoFittingOperation,
+    Usage,
+    WrittenArticle,
+)
+from kbsmith.generation.operations import Operation
+from kbsmith.generation.request import GenerationRequest
+from kbsmith.generation.retrieval import score_candidates, score_folders, top
+from kbsmith.generation.saving import save
+from kbsmith.jobs.context import JobContext
+from kbsmith.jobs.errors import PermanentJobError, RetryableJobError
+from kbsmith.knowledge import repository
+from kbsmith.knowledge.models import Article
+
+
+@dataclass(frozen=True)
+class Generator:
+    """What a worker process shares between generation jobs."""
+
+    backend: GenerationBackend
+    index: CandidateIndex
+    thresholds: Thresholds
+
+
+async def run_generation(ctx: JobContext, generator: Generator) -> None:
+    request = GenerationRequest.from_payload(ctx.payload)
+    workspace_id = ctx.job.workspace_id
+    assert workspace_id is not None
+    async with ctx.db.read() as session:
+        gathered = await gather(session, generator.index, workspace_id, request)
+    inp = await _input(generator, workspace_id, request, gathered)
+    try:
+        decision, used = await generator.backend.decide(inp)
+        written, wrote = await _write(generator.backend, inp, decision)
+    except NoFittingOperation as error:
+        raise PermanentJobError(str(error)) from None
+    usage = {
+        "promptTokens": used.prompt_tokens + wrote.prompt_tokens,
+        "completionTokens": used.completion_tokens + wrote.completion_tokens,
+    }
+    async with ctx.finishing() as session:
+        await lock_workspace_knowledge(session, workspace_id)
+        await _refuse_if_overtaken(session, workspace_id, gathered, inp, decision)
+        try:
+            saved = await save(session, workspace_id, request, decision, written, gathered.source)
+        except DomainError as error:
+            raise RetryableJobError(
+                f"the knowledge base changed while deciding: {error.message}"
+            ) from None
+        ctx.result = saved.as_result({"usage": usage, "backend": generator.backend.name})
+
+
+async def _input(
+    generator: Generator, workspace_id: uuid.UUID, request: GenerationRequest, gathered: Gathered
+) -> GenerationInput:
+    new = (
+        await asyncio.to_thread(
+            embed_features,
+            generator.index.embedder,
+            [(gathered.title, "\n\n".join(gathered.paragraphs), ())],
+        )
+    )[0]
+    df, total = generator.index.idf(workspace_id)
+    source = gathered.source
+    scored = score_candidates(
+        new, gathered.entries, df, total, source.linked_knowledge_id if source else None
+    )
+    return GenerationInput(
+        title=gathered.title,
+        paragraphs=gathered.paragraphs,
+        allowed=request.allowed,
+        candidates=top(scored),
+        folders=score_folders(gathered.folders, scored, new.title_terms),
+        instructions=request.instructions,
+        source_url=source.url if source else "",
+        source_label=source.label if source else "",
+        unchanged_since_last_generation=bool(
+            source and source.unchanged and source.linked_knowledge_id
+        ),
+    )
+
+
+async def _write(
+    backend: GenerationBackend, inp: GenerationInput, decision: Decision
+) -> tuple[WrittenArticle | None, Usage]:
+    if decision.operation is Operation.NOTHING:
+        return None, Usage()
+    return await backend.write(inp, decision)
+
+
+async def _refuse_if_overtaken(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    gathered: Gathered,
+    inp: GenerationInput,
+    decision: Decision,
+) -> None:
+    """Another job may have added this very topic since we looked: then decide again."""
+    if decision.operation is not Operation.ADD:
+        return
+    newer = (
+        await session.scalars(
+            repository.pending_articles(workspace_id).where(
+                Article.created_at > gathered.snapshot_at
+            )
+        )
+    ).all()
+    mine = lexical_features(inp.title, inp.text)
+    for article in newer:
+        theirs = lexical_features(article.title, article.main_knowledge)
+        same_title = bool(mine.title_terms) and mine.title_terms == theirs.title_terms
+        shared = len(mine.paragraph_keys & theirs.paragraph_keys) / max(1, len(mine.paragraph_keys))
+        if same_title or shared >= Thresholds().same_content:
+            raise RetryableJobError(
+                f"article {article.title!r} was added meanwhile; deciding again", retry_after=0.0
+            )

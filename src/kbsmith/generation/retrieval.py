@@ -1,0 +1,104 @@
+"""Hybrid retrieval: lexical (TF-IDF) and semantic (embeddings) closeness of new content to
+every candidate article, plus the topic signals the decision needs."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from kbsmith.generation.index import Features, IndexedArticle, tfidf_cosine
+from kbsmith.generation.inputs import FolderOption, ScoredCandidate
+from kbsmith.generation.text import title_terms
+
+TOP_CANDIDATES = 10
+SEMANTIC_WEIGHT = 0.6
+TITLE_AGREEMENT_JACCARD = 0.6
+
+
+@dataclass(frozen=True)
+class FolderRow:
+    id: uuid.UUID
+    title: str
+    path: str
+
+
+def score_candidates(
+    new: Features,
+    entries: Sequence[IndexedArticle],
+    document_frequency: Counter[str],
+    total: int,
+    linked_id: uuid.UUID | None,
+) -> list[ScoredCandidate]:
+    """Every candidate scored, best first; the linked article always included."""
+    scored = [
+        _score(new, e, document_frequency, total, e.candidate.id == linked_id) for e in entries
+    ]
+    scored.sort(key=lambda s: (s.linked, s.score), reverse=True)
+    return scored
+
+
+def top(scored: list[ScoredCandidate], limit: int = TOP_CANDIDATES) -> list[ScoredCandidate]:
+    return scored[:limit]
+
+
+def _score(
+    new: Features, entry: IndexedArticle, df: Counter[str], total: int, linked: bool
+) -> ScoredCandidate:
+    old = entry.features
+    lexical = tfidf_cosine(new.terms, old.terms, df, total)
+    title_overlap = _jaccard(new.title_terms, old.title_terms)
+    title_similarity = _cosine(new.title_vector, old.title_vector, title_overlap)
+    body_similarity = _cosine(new.body_vector, old.body_vector, lexical)
+    semantic = body_similarity if new.body_vector is not None else lexical
+    return ScoredCandidate(
+        candidate=entry.candidate,
+        score=SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical,
+        title_similarity=title_similarity,
+        body_similarity=body_similarity,
+        containment=_containment(new.paragraph_keys, old.paragraph_keys),
+        title_agreement=_titles_agree(new.title_terms, old.title_terms),
+        linked=linked,
+    )
+
+
+def _cosine(a: np.ndarray | None, b: np.ndarray | None, fallback: float) -> float:
+    if a is None or b is None:
+        return fallback
+    return float(np.dot(a, b))
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def _titles_agree(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Same subject: every distinguishing term is shared. 'Reset password (iOS)' and
+    'Reset password (Android)' disagree however alike their bodies are."""
+    if not a or not b:
+        return False
+    return a == b or (_jaccard(a, b) >= TITLE_AGREEMENT_JACCARD and (a <= b or b <= a))
+
+
+def _containment(new: frozenset[str], old: frozenset[str]) -> float:
+    return len(new & old) / len(new) if new else 0.0
+
+
+def score_folders(
+    folders: Sequence[FolderRow], scored: Sequence[ScoredCandidate], new_title_terms: frozenset[str]
+) -> list[FolderOption]:
+    """A folder fits as well as its closest articles do; an empty folder by its title."""
+    by_folder: dict[uuid.UUID, list[float]] = {}
+    for item in scored:
+        by_folder.setdefault(item.candidate.parent_folder_id, []).append(item.score)
+    options = []
+    for folder in folders:
+        closest = sorted(by_folder.get(folder.id, []), reverse=True)[:3]
+        title_fit = _jaccard(new_title_terms, title_terms(folder.title)) * 0.5
+        fit = sum(closest) / len(closest) if closest else title_fit
+        options.append(FolderOption(folder.id, folder.title, folder.path, max(fit, title_fit)))
+    options.sort(key=lambda f: (f.score, f.path), reverse=True)
+    return options

@@ -1,0 +1,59 @@
+"""The generation job handler and the per-process generator it shares."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kbsmith.generation.backend import GenerationBackend, OfflineBackend
+from kbsmith.generation.decision import Thresholds
+from kbsmith.generation.index import CandidateIndex
+from kbsmith.generation.pipeline import Generator, run_generation
+from kbsmith.generation.service import GENERATE_JOB
+from kbsmith.jobs.context import JobContext
+from kbsmith.jobs.registry import JobRegistry
+from kbsmith.runtime import Runtime
+
+if TYPE_CHECKING:
+    from kbsmith.generation.embeddings import Embedder
+
+GENERATION_TIMEOUT_SECONDS = 600
+
+
+def register(registry: JobRegistry) -> None:
+    registry.handler(GENERATE_JOB, timeout=GENERATION_TIMEOUT_SECONDS)(generate)
+
+
+async def generate(ctx: JobContext) -> None:
+    runtime = ctx.services["runtime"]
+    assert isinstance(runtime, Runtime)
+    await run_generation(ctx, generator_of(runtime))
+
+
+def generator_of(runtime: Runtime) -> Generator:
+    """Built once per process: the embedding model and the candidate index are costly."""
+    existing = runtime.extensions.get("generator")
+    if isinstance(existing, Generator):
+        return existing
+    settings = runtime.settings
+    thresholds = Thresholds(
+        same_topic_body=settings.generation_same_topic_body,
+        same_content=settings.generation_same_content,
+    )
+    generator = Generator(
+        backend=backend_for(runtime, thresholds),
+        index=CandidateIndex(_embedder() if settings.generation_embeddings else None),
+        thresholds=thresholds,
+    )
+    runtime.extensions["generator"] = generator
+    return generator
+
+
+def _embedder() -> Embedder | None:
+    # Imported here: onnxruntime is slow to import and only needed when embeddings are on.
+    from kbsmith.generation.embeddings import load_embedder
+
+    return load_embedder()
+
+
+def backend_for(runtime: Runtime, thresholds: Thresholds) -> GenerationBackend:
+    return OfflineBackend(thresholds)

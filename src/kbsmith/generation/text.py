@@ -1,0 +1,314 @@
+"""Plain-text helpers of the offline generator: tokens, titles, questions, keywords."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)?", re.UNICODE)
+HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014·:-]\s+")
+MARKUP = re.compile(r"[*_`>#|]+|\[([^\]]*)\]\([^)]*\)")
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "also",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "use",
+        "using",
+        "used",
+        "via",
+        "per",
+        "etc",
+    ]
+)
+
+QUESTION_WORDS = ("how", "what", "why", "when", "where", "which", "who", "can", "do", "does", "is")
+IMPERATIVE_HINTS = frozenset(
+    [
+        "add",
+        "allow",
+        "apply",
+        "archive",
+        "assign",
+        "back",
+        "build",
+        "cancel",
+        "change",
+        "check",
+        "choose",
+        "configure",
+        "connect",
+        "create",
+        "customize",
+        "delete",
+        "disable",
+        "download",
+        "edit",
+        "enable",
+        "export",
+        "find",
+        "fix",
+        "get",
+        "give",
+        "import",
+        "install",
+        "invite",
+        "join",
+        "link",
+        "log",
+        "manage",
+        "merge",
+        "migrate",
+        "move",
+        "open",
+        "pay",
+        "print",
+        "reset",
+        "restore",
+        "review",
+        "run",
+        "schedule",
+        "search",
+        "see",
+        "send",
+        "set",
+        "share",
+        "sign",
+        "start",
+        "stop",
+        "submit",
+        "switch",
+        "sync",
+        "track",
+        "transfer",
+        "turn",
+        "update",
+        "upgrade",
+        "upload",
+        "use",
+        "verify",
+        "view",
+    ]
+)
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(normalize(MARKUP.sub(r"\1", text)))
+
+
+def content_words(text: str) -> list[str]:
+    return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match 'invoices' with 'invoice', not a linguist."""
+    for suffix, replacement in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + replacement
+    return word
+
+
+def title_terms(title: str) -> frozenset[str]:
+    return frozenset(content_words(title))
+
+
+def clean_title(title: str) -> str:
+    """Drop a trailing site name: 'Reset your password | Acme Help' → 'Reset your password'."""
+    parts = TITLE_SEPARATORS.split(title.strip())
+    if len(parts) > 1 and len(parts[-1].split()) <= 4 and len(parts[0].split()) >= 1:
+        return " ".join(parts[:-1]).strip()
+    return title.strip()
+
+
+def first_heading(paragraphs: Iterable[str]) -> str:
+    for paragraph in paragraphs:
+        match = HEADING.match(paragraph.splitlines()[0]) if paragraph else None
+        if match:
+            return match.group(2).strip()
+    return ""
+
+
+def headings(paragraphs: Iterable[str]) -> list[str]:
+    found = []
+    for paragraph in paragraphs:
+        for line in paragraph.splitlines():
+            match = HEADING.match(line)
+            if match:
+                found.append(match.group(2).strip())
+    return found
+
+
+def as_question(phrase: str) -> str | None:
+    """A heading or title as a customer would ask about it, without adding any fact."""
+    phrase = MARKUP.sub(r"\1", phrase).strip().rstrip(".:!")
+    if not phrase or len(phrase) > 200:
+        return None
+    first = phrase.split()[0].casefold()
+    if phrase.endswith("?"):
+        return phrase
+    if first in QUESTION_WORDS:
+        return phrase + "?"
+    lowered = _first_person(phrase[0].lower() + phrase[1:])
+    if first in IMPERATIVE_HINTS or (first.endswith("ing") and first[:-3] in IMPERATIVE_HINTS):
+        return f"How do I {_infinitive(lowered)}?"
+    return f"What should I know about {lowered}?"
+
+
+def _infinitive(phrase: str) -> str:
+    head, _, rest = phrase.partition(" ")
+    if head.endswith("ing") and head[:-3] in IMPERATIVE_HINTS:
+        head = head[:-3]
+    return f"{head} {rest}".strip()
+
+
+def _first_person(phrase: str) -> str:
+    return re.sub(r"\byour\b", "my", re.sub(r"\byou\b", "I", phrase))
+
+
+def keywords(text: str, limit: int = 8) -> list[str]:
+    """The most frequent content words (unstemmed), most frequent first."""
+    counts = Counter(
+        w for w in words(text) if w not in STOPWORDS and len(w) > 2 and not w.isdigit()
+    )
+    return [word for word, _ in counts.most_common(limit)]
+
+
+def paragraph_key(paragraph: str) -> str:
+    """Paragraph identity for merging and containment: case and spacing do not matter."""
+    return " ".join(words(paragraph))

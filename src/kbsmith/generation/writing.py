@@ -1,0 +1,51 @@
+"""The offline writer: extractive, so every sentence of an article comes from its source."""
+
+from __future__ import annotations
+
+from kbsmith.generation.inputs import GenerationInput, WrittenArticle
+from kbsmith.generation.text import as_question, clean_title, first_heading, headings, keywords
+from kbsmith.knowledge.content import LIST_MAX_ITEMS, MAIN_KNOWLEDGE_MAX_BYTES, TITLE_MAX_CHARS
+
+MAX_QUESTIONS = 5
+MAX_KEYWORDS = 8
+
+
+def write(inp: GenerationInput) -> WrittenArticle:
+    title = article_title(inp)
+    return WrittenArticle(
+        title=title,
+        main_knowledge=_bounded("\n\n".join(inp.paragraphs)),
+        questions=_questions(title, inp.paragraphs),
+        keywords=(keywords(f"{title}\n{inp.text}", MAX_KEYWORDS) or [title.split()[0].casefold()]),
+        agent_instruction=_instruction(inp),
+    )
+
+
+def article_title(inp: GenerationInput) -> str:
+    title = clean_title(inp.title) or first_heading(inp.paragraphs)
+    if not title:
+        title = inp.text.strip().split("\n")[0].lstrip("#").strip()[:120]
+    return title[:TITLE_MAX_CHARS] or "Untitled"
+
+
+def _questions(title: str, paragraphs: list[str]) -> list[str]:
+    questions: list[str] = []
+    for phrase in [title, *headings(paragraphs)]:
+        question = as_question(phrase)
+        if question and question not in questions:
+            questions.append(question)
+    return questions[: min(MAX_QUESTIONS, LIST_MAX_ITEMS)] or [f"What should I know about {title}?"]
+
+
+def _instruction(inp: GenerationInput) -> str:
+    parts = ["Answer from this article only; if the customer's case is not covered, say so."]
+    if inp.source_url:
+        parts.append(f"Source: {inp.source_url}")
+    return " ".join(parts)
+
+
+def _bounded(text: str) -> str:
+    data = text.encode()
+    if len(data) <= MAIN_KNOWLEDGE_MAX_BYTES:
+        return text
+    return data[:MAIN_KNOWLEDGE_MAX_BYTES].decode(errors="ignore").rsplit("\n\n", 1)[0]

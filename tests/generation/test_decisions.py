@@ -1,0 +1,250 @@
+"""Deciding well: no duplicates, no false merges, restrictedOps, isDraft, botId scoping."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from kbsmith.jobs.worker import Worker
+from tests.conftest import Keys
+from tests.generation.support import (
+    all_articles,
+    articles_by_id,
+    bulk,
+    ingest_pages,
+    page,
+    refresh,
+    wait_jobs,
+)
+from tests.generation.test_workflow import RESET
+from tests.support.hostile_server import HostileServer, Page
+
+EXPORT = (
+    "Open {x} from the left menu and select the period you need.",
+    "Choose Export, pick CSV or PDF, and the file downloads at once.",
+    "Exports include every {x_one} issued in the selected period, newest first.",
+)
+
+
+def export_page(thing: str, one: str) -> bytes:
+    return page(f"Export {thing}", *(p.format(x=thing, x_one=one) for p in EXPORT))
+
+
+async def test_the_same_content_under_two_urls_makes_one_article(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    site.pages["/dup/a"] = Page(page("Reset your password", *RESET))
+    site.pages["/dup/b"] = Page(page("Reset your password", *RESET))
+    ids = await ingest_pages(client, headers, site.url("/dup/a"), site.url("/dup/b"))
+    jobs = await bulk(client, headers, ids, isDraft=False)
+    assert sorted(j["operation"] for j in jobs) == ["ADD_ARTICLE_TO_FOLDER", "DO_NOTHING"], jobs
+    assert len(await all_articles(client, headers)) == 1
+
+
+async def test_near_identical_procedures_about_different_things_stay_apart(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    site.pages["/proc/invoices"] = Page(export_page("invoices", "invoice"))
+    site.pages["/proc/receipts"] = Page(export_page("receipts", "receipt"))
+    ids = await ingest_pages(
+        client, headers, site.url("/proc/invoices"), site.url("/proc/receipts")
+    )
+    jobs = await bulk(client, headers, ids, isDraft=False)
+    assert [j["operation"] for j in jobs] == ["ADD_ARTICLE_TO_FOLDER"] * 2, jobs
+    titles = sorted(a["title"] for a in await all_articles(client, headers))
+    assert titles == ["Export invoices", "Export receipts"]
+
+
+NEW, COVERED, UNCHANGED = "new", "covered", "unchanged"
+ADD, UPDATE, NOTHING = "ADD_ARTICLE_TO_FOLDER", "UPDATE_ARTICLE", "DO_NOTHING"
+
+
+@pytest.mark.parametrize(
+    ("situation", "allowed", "expected"),
+    [
+        (NEW, [ADD, UPDATE, NOTHING], ADD),
+        (NEW, [ADD], ADD),
+        (NEW, [UPDATE], "FAILED: ADD_ARTICLE_TO_FOLDER is not allowed"),
+        (NEW, [NOTHING], "FAILED: ADD_ARTICLE_TO_FOLDER is not allowed"),
+        (NEW, [UPDATE, NOTHING], "FAILED: ADD_ARTICLE_TO_FOLDER is not allowed"),
+        (COVERED, [ADD, UPDATE, NOTHING], UPDATE),
+        (COVERED, [UPDATE], UPDATE),
+        (COVERED, [NOTHING], NOTHING),
+        (COVERED, [ADD, NOTHING], NOTHING),
+        (COVERED, [ADD], "FAILED: would duplicate it"),
+        (UNCHANGED, [ADD, UPDATE, NOTHING], NOTHING),
+        (UNCHANGED, [NOTHING], NOTHING),
+        (UNCHANGED, [UPDATE], "FAILED: DO_NOTHING is not allowed"),
+        (UNCHANGED, [ADD, UPDATE], "FAILED: DO_NOTHING is not allowed"),
+    ],
+)
+async def test_restricted_operations(
+    client: httpx.AsyncClient,
+    keys: Keys,
+    site: HostileServer,
+    workers: Worker,
+    situation: str,
+    allowed: list[str],
+    expected: str,
+) -> None:
+    headers = await keys.headers()
+    path = f"/ops/{situation}-{'-'.join(sorted(a[:3] for a in allowed))}"
+    site.pages[path] = Page(page("Reset your password", *RESET))
+    (document_id,) = await ingest_pages(client, headers, site.url(path))
+    if situation != NEW:
+        (first,) = await bulk(client, headers, [document_id], isDraft=False)
+        assert first["operation"] == ADD
+    if situation == COVERED:
+        site.pages[path] = Page(
+            page("Reset your password", RESET[0], "Links now last two days.", RESET[2])
+        )
+        await refresh(client, headers, document_id)
+    before = len(await all_articles(client, headers))
+
+    (job,) = await bulk(client, headers, [document_id], isDraft=False, restrictedOps=allowed)
+    if expected.startswith("FAILED"):
+        assert job["jobStatus"] == "FAILED"
+        assert expected.removeprefix("FAILED: ") in job["error"], job["error"]
+        assert job["hcArticleId"] is None
+    else:
+        assert job["jobStatus"] == "COMPLETED", job["error"]
+        assert job["operation"] == expected
+    assert len(await all_articles(client, headers)) == before + (
+        1 if job["operation"] == ADD else 0
+    )
+
+
+async def test_generate_from_text_without_a_source(
+    client: httpx.AsyncClient, keys: Keys, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    text = (
+        "# Change your plan\n\nOpen Billing and choose Change plan.\n\n"
+        "The new price applies from the next invoice."
+    )
+    answer = await client.post(
+        "/v2/knowledge/public",
+        headers=headers,
+        json={"candidateKnowledge": text, "origin": "generated", "isDraft": False},
+    )
+    assert answer.status_code == 200, answer.text
+    (job,) = await wait_jobs(client, headers, [answer.json()["backgroundJobId"]])
+    assert job["operation"] == ADD, job
+    (article,) = await articles_by_id(client, headers, job["hcArticleId"])
+    assert article["title"] == "Change your plan" and "next invoice" in article["mainKnowledge"]
+    assert article["origin"] == "generated" and article["sourceIds"] == []
+
+
+async def test_bot_scope_limits_candidates_and_folders(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    seen = (
+        await client.post("/v2/hc-folders/public", headers=headers, json={"title": "Seen"})
+    ).json()
+    hidden = (
+        await client.post("/v2/hc-folders/public", headers=headers, json={"title": "Hidden"})
+    ).json()
+    bot = (await client.post("/v2/bots/public", headers=headers, json={"name": "Support"})).json()
+    junction = await client.post(
+        "/v2/hc-bot-folder-junctions/public",
+        headers=headers,
+        json={"junctions": [{"folderId": seen["id"], "botId": bot["id"], "action": "ADD"}]},
+    )
+    assert junction.status_code == 200, junction.text
+    hidden_article = await client.post(
+        "/v2/hc-articles/public",
+        headers=headers,
+        json={
+            "title": "Reset your password",
+            "mainKnowledge": "\n\n".join(RESET),
+            "questions": ["How do I reset my password?"],
+            "keywords": ["password"],
+            "parentFolderId": hidden["id"],
+        },
+    )
+    assert hidden_article.status_code == 200, hidden_article.text
+
+    site.pages["/bot/reset"] = Page(page("Reset your password", *RESET))
+    (document_id,) = await ingest_pages(client, headers, site.url("/bot/reset"))
+    (unscoped,) = await bulk(
+        client, headers, [document_id], isDraft=False, restrictedOps=[ADD, NOTHING]
+    )
+    assert unscoped["operation"] == NOTHING
+    assert unscoped["targetArticleId"] == hidden_article.json()["id"]
+
+    (scoped,) = await bulk(client, headers, [document_id], isDraft=False, botId=bot["id"])
+    assert scoped["operation"] == ADD, scoped
+    (added,) = await articles_by_id(client, headers, scoped["hcArticleId"])
+    assert added["parentFolderId"] == seen["id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"documentIds": []}, "documentIds"),
+        ({"documentIds": ["3f1c9d7e-1111-4c1d-9d1f-0a8b7c6d5e4f"]}, "documentIds"),
+        ({"documentIds": ["3f1c9d7e-1111-4c1d-9d1f-0a8b7c6d5e4f"], "origin": "inbox"}, "origin"),
+        (
+            {
+                "documentIds": ["3f1c9d7e-1111-4c1d-9d1f-0a8b7c6d5e4f"],
+                "restrictedOps": ["DELETE_ALL"],
+            },
+            "restrictedOps",
+        ),
+    ],
+)
+async def test_bulk_validation_queues_nothing(
+    client: httpx.AsyncClient, keys: Keys, body: dict[str, object], field: str
+) -> None:
+    response = await client.post(
+        "/v2/knowledge/public/bulk", headers=await keys.headers(), json=body
+    )
+    assert response.status_code == 400, response.text
+    assert field in response.json()["message"]
+
+
+async def test_bulk_refuses_sources_without_content_and_foreign_ids(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    mine = await keys.headers("mine")
+    theirs = await keys.headers("theirs")
+    site.pages["/bulk/ok"] = Page(page("Reset your password", *RESET))
+    (good,) = await ingest_pages(client, mine, site.url("/bulk/ok"))
+    (foreign,) = await ingest_pages(client, theirs, site.url("/bulk/ok"))
+    pending = (
+        await client.post(
+            "/v2/documents/public",
+            headers=mine,
+            json={"documentIdsToAdd": [site.url("/status/404")]},
+        )
+    ).json()["addedDocumentIds"][0]
+    for ids in ([good, foreign], [good, pending]):
+        response = await client.post(
+            "/v2/knowledge/public/bulk", headers=mine, json={"documentIds": ids}
+        )
+        assert response.status_code == 400, response.text
+
+
+async def test_job_status_answers_404_for_foreign_unknown_and_ingestion_jobs(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    mine = await keys.headers("mine")
+    theirs = await keys.headers("theirs")
+    site.pages["/status/page"] = Page(page("Reset your password", *RESET))
+    (document_id,) = await ingest_pages(client, mine, site.url("/status/page"))
+    (job,) = await bulk(client, mine, [document_id])
+    ingestion_job = (await client.get(f"/v2/documents/public/{document_id}", headers=mine)).json()[
+        "linkedJobId"
+    ]
+    for headers, ids in (
+        (theirs, [job["id"]]),
+        (mine, [job["id"], "3f1c9d7e-1111-4c1d-9d1f-0a8b7c6d5e4f"]),
+        (mine, [ingestion_job]),
+    ):
+        response = await client.post(
+            "/v2/knowledge/public/jobs/status", headers=headers, json={"jobIds": ids}
+        )
+        assert response.status_code == 404, response.text
