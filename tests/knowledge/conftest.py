@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
+from kbsmith.api.app import create_app
+from kbsmith.db.database import Database
+from kbsmith.settings import Settings
 from tests.conftest import Keys
 
 JSON = dict[str, Any]
@@ -93,6 +97,16 @@ class Kb:
 @pytest.fixture
 async def kb(client: httpx.AsyncClient, keys: Keys) -> Kb:
     return Kb(client, await keys.headers("acme"))
+
+
+@pytest.fixture
+async def roomy(settings: Settings, db: Database, keys: Keys) -> AsyncIterator[Kb]:
+    """The workspace of ``kb`` through an app that takes bodies big enough to reach the
+    bounds of articles and id arrays."""
+    app = create_app(settings.model_copy(update={"max_body_bytes": 1_000_000}), db)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://kbsmith.test") as http:
+        yield Kb(http, await keys.headers("acme"))
 
 
 @pytest.fixture
