@@ -43,5 +43,8 @@ def _load_providers() -> None:
         importlib.import_module(module)
 
 
-PROVIDER_MODULES: list[str] = []
+PROVIDER_MODULES: list[str] = [
+    "kbsmith.connectors.zendesk",
+    "kbsmith.connectors.googledrive",
+]
 """e.g. "kbsmith.connectors.notion"; a new provider adds its module here."""
