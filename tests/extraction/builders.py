@@ -75,7 +75,9 @@ def docx_guide() -> bytes:
     document.add_paragraph("Run the | installer", style="List Bullet")
     document.add_heading("Limits", level=2)
     table = document.add_table(rows=3, cols=2)
-    for row, values in zip(table.rows, [("Plan", "Seats"), ("Free", "3"), ("Team", "50")], strict=True):
+    for row, values in zip(
+        table.rows, [("Plan", "Seats"), ("Free", "3"), ("Team", "50")], strict=True
+    ):
         for cell, value in zip(row.cells, values, strict=True):
             cell.text = value
     document.add_paragraph("First", style="List Number")

@@ -1,6 +1,7 @@
 """Type resolution, plain text, Markdown, PDF, DOCX and the size bounds."""
 
 import pytest
+import trafilatura
 
 from kbsmith.extraction import ExtractionError, content_hash, documents, extract, html
 from kbsmith.extraction.mime import DOCX
@@ -8,7 +9,7 @@ from tests.extraction import builders, pages
 
 
 def test_zero_bytes_is_an_empty_response_body() -> None:
-    with pytest.raises(ExtractionError, match="^empty response body$"):
+    with pytest.raises(ExtractionError, match=r"^empty response body$"):
         extract(b"", "text/html")
 
 
@@ -32,9 +33,9 @@ def test_plain_text_splits_on_blank_lines() -> None:
 
 def test_markdown_keeps_headings_with_their_text_and_reads_front_matter() -> None:
     body = (
-        "---\ntitle: 'Quick start'\ntags: [a]\n---\n# Install\n\nRun it.\n\n"
-        "## Lists\n\n* one\n* two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
-    ).encode()
+        b"---\ntitle: 'Quick start'\ntags: [a]\n---\n# Install\n\nRun it.\n\n"
+        b"## Lists\n\n* one\n* two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    )
     extracted = extract(body, "text/markdown")
     assert extracted.title == "Quick start"
     assert extracted.paragraphs == [
@@ -52,7 +53,12 @@ def test_markdown_title_falls_back_to_the_first_heading() -> None:
     ("body", "content_type", "url", "mime_type"),
     [
         (pages.html_page("T", pages.article_body()).encode(), None, None, "text/html"),
-        (pages.html_page("T", pages.article_body()).encode(), "application/octet-stream", None, "text/html"),
+        (
+            pages.html_page("T", pages.article_body()).encode(),
+            "application/octet-stream",
+            None,
+            "text/html",
+        ),
         (builders.pdf_with_lines([["Some PDF text."]]), None, None, "application/pdf"),
         (builders.pdf_with_lines([["Some PDF text."]]), "text/html", None, "application/pdf"),
         (builders.docx_guide(), "application/octet-stream", None, DOCX),
@@ -153,6 +159,18 @@ def test_html_beyond_the_size_cap_is_not_parsed(monkeypatch: pytest.MonkeyPatch)
     assert "THE-TAIL-MARKER" not in "\n".join(extract(page.encode(), "text/html").paragraphs)
 
 
+def test_html_elements_beyond_the_cap_are_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    page = pages.html_page("Capped", pages.article_body(6) + "<p>THE-TAIL-MARKER is here.</p>")
+    tree = trafilatura.load_html(page)
+    assert tree is not None
+    elements = len(list(tree.iter()))
+    # the tail paragraph, then <footer><p> are the last three elements
+    monkeypatch.setattr(html, "MAX_HTML_ELEMENTS", elements - 3)
+    paragraphs = extract(page.encode(), "text/html").paragraphs
+    assert "Administrators decide" in "\n".join(paragraphs)
+    assert "THE-TAIL-MARKER" not in "\n".join(paragraphs)
+
+
 def test_html_keeps_structure_as_markdown_and_finds_the_title() -> None:
     main = (
         "<h1>Billing FAQ</h1>" + pages.article_body(3) + "<h2>Plans</h2><ul><li>Free plan</li>"
@@ -164,3 +182,10 @@ def test_html_keeps_structure_as_markdown_and_finds_the_title() -> None:
     assert "## Plans\n- Free plan\n- Team plan" in extracted.paragraphs
     assert "| Plan | Seats |\n|---|---|\n| Free | 3 |" in extracted.paragraphs
     assert all(p == p.strip() and "  " not in p for p in extracted.paragraphs)
+
+
+def test_pdf_running_headers_are_dropped() -> None:
+    pages_lines = [["Acme Manual", f"Content of page {n} ends here."] for n in range(1, 5)]
+    paragraphs = extract(builders.pdf_with_lines(pages_lines), "application/pdf").paragraphs
+    assert "Acme Manual" not in "\n".join(paragraphs)
+    assert "Content of page 4 ends here." in "\n".join(paragraphs)

@@ -7,7 +7,9 @@ from kbsmith.extraction.paragraphs import MAX_PARAGRAPH_CHARS
 
 
 def test_heading_is_merged_into_the_block_that_follows() -> None:
-    markdown = "# Install\n\nRun the installer.\n\nThen restart.\n\n## Configure\n## Options\n\nSet it."
+    markdown = (
+        "# Install\n\nRun the installer.\n\nThen restart.\n\n## Configure\n## Options\n\nSet it."
+    )
     assert split_markdown(markdown) == [
         "# Install\nRun the installer.",
         "Then restart.",
@@ -28,7 +30,11 @@ def test_setext_headings_become_atx_headings() -> None:
 
 def test_a_whole_list_is_one_unit_with_markers_normalised() -> None:
     markdown = "Steps:\n\n* one\n+ two\n  - nested\n\n- loose three\n\nAfter."
-    assert split_markdown(markdown) == ["Steps:", "- one\n- two\n  - nested\n- loose three", "After."]
+    assert split_markdown(markdown) == [
+        "Steps:",
+        "- one\n- two\n  - nested\n- loose three",
+        "After.",
+    ]
 
 
 def test_a_paragraph_right_after_a_list_is_not_swallowed_by_it() -> None:

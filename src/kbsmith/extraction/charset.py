@@ -26,7 +26,7 @@ def decode(body: bytes, content_type: str | None, *, html: bool) -> str:
     characters, so this never fails.
     """
     bom_encoding, bom = read_bom(body)
-    if bom_encoding is not None:
+    if bom_encoding is not None and bom is not None:
         return body[len(bom) :].decode(bom_encoding, errors="replace")
     for decoder in (_as_utf8, _as_declared, _as_detected):
         text = decoder(body, content_type, html)

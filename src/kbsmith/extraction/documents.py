@@ -1,9 +1,11 @@
 """PDF (pypdf) and DOCX (python-docx) bodies -> (title, markdown)."""
 
+import contextlib
 import io
 import re
 import statistics
 import zipfile
+from collections import Counter
 from typing import Any
 
 import docx
@@ -14,15 +16,16 @@ from pypdf import PdfReader
 from kbsmith.extraction.limits import MAX_DOCX_UNCOMPRESSED_BYTES, MAX_PDF_PAGES
 from kbsmith.extraction.result import ExtractionError
 
-_BULLET = re.compile(r"^[•◦▪‣●○■□–\uf0b7]\s*")
+_BULLET = re.compile("^[\u2022\u25e6\u25aa\u2023\u25cf\u25cb\u25a0\u25a1\u2013\uf0b7]\\s*")
 _NUMBERED = re.compile(r"^\d{1,3}[.)]\s")
 _LIST_LINE = re.compile(r"^\s*(?:-|\d{1,9}[.)])\s")
-_PARAGRAPH_END = re.compile(r"[.!?:;\"”’)]$")
+_PARAGRAPH_END = re.compile('[.!?:;"\u201d\u2019)]$')
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?$", re.IGNORECASE)
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
 # a line this much shorter than the page's usual line width ends its paragraph
 _SHORT_LINE_RATIO = 0.8
 _HEADING_MAX_WORDS = 12
+_RUNNING_MIN_PAGES = 3
 
 
 def extract_pdf(body: bytes) -> tuple[str, str]:
@@ -34,10 +37,8 @@ def extract_pdf(body: bytes) -> tuple[str, str]:
         except Exception:  # noqa: S112 -- one broken page must not lose the others
             continue
     title = ""
-    try:
-        title = str((reader.metadata or {}).get("/Title") or "").strip()
-    except Exception:  # noqa: S110 -- a damaged info dictionary only costs the title
-        pass
+    with contextlib.suppress(Exception):  # a damaged info dictionary only costs the title
+        title = str(reader.metadata.title or "").strip() if reader.metadata else ""
     return title, _pdf_markdown(texts)
 
 
@@ -61,10 +62,14 @@ def _pdf_markdown(page_texts: list[str]) -> str:
     Body lines run close to the full width; a notably shorter line ends its block. A short
     unpunctuated line that starts with a capital is taken for a heading.
     """
+    pages = [[line.strip() for line in text.splitlines() if line.strip()] for text in page_texts]
+    running = _running_lines(pages)
     lines = [
-        line.strip() for text in page_texts for line in text.splitlines() if line.strip()
+        line
+        for page in pages
+        for line in page
+        if line not in running and not _PAGE_NUMBER.match(line)
     ]
-    lines = [line for line in lines if not _PAGE_NUMBER.match(line)]
     if not lines:
         return ""
     short = _SHORT_LINE_RATIO * _typical_width(lines)
@@ -83,6 +88,15 @@ def _pdf_markdown(page_texts: list[str]) -> str:
         punctuated = bool(_PARAGRAPH_END.search(line))
         ended = len(line) < short and (punctuated or _is_list_item(blocks[-1]))
     return _join_blocks(blocks)
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    """Running headers and footers: edge lines repeated on most pages."""
+    if len(pages) < _RUNNING_MIN_PAGES:
+        return set()
+    counts = Counter(line for page in pages for line in {*page[:2], *page[-2:]})
+    needed = max(_RUNNING_MIN_PAGES, len(pages) // 2)
+    return {line for line, count in counts.items() if count >= needed}
 
 
 def _looks_like_heading(line: str, short: float) -> bool:

@@ -1,10 +1,12 @@
 """HTML bodies -> (title, markdown) with trafilatura, plus not-content detection."""
 
+import itertools
+
 import trafilatura
-from lxml.html import HtmlElement
+from lxml.html import HtmlElement  # type: ignore[import-untyped]
 
 from kbsmith.extraction.charset import decode
-from kbsmith.extraction.limits import MAX_HTML_CHARS
+from kbsmith.extraction.limits import MAX_HTML_CHARS, MAX_HTML_ELEMENTS
 from kbsmith.extraction.not_content import check_page
 from kbsmith.extraction.result import ExtractionError
 
@@ -21,16 +23,6 @@ CONSENT_XPATHS = [
     " or contains(@id, 'cookie-notice') or contains(@class, 'cookie-notice')"
     " or contains(@id, 'cookie-law') or contains(@class, 'cookie-law')]",
 ]
-# Markdown keeps headings, lists, tables and code; links and images are noise in a source.
-_OPTIONS = {
-    "output_format": "markdown",
-    "include_formatting": True,
-    "include_tables": True,
-    "include_comments": True,
-    "include_links": False,
-    "include_images": False,
-    "prune_xpath": CONSENT_XPATHS,
-}
 # the recall-oriented pass replaces the balanced one when it finds this much more text
 RECALL_GAIN = 1.2
 
@@ -38,6 +30,7 @@ RECALL_GAIN = 1.2
 def extract_html(body: bytes, header: str | None, url: str | None) -> tuple[str, str]:
     text = decode(body, header, html=True)[:MAX_HTML_CHARS]
     tree = _parse(text)
+    _truncate(tree, MAX_HTML_ELEMENTS)
     markdown = main_content(tree, url)
     check_page(tree, markdown)
     return _title(tree, url), markdown
@@ -50,15 +43,44 @@ def _parse(text: str) -> HtmlElement:
         tree = None
     if tree is None:
         raise ExtractionError("the HTML could not be parsed")
-    return tree  # type: ignore[no-any-return]
+    return tree
+
+
+def _truncate(tree: HtmlElement, max_elements: int) -> None:
+    """Drop every element after the first `max_elements`, in document order."""
+    last = next(itertools.islice(tree.iter(), max_elements, None), None)
+    node = last
+    while node is not None:
+        for sibling in list(node.itersiblings()):
+            node.getparent().remove(sibling)
+        node = node.getparent()
+    if last is not None:
+        last.getparent().remove(last)
 
 
 def main_content(tree: HtmlElement, url: str | None = None) -> str:
     """Main content as Markdown; "" when even the fallback finds nothing."""
-    balanced = trafilatura.extract(tree, url=url, **_OPTIONS) or ""
-    recall = trafilatura.extract(tree, url=url, favor_recall=True, **_OPTIONS) or ""
+    balanced = _trafilatura(tree, url, favor_recall=False)
+    recall = _trafilatura(tree, url, favor_recall=True)
     best = recall if len(recall) > RECALL_GAIN * len(balanced) else balanced
     return best if best.strip() else _baseline(tree)
+
+
+def _trafilatura(tree: HtmlElement, url: str | None, *, favor_recall: bool) -> str:
+    """Markdown keeps headings, lists, tables and code; links and images are noise here."""
+    markdown = trafilatura.extract(
+        tree,
+        url=url,
+        favor_recall=favor_recall,
+        output_format="markdown",
+        include_formatting=True,
+        include_tables=True,
+        include_comments=True,
+        include_links=False,
+        include_images=False,
+        prune_xpath=CONSENT_XPATHS,
+    )
+    return markdown or ""
 
 
 def _baseline(tree: HtmlElement) -> str:

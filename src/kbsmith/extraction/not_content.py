@@ -7,7 +7,7 @@ talks about captchas, logging in or JavaScript is never rejected.
 import re
 from collections.abc import Callable
 
-from lxml.html import HtmlElement
+from lxml.html import HtmlElement  # type: ignore[import-untyped]
 
 from kbsmith.extraction.result import ExtractionError
 
@@ -55,13 +55,14 @@ _LOGIN_TITLE = re.compile(
     r"^(?:log ?in|sign ?in|member login|account login)\b|\b(?:log ?in|sign ?in)$",
     re.IGNORECASE,
 )
-_LOGIN_VOCABULARY = frozenset(
-    "log login logged logging sign signin signed in up out email e mail address username user"
-    " name password forgot forgotten remember me account create new continue with google apple"
-    " facebook microsoft github sso or register keep stay reset your don t have an a to not"
-    " member members join now here welcome back submit enter show hide required privacy policy"
-    " terms by of and the agree single on phone number code verification send next".split()
-)
+_LOGIN_WORDS = """
+    log login logged logging sign signin signed in up out email e mail address username user
+    name password forgot forgotten remember me account create new continue with google apple
+    facebook microsoft github sso or register keep stay reset your don t have an a to not
+    member members join now here welcome back submit enter show hide required privacy policy
+    terms by of and the agree single on phone number code verification send next
+"""
+_LOGIN_VOCABULARY = frozenset(_LOGIN_WORDS.split())
 _JAVASCRIPT_NOTICE = re.compile(
     r"(?:enable|turn on|activate|allow) (?:the )?javascript|javascript (?:is )?(?:required"
     r"|disabled|must be enabled|is not enabled|is turned off)|requires? javascript"

@@ -34,7 +34,7 @@ _QUOTE = re.compile(r"^\s*>")
 _SPACES = re.compile(r"[^\S\n]+")
 _ANY_WHITESPACE = re.compile(r"\s+")
 _INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[。！？])")
+_SENTENCE_END = re.compile("(?<=[.!?\u2026])\\s+|(?<=[\u3002\uff01\uff1f])")
 
 
 @dataclass
