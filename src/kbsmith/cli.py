@@ -23,6 +23,7 @@ from kbsmith.db.database import Database
 from kbsmith.errors import DomainError
 from kbsmith.extraction import Extracted, ExtractionError
 from kbsmith.fetching import FetchError, is_absolute_http_url
+from kbsmith.generation.cli import GenerateOptions, generate_from_cli
 from kbsmith.jobs.kinds import default_registry
 from kbsmith.jobs.worker import Worker
 from kbsmith.logging import configure_logging
@@ -266,6 +267,40 @@ def ingest(
             ),
         ),
     )
+
+
+@app.command()
+def generate(
+    workspace: Annotated[str, typer.Option(help="Workspace name.")],
+    source_ids: Annotated[
+        list[uuid.UUID] | None, typer.Argument(help="Sources to generate from.")
+    ] = None,
+    all_changed: Annotated[
+        bool,
+        typer.Option(
+            "--all-changed", help="Every source changed since generation, or never generated."
+        ),
+    ] = False,
+    live: Annotated[bool, typer.Option(help="Save live articles instead of drafts.")] = False,
+    wait: Annotated[bool, typer.Option(help="Process the jobs here and show progress.")] = False,
+    workers: Annotated[int, typer.Option(help="Workers used by --wait.", min=1)] = 2,
+) -> None:
+    """Queue generation jobs; with --wait, run them and summarise the operations chosen."""
+    settings = _settings()
+    if not source_ids and not all_changed:
+        console.print("[red]error:[/] name SOURCE_IDs or pass --all-changed")
+        raise typer.Exit(2)
+    if settings.is_embedded:
+        _with_db(settings, migrate.upgrade)
+    options = GenerateOptions(
+        workspace=workspace,
+        source_ids=list(source_ids or []),
+        all_changed=all_changed,
+        live=live,
+        wait=wait,
+        workers=workers,
+    )
+    _with_db(settings, lambda db: generate_from_cli(db, settings, options))
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from kbsmith.db.database import Database
 from kbsmith.jobs.models import TERMINAL_STATUSES, Job
 from kbsmith.jobs.queue import get_jobs
+from kbsmith.jobs.worker import Worker
 
 POLL_SECONDS = 0.25
 
@@ -40,3 +41,19 @@ async def wait_with_progress(
             if done >= len(job_ids):
                 return jobs
             await asyncio.sleep(POLL_SECONDS)
+
+
+async def process_here(
+    db: Database,
+    worker: Worker,
+    job_ids: Sequence[uuid.UUID],
+    description: str,
+    console: Console,
+) -> list[Job]:
+    """Run ``worker`` in this process until every job has ended, showing progress."""
+    running = asyncio.create_task(worker.run())
+    try:
+        return await wait_with_progress(db, job_ids, description, console)
+    finally:
+        worker.stop()
+        await running

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 
@@ -11,7 +10,7 @@ from rich.console import Console
 from kbsmith.api.app import worker_config
 from kbsmith.db.database import Database
 from kbsmith.jobs.kinds import default_registry
-from kbsmith.jobs.progress import wait_with_progress
+from kbsmith.jobs.progress import process_here
 from kbsmith.jobs.worker import Worker
 from kbsmith.runtime import Runtime
 from kbsmith.settings import Settings
@@ -67,12 +66,7 @@ async def _process_and_report(
     worker = Worker(
         db, default_registry(), worker_config(settings, workers), services={"runtime": runtime}
     )
-    running = asyncio.create_task(worker.run())
-    try:
-        jobs = await wait_with_progress(db, job_ids, "ingesting", console)
-    finally:
-        worker.stop()
-        await running
+    jobs = await process_here(db, worker, job_ids, "ingesting", console)
     failed = [job for job in jobs if job.status == "FAILED"]
     console.print(f"[green]{len(jobs) - len(failed)} completed[/], [red]{len(failed)} failed[/]")
     by_source = {s.linked_job_id: s for s in sources if s is not None}

@@ -347,3 +347,18 @@ async def mark_generated(
     """Knowledge was just generated from the sources' current content: they are not changed."""
     for source in await sources_by_ids(session, workspace_id, source_ids, "documentIds"):
         source.generated_hash = source.content_hash
+
+
+async def ids_needing_generation(session: AsyncSession, workspace_id: uuid.UUID) -> list[uuid.UUID]:
+    """Ingested sources whose content changed since knowledge was generated from it, or that
+    never had knowledge generated at all."""
+    query = (
+        select(Source.id)
+        .where(
+            Source.workspace_id == workspace_id,
+            Source.content_hash != "",
+            Source.content_hash != Source.generated_hash,
+        )
+        .order_by(Source.created_at, Source.id)
+    )
+    return list((await session.scalars(query)).all())

@@ -5,17 +5,21 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi.responses import Response
 from pydantic import Field
 
 from kbsmith.api.deps import DatabaseDep, ReadPrincipal, WritePrincipal, require_json
 from kbsmith.api.openapi import error_responses
 from kbsmith.api.schemas import ApiTime, WireModel
-from kbsmith.generation import service
+from kbsmith.errors import InvalidInput
+from kbsmith.generation import service, tree
 from kbsmith.generation.operations import parse_operations
 from kbsmith.generation.request import GenerationRequest
 
-router = APIRouter(tags=["knowledge generation"], dependencies=[Depends(require_json)])
+router = APIRouter(tags=["knowledge generation"])
+json_only = [Depends(require_json)]
+MAX_CSV_BYTES = 1024 * 1024
 
 MAX_IDS = 1000
 IdList = Annotated[list[uuid.UUID], Field(max_length=MAX_IDS)]
@@ -75,7 +79,9 @@ class StatusAnswer(WireModel):
     jobs: list[JobStatus]
 
 
-@router.post("/v2/knowledge/public", summary="Queue one generate-and-save job")
+@router.post(
+    "/v2/knowledge/public", summary="Queue one generate-and-save job", dependencies=json_only
+)
 async def generate(
     body: GenerateBody, principal: WritePrincipal, db: DatabaseDep
 ) -> GenerateAnswer:
@@ -94,7 +100,11 @@ async def generate(
     return GenerateAnswer(background_job_id=job_id)
 
 
-@router.post("/v2/knowledge/public/bulk", summary="Queue one job per source, atomically")
+@router.post(
+    "/v2/knowledge/public/bulk",
+    summary="Queue one job per source, atomically",
+    dependencies=json_only,
+)
 async def generate_bulk(body: BulkBody, principal: WritePrincipal, db: DatabaseDep) -> BulkAnswer:
     template = GenerationRequest(
         origin=body.origin,
@@ -134,4 +144,51 @@ async def jobs_status(body: StatusBody, principal: ReadPrincipal, db: DatabaseDe
             )
             for r in reports
         ]
+    )
+
+
+class TreeInitBody(WireModel):
+    init_prompt: Annotated[str, Field(max_length=20_000)]
+
+
+class TreePersistAnswer(WireModel):
+    status: str
+    message: str
+
+
+@router.post(
+    "/v2/knowledge/public/tree/initialize",
+    summary="Propose a folder tree as a CSV download",
+    dependencies=json_only,
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The proposed folders"}},
+)
+async def tree_initialize(
+    body: TreeInitBody, principal: WritePrincipal, db: DatabaseDep
+) -> Response:
+    async with db.read() as session:
+        proposal = await tree.propose(session, principal.workspace_id, body.init_prompt)
+    return Response(
+        tree.to_csv(proposal),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="folders.csv"'},
+    )
+
+
+@router.post(
+    "/v2/knowledge/public/tree/persist", summary="Create the folders of a (possibly edited) CSV"
+)
+async def tree_persist(
+    file: Annotated[UploadFile, File(description="The CSV from tree/initialize, edited or not")],
+    principal: WritePrincipal,
+    db: DatabaseDep,
+) -> TreePersistAnswer:
+    data = await file.read(MAX_CSV_BYTES + 1)
+    if len(data) > MAX_CSV_BYTES:
+        raise InvalidInput(f"file must be at most {MAX_CSV_BYTES} bytes")
+    proposal = tree.parse_csv(data)
+    async with db.write() as session:
+        outcome = await tree.persist(session, principal.workspace_id, proposal)
+    return TreePersistAnswer(
+        status="success", message=f"created {outcome.created} folders, reused {outcome.reused}"
     )

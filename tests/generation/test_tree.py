@@ -1,0 +1,104 @@
+"""First-time tree: a CSV proposal to download, edit and persist."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import Keys
+
+
+async def folders_by_path(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, str]:
+    snapshot = (await client.get("/v2/hc-folders/public", headers=headers)).json()["snapshotObjV2"]
+    found: dict[str, str] = {}
+
+    def walk(nodes: list[dict[str, Any]], prefix: str) -> None:
+        for node in nodes:
+            path = f"{prefix}{node['title']}"
+            found[path] = str(node["id"])
+            walk(node["children"], f"{path}/")
+
+    walk(snapshot, "")
+    return found
+
+
+async def test_initialize_proposes_topics_and_persist_creates_them_once(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    headers = await keys.headers()
+    existing = (
+        await client.post("/v2/hc-folders/public", headers=headers, json={"title": "Billing"})
+    ).json()
+    answer = await client.post(
+        "/v2/knowledge/public/tree/initialize",
+        headers=headers,
+        json={
+            "initPrompt": "We sell software. Our help center covers billing, accounts and security."
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert "attachment" in answer.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert {r["path"] for r in rows} == {"Billing", "Accounts", "Security"}
+
+    edited = answer.text + "Security/Two-factor authentication,Codes and recovery\n"
+    persisted = await client.post(
+        "/v2/knowledge/public/tree/persist",
+        headers=headers,
+        files={"file": ("folders.csv", edited.encode(), "text/csv")},
+    )
+    assert persisted.status_code == 200, persisted.text
+    assert persisted.json() == {"status": "success", "message": "created 3 folders, reused 1"}
+    paths = await folders_by_path(client, headers)
+    assert paths["Billing"] == existing["id"]
+    assert {"Accounts", "Security", "Security/Two-factor authentication"} <= set(paths)
+
+    again = await client.post(
+        "/v2/knowledge/public/tree/persist",
+        headers=headers,
+        files={"file": ("folders.csv", edited.encode(), "text/csv")},
+    )
+    assert again.json()["message"] == "created 0 folders, reused 4"
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"name,notes\nBilling,x\n", "line 1"),
+        (b"path,description\nBilling,x\n/Empty,\n", "line 3"),
+        (b"path,description\nBilling,x,extra\n", "line 2"),
+        (b"path,description\n\xff\xfe,x\n", "UTF-8"),
+        (b"", "line 1"),
+    ],
+)
+async def test_malformed_csv_is_a_400_naming_the_line(
+    client: httpx.AsyncClient, keys: Keys, content: bytes, fragment: str
+) -> None:
+    headers = await keys.headers()
+    response = await client.post(
+        "/v2/knowledge/public/tree/persist",
+        headers=headers,
+        files={"file": ("folders.csv", content, "text/csv")},
+    )
+    assert response.status_code == 400, response.text
+    assert fragment in response.json()["message"]
+    assert await folders_by_path(client, headers) == {}
+
+
+async def test_persist_requires_the_file_and_initialize_the_prompt(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    headers = await keys.headers()
+    missing = await client.post(
+        "/v2/knowledge/public/tree/persist", headers=headers, files={"other": ("x", b"y")}
+    )
+    assert missing.status_code == 400 and "file" in missing.json()["message"]
+    empty = await client.post(
+        "/v2/knowledge/public/tree/initialize", headers=headers, json={"initPrompt": " "}
+    )
+    assert empty.status_code == 400 and "initPrompt" in empty.json()["message"]
