@@ -44,6 +44,8 @@ def _load_providers() -> None:
 
 
 PROVIDER_MODULES: list[str] = [
+    "kbsmith.connectors.notion",
+    "kbsmith.connectors.confluence",
     "kbsmith.connectors.zendesk",
     "kbsmith.connectors.googledrive",
 ]
