@@ -6,6 +6,8 @@ google-auth's own HTTP transports are never used.
 
 from __future__ import annotations
 
+import functools
+import json
 import time
 from typing import Any
 
@@ -43,9 +45,15 @@ def account_email(info: dict[str, Any]) -> str:
 
 
 def _credentials(info: dict[str, Any]) -> service_account.Credentials:
+    return _parsed(json.dumps(info, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(info_json: str) -> service_account.Credentials:
+    """Reading an RSA key checks it, which takes a good fraction of a second: once per key."""
     try:
         credentials: service_account.Credentials = (
-            service_account.Credentials.from_service_account_info(info)  # type: ignore[no-untyped-call]
+            service_account.Credentials.from_service_account_info(json.loads(info_json))  # type: ignore[no-untyped-call]
         )
     except (ValueError, TypeError) as error:
         reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__

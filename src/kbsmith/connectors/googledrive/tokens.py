@@ -50,7 +50,8 @@ class GoogleTokens:
             return self._token
 
     async def _renew(self) -> None:
-        answer = await self._http.json("POST", self._path, data=self._grant())
+        grant = await asyncio.to_thread(self._grant)  # signing is CPU work
+        answer = await self._http.json("POST", self._path, data=grant)
         token = answer.get("access_token") if isinstance(answer, dict) else None
         if not isinstance(token, str) or not token:
             raise ConnectorError(f"{NAME} answered without an access token")
