@@ -139,7 +139,10 @@ async def test_connect_cloud_and_data_center_without_secrets_in_any_answer(
     assert [c["provider"] for c in listed.json()["connections"]] == ["confluence"]
     for text in (cloud.text, data_center.text, listed.text):
         assert API_TOKEN not in text and PERSONAL_ACCESS_TOKEN not in text
-    assert [c.path for c in confluence.calls] == ["/wiki/api/v2/spaces", "/rest/api/space"]
+    assert [c.path for c in confluence.calls] == [
+        "/wiki/api/v2/spaces",
+        "/confluence/rest/api/space",  # a Data Center keeps its context path behind baseUrl
+    ]
 
 
 async def test_refused_credentials_answer_400_with_confluences_reason(
@@ -285,7 +288,7 @@ async def test_data_center_with_a_personal_access_token(
     confluence.trash(site_content.proxy)
     trashed = await refreshed(client, headers, proxy)
     assert trashed["error"] == f"the Confluence page {PROXY_TITLE!r} was deleted upstream"
-    assert all(call.path.startswith("/rest/api/") for call in confluence.calls)
+    assert all(call.path.startswith("/confluence/rest/api/") for call in confluence.calls)
 
 
 async def test_the_same_page_on_the_web_has_the_same_paragraphs(

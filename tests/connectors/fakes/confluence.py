@@ -1,5 +1,7 @@
 """A fake Confluence on 127.0.0.1: Cloud REST v2 (/wiki/api/v2) and Data Center (/rest/api).
 
+Data Center is served below the context path `/confluence`, as many installations are.
+
 Cloud answers need basic auth (email + API token) and page with opaque `cursor`s announced in
 `_links.next` and a `Link: <...>; rel="next"` header; errors look like
 `{"errors": [{"status", "code", "title", "detail"}]}`. Data Center answers need
@@ -29,7 +31,8 @@ from tests.connectors.fakes.asgi_thread import ThreadedAsgiServer
 
 Json = dict[str, Any]
 SITE = "https://acme.atlassian.net"
-DC_SITE = "https://confluence.acme.test"
+DC_CONTEXT = "/confluence"
+DC_SITE = f"https://confluence.acme.test{DC_CONTEXT}"
 EMAIL = "docs-bot@acme.test"
 API_TOKEN = "ATATT3xFfGF0-test-api-token"
 PERSONAL_ACCESS_TOKEN = "NjQ5MDg3-test-personal-access-token"
@@ -135,9 +138,9 @@ class FakeConfluence:
                 Route("/wiki/api/v2/spaces/{space_id}/pages", self._cloud_space_pages),
                 Route("/wiki/api/v2/pages", self._cloud_pages),
                 Route("/wiki/api/v2/pages/{page_id}", self._cloud_page),
-                Route("/rest/api/space", self._dc_spaces),
-                Route("/rest/api/content", self._dc_contents),
-                Route("/rest/api/content/{page_id}", self._dc_content),
+                Route(f"{DC_CONTEXT}/rest/api/space", self._dc_spaces),
+                Route(f"{DC_CONTEXT}/rest/api/content", self._dc_contents),
+                Route(f"{DC_CONTEXT}/rest/api/content/{{page_id}}", self._dc_content),
             ]
         )
 
@@ -386,11 +389,12 @@ def _dc_list(request: Request, items: Sequence[Json]) -> Response:
     limit = min(int(request.query_params.get("limit", "25")), RESULTS_PER_PAGE)
     start = int(request.query_params.get("start", "0"))
     chunk = list(items[start : start + limit])
-    links: Json = {"base": DC_SITE, "context": "", "self": f"{DC_SITE}{request.url.path}"}
+    path = request.url.path.removeprefix(DC_CONTEXT)  # links are relative to the context
+    links: Json = {"base": DC_SITE, "context": DC_CONTEXT, "self": f"{DC_SITE}{path}"}
     if start + limit < len(items):
         query = {k: v for k, v in request.query_params.items() if k != "start"}
         query["start"] = str(start + limit)
-        links["next"] = f"{request.url.path}?{urlencode(query)}"
+        links["next"] = f"{path}?{urlencode(query)}"
     body = {"results": chunk, "start": start, "limit": limit, "size": len(chunk), "_links": links}
     return JSONResponse(body)
 

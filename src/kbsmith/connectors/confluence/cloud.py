@@ -29,11 +29,11 @@ LIMIT = 250
 
 class CloudApi:
     def __init__(
-        self, site: str, email: str, api_token: str, base_url: str | None, policy: FetchPolicy
+        self, site: str, email: str, api_token: str, api_base: str, policy: FetchPolicy
     ) -> None:
         self._web_root = f"{site}/wiki"
         self._http = ProviderHttp(
-            "Confluence", base_url or site, policy, auth=httpx.BasicAuth(email, api_token)
+            "Confluence", api_base, policy, auth=httpx.BasicAuth(email, api_token)
         )
 
     async def aclose(self) -> None:

@@ -111,12 +111,15 @@ def build(
     credentials: dict[str, Any], base_url: str | None, policy: FetchPolicy
 ) -> ConfluenceConnector:
     given = ConfluenceCredentials.model_validate(credentials)
-    host = urlsplit(given.site).hostname or given.site
+    site = urlsplit(given.site)
+    host = site.hostname or given.site
+    # baseUrl replaces scheme, host and port; a Data Center's context path stays
+    api_base = f"{base_url}{site.path}" if base_url else given.site
     if given.email is not None and given.api_token is not None:
-        cloud = CloudApi(given.site, given.email, given.api_token, base_url, policy)
+        cloud = CloudApi(given.site, given.email, given.api_token, api_base, policy)
         return ConfluenceConnector(cloud, f"{given.email} on {host}")
     token = given.personal_access_token or ""
-    return ConfluenceConnector(DataCenterApi(given.site, token, base_url, policy), host)
+    return ConfluenceConnector(DataCenterApi(given.site, token, api_base, policy), host)
 
 
 SPEC = register(ProviderSpec(Provider.CONFLUENCE, ConfluenceCredentials, build))

@@ -29,12 +29,12 @@ ANY_STATUS = {"status": "any"}
 
 class DataCenterApi:
     def __init__(
-        self, site: str, personal_access_token: str, base_url: str | None, policy: FetchPolicy
+        self, site: str, personal_access_token: str, api_base: str, policy: FetchPolicy
     ) -> None:
         self._web_root = site
         self._http = ProviderHttp(
             "Confluence",
-            base_url or site,
+            api_base,
             policy,
             headers={"Authorization": f"Bearer {personal_access_token}"},
         )

@@ -117,10 +117,9 @@ class NotionConnector:
         rows = await self._client.database_rows(database_id)
         rows = [row for row in rows if not objects.is_trashed(row)]
         columns = objects.property_names(database, rows)
-        table = table_markdown(
-            columns, [[objects.property_text(row, name) for name in columns] for row in rows]
-        )
-        edited = max([str(database.get("last_edited_time") or "")] + [_edited(r) for r in rows])
+        cells = [[objects.property_text(row, name) for name in columns] for row in rows]
+        table = table_markdown(columns, cells) if rows else ""  # no rows: no text
+        edited = max([_edited(database), *(_edited(row) for row in rows)])
         return _document({**database, "last_edited_time": edited}, title, table, "database")
 
     async def _tree(self, block_id: str, depth: int, budget: _Budget) -> list[BlockNode]:
