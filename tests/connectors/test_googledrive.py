@@ -10,15 +10,17 @@ from typing import Any
 import httpx
 import pytest
 
+from kbsmith.connectors import service as connections
+from kbsmith.connectors.base import ResourceRef
 from kbsmith.db.database import Database
+from kbsmith.fetching import FetchPolicy
 from kbsmith.jobs.worker import Worker
+from kbsmith.sources.providers import Provider
 from tests.conftest import Keys
 from tests.connectors.fakes import googledrive as fake
 from tests.connectors.fakes.googledrive import FakeDrive
-from tests.sources.conftest import settled
+from tests.connectors.provider_flow import connect, discover, imported, refreshed, register
 from tests.sources.test_listing import generate_article_by_hand
-
-RESOURCES = "/v2/documents/public/resources/googledrive"
 
 
 @pytest.fixture
@@ -29,49 +31,29 @@ def drive() -> Iterator[FakeDrive]:
     server.stop()
 
 
-async def connect(
-    client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]
-) -> httpx.Response:
-    return await client.put("/v2/connections/googledrive/public", headers=headers, json=body)
-
-
 async def connected(client: httpx.AsyncClient, keys: Keys, drive: FakeDrive) -> dict[str, str]:
     headers = await keys.headers("acme")
-    answer = await connect(client, headers, drive.credentials())
+    answer = await connect(client, headers, "googledrive", drive.credentials())
     assert answer.status_code == 200, answer.text
     return headers
 
 
-async def discover(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, dict[str, Any]]:
-    answer = await client.get(RESOURCES, headers=headers)
+async def files_by_title(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    answer = await discover(client, headers, "googledrive")
     assert answer.status_code == 200, answer.text
     return {resource["title"]: resource for resource in answer.json()}
 
 
-async def register_and_ingest(
-    client: httpx.AsyncClient, headers: dict[str, str], *resources: dict[str, Any]
-) -> list[str]:
-    body = {"resources": [{k: v for k, v in r.items() if k != "iconLink"} for r in resources]}
-    registered = await client.post(RESOURCES, headers=headers, json=body)
-    assert registered.status_code == 200, registered.text
-    ids: list[str] = registered.json()["addedDocumentIds"]
-    queued = await client.post(
-        "/v2/documents/public",
-        headers=headers,
-        json={"source": "googledrive", "documentIdsToAdd": ids},
-    )
-    assert queued.status_code == 200, queued.text
-    return ids
-
-
-async def refreshed(
-    client: httpx.AsyncClient, headers: dict[str, str], document_id: str
-) -> dict[str, Any]:
-    answer = await client.post(
-        "/v2/documents/public/refresh", headers=headers, json={"documentIds": [document_id]}
-    )
-    assert answer.status_code == 200, answer.text
-    return await settled(client, headers, document_id)
+async def import_files(
+    client: httpx.AsyncClient, headers: dict[str, str], *titles: str
+) -> list[dict[str, Any]]:
+    """Discover, register and ingest the files; their settled records, in order."""
+    found = await files_by_title(client, headers)
+    chosen = [found[title] for title in titles]
+    records = await imported(client, headers, "googledrive", chosen)
+    return [records[resource["externalId"]] for resource in chosen]
 
 
 def text_of(document: dict[str, Any]) -> str:
@@ -83,28 +65,36 @@ async def test_connect_checks_credentials_and_never_shows_secrets(
 ) -> None:
     headers = await keys.headers("acme")
     foreign_key = json.dumps(drive.service_account_json(key_name="a deleted key"))
-    refused = await connect(client, headers, drive.credentials(serviceAccountJson=foreign_key))
+    refused = await connect(
+        client, headers, "googledrive", drive.credentials(serviceAccountJson=foreign_key)
+    )
     assert refused.status_code == 400
     assert "invalid_grant: Invalid JWT Signature." in refused.json()["message"]
 
-    not_a_key = await connect(client, headers, drive.credentials(serviceAccountJson="{}"))
+    not_a_key = await connect(
+        client, headers, "googledrive", drive.credentials(serviceAccountJson="{}")
+    )
     assert not_a_key.status_code == 400
     assert "serviceAccountJson" in not_a_key.json()["message"]
 
-    stranger = await connect(client, headers, drive.credentials(subject="eve@acme.example"))
+    stranger = await connect(
+        client, headers, "googledrive", drive.credentials(subject="eve@acme.example")
+    )
     assert stranger.status_code == 400 and "unauthorized_client" in stranger.json()["message"]
 
-    wrong_refresh = await connect(client, headers, drive.oauth_credentials(refreshToken="1//old"))
+    wrong_refresh = await connect(
+        client, headers, "googledrive", drive.oauth_credentials(refreshToken="1//old")
+    )
     assert wrong_refresh.status_code == 400
     assert "Token has been expired or revoked." in wrong_refresh.json()["message"]
 
     as_object = drive.credentials(
         serviceAccountJson=drive.service_account_json(), subject=fake.DELEGATED_USER
     )
-    delegated = await connect(client, headers, as_object)
+    delegated = await connect(client, headers, "googledrive", as_object)
     assert delegated.status_code == 200, delegated.text
     assert delegated.json()["account"] == fake.DELEGATED_USER
-    by_refresh_token = await connect(client, headers, drive.oauth_credentials())
+    by_refresh_token = await connect(client, headers, "googledrive", drive.oauth_credentials())
     assert by_refresh_token.status_code == 200, by_refresh_token.text
     assert by_refresh_token.json()["account"] == fake.OAUTH_USER
     assert by_refresh_token.json()["baseUrl"] == drive.url
@@ -129,7 +119,7 @@ async def test_discovery_lists_every_importable_file(
     client: httpx.AsyncClient, keys: Keys, drive: FakeDrive
 ) -> None:
     headers = await connected(client, keys, drive)
-    found = await discover(client, headers)
+    found = await files_by_title(client, headers)
 
     faq = [f"FAQ {n}" for n in range(1, 9)]
     assert set(found) == {
@@ -158,8 +148,9 @@ async def test_files_go_from_discovery_to_paragraphs_and_back(
     client: httpx.AsyncClient, keys: Keys, drive: FakeDrive, workers: Worker, db: Database
 ) -> None:
     headers = await connected(client, keys, drive)
-    found = await discover(client, headers)
-    titles = [
+    refund, shipping, empty, manual, pricing, checklist, notes = await import_files(
+        client,
+        headers,
         "Refund policy",
         fake.UNICODE_TITLE,
         "Untitled document",
@@ -167,17 +158,8 @@ async def test_files_go_from_discovery_to_paragraphs_and_back(
         "Pricing",
         "Onboarding checklist",
         "Release notes",
-    ]
-    ids = dict(
-        zip(
-            titles,
-            await register_and_ingest(client, headers, *(found[t] for t in titles)),
-            strict=True,
-        )
     )
-    documents = {title: await settled(client, headers, ids[title]) for title in titles}
 
-    refund = documents["Refund policy"]
     assert refund["linkedJobStatus"] == "COMPLETED", refund["error"]
     assert refund["source"] == "googledrive" and refund["title"] == "Refund policy"
     assert "# Who can ask for a refund\nCustomers can ask for a refund" in text_of(refund)
@@ -188,50 +170,45 @@ async def test_files_go_from_discovery_to_paragraphs_and_back(
     assert "within five working days" in text_of(refund)
     assert "font-family" not in text_of(refund)
 
-    shipping = documents[fake.UNICODE_TITLE]
     assert shipping["linkedJobStatus"] == "COMPLETED", shipping["error"]
     assert shipping["title"] == fake.UNICODE_TITLE
     assert "海外への配送には5〜10営業日かかります。" in text_of(shipping)
 
-    empty = documents["Untitled document"]
     assert empty["linkedJobStatus"] == "FAILED" and "no text" in empty["error"]
 
-    manual = documents["Product manual"]  # over the export limit: through its export link
-    assert manual["linkedJobStatus"] == "COMPLETED", manual["error"]
+    assert manual["linkedJobStatus"] == "COMPLETED", manual["error"]  # through its export link
     assert "three seconds" in text_of(manual)
 
-    pricing = documents["Pricing"]
     assert pricing["linkedJobStatus"] == "COMPLETED", pricing["error"]
     assert pricing["mimeType"] == "application/pdf" and pricing["title"] == "Pricing"
     assert "12 euros per seat" in text_of(pricing)
 
-    checklist = documents["Onboarding checklist"]
     assert checklist["linkedJobStatus"] == "COMPLETED", checklist["error"]
-    assert "Shadow two senior agents" in text_of(checklist)
+    assert checklist["mimeType"] == fake.DOCX
+    assert "- Shadow two senior agents for a full shift each" in text_of(checklist)
 
-    notes = documents["Release notes"]
     assert notes["linkedJobStatus"] == "COMPLETED", notes["error"]
     assert "twice as fast" in text_of(notes)
 
-    assert "Refund policy" not in await discover(client, headers)
+    assert "Refund policy" not in await files_by_title(client, headers)
 
-    await generate_article_by_hand(db, "acme", uuid.UUID(ids["Refund policy"]))
+    await generate_article_by_hand(db, "acme", uuid.UUID(refund["id"]))
     changed_blocks = [(k, t.replace("30 days", "60 days")) for k, t in fake.REFUND_BLOCKS]
     drive.edit("1RefundPolicyDoc01", fake.google_doc_html(changed_blocks))
-    edited = await refreshed(client, headers, ids["Refund policy"])
+    edited = await refreshed(client, headers, refund)
     assert edited["linkedJobStatus"] == "COMPLETED", edited["error"]
     assert "60 days" in text_of(edited) and edited["oldParagraphs"] == refund["paragraphs"]
     assert edited["changed"] is True
 
     drive.trash("1RefundPolicyDoc01")
-    trashed = await refreshed(client, headers, ids["Refund policy"])
+    trashed = await refreshed(client, headers, edited)
     assert trashed["linkedJobStatus"] == "FAILED" and trashed["success"] is False
     assert "deleted upstream" in trashed["error"]
     assert trashed["paragraphs"] == edited["paragraphs"]
     assert trashed["linkedKnowledgeId"] == edited["linkedKnowledgeId"]
 
     drive.delete("1PricingPdfFile005")
-    deleted = await refreshed(client, headers, ids["Pricing"])
+    deleted = await refreshed(client, headers, pricing)
     assert deleted["linkedJobStatus"] == "FAILED" and "deleted upstream" in deleted["error"]
     assert deleted["paragraphs"] == pricing["paragraphs"]
 
@@ -241,10 +218,7 @@ async def test_a_doc_over_the_export_limit_without_export_link_fails_clearly(
 ) -> None:
     headers = await connected(client, keys, drive)
     drive.files["1ProductManualDoc4"].export_links = False
-    (document_id,) = await register_and_ingest(
-        client, headers, (await discover(client, headers))["Product manual"]
-    )
-    document = await settled(client, headers, document_id)
+    (document,) = await import_files(client, headers, "Product manual")
     assert document["linkedJobStatus"] == "FAILED"
     assert "10 MB export limit" in document["error"]
 
@@ -253,10 +227,9 @@ async def test_quota_errors_are_retried_until_the_storm_ends(
     client: httpx.AsyncClient, keys: Keys, drive: FakeDrive, workers: Worker
 ) -> None:
     headers = await connected(client, keys, drive)
-    resource = (await discover(client, headers))["Refund policy"]
-    drive.storm(3)  # 429, 403 userRateLimitExceeded, 429
-    (document_id,) = await register_and_ingest(client, headers, resource)
-    document = await settled(client, headers, document_id)
+    resource = (await files_by_title(client, headers))["Refund policy"]
+    drive.storm(2)  # 403 userRateLimitExceeded, then 429
+    document = (await imported(client, headers, "googledrive", [resource]))["1RefundPolicyDoc01"]
     assert document["linkedJobStatus"] == "COMPLETED", document["error"]
     assert drive.storm_left == 0 and drive.quota_403s_served == 1
     assert "within five working days" in text_of(document)
@@ -266,14 +239,13 @@ async def test_revoked_credentials_fail_the_sync_with_reconnect(
     client: httpx.AsyncClient, keys: Keys, drive: FakeDrive, workers: Worker
 ) -> None:
     headers = await keys.headers("acme")
-    assert (await connect(client, headers, drive.oauth_credentials())).status_code == 200
-    resource = (await discover(client, headers))["Refund policy"]
-    (document_id,) = await register_and_ingest(client, headers, resource)
-    first = await settled(client, headers, document_id)
+    answer = await connect(client, headers, "googledrive", drive.oauth_credentials())
+    assert answer.status_code == 200, answer.text
+    (first,) = await import_files(client, headers, "Refund policy")
     assert first["linkedJobStatus"] == "COMPLETED", first["error"]
 
     drive.revoke()
-    failed = await refreshed(client, headers, document_id)
+    failed = await refreshed(client, headers, first)
     assert failed["linkedJobStatus"] == "FAILED"
     assert "invalid_grant" in failed["error"] and "reconnect the provider" in failed["error"]
     assert failed["paragraphs"] == first["paragraphs"]
@@ -283,22 +255,31 @@ async def test_another_workspace_never_uses_the_connection(
     client: httpx.AsyncClient, keys: Keys, drive: FakeDrive, workers: Worker
 ) -> None:
     headers = await connected(client, keys, drive)
-    resource = (await discover(client, headers))["Refund policy"]
-    (document_id,) = await register_and_ingest(client, headers, resource)
-    await settled(client, headers, document_id)
+    resource = (await files_by_title(client, headers))["Refund policy"]
+    document = (await imported(client, headers, "googledrive", [resource]))["1RefundPolicyDoc01"]
     other = await keys.headers("other")
     seen = len(drive.requests)
 
-    discovery = await client.get(RESOURCES, headers=other)
+    discovery = await discover(client, other, "googledrive")
     assert discovery.status_code == 400 and "not connected" in discovery.json()["message"]
-    registered = await client.post(
-        RESOURCES, headers=other, json={"resources": [{"externalId": resource["externalId"]}]}
-    )
-    assert registered.status_code == 400
+    assert (await register(client, other, "googledrive", [resource])).status_code == 400
     queued = await client.post(
         "/v2/documents/public",
         headers=other,
-        json={"source": "googledrive", "documentIdsToRefresh": [document_id]},
+        json={"source": "googledrive", "documentIdsToRefresh": [document["id"]]},
     )
     assert queued.status_code == 400
     assert len(drive.requests) == seen
+
+
+async def test_existing_ids_notice_trashed_and_deleted_files(drive: FakeDrive) -> None:
+    credentials = connections.parse_credentials(Provider.GOOGLEDRIVE, drive.credentials())
+    connector = connections.build_connector(credentials, FetchPolicy.from_strings("127.0.0.1/32"))
+    refs = [ResourceRef(i) for i in ("1RefundPolicyDoc01", "1PricingPdfFile005", "1NoSuchFile0000")]
+    try:
+        assert await connector.existing_ids(refs) == {"1RefundPolicyDoc01", "1PricingPdfFile005"}
+        drive.trash("1RefundPolicyDoc01")
+        drive.delete("1PricingPdfFile005")
+        assert await connector.existing_ids(refs) == set()
+    finally:
+        await connector.aclose()
