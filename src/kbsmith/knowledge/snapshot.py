@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.knowledge import repository
@@ -61,23 +61,17 @@ async def folder_snapshot(
     if agent_id is not None:
         await get_agent(session, workspace_id, agent_id)
         scope = select(repository.visible_folders(workspace_id, agent_id).c.id)
-    folder_rows = await session.execute(_folders(workspace_id, scope))
     nodes: dict[uuid.UUID, FolderNode] = {}
+    for row in await session.execute(_folders(workspace_id, scope)):
+        nodes[row.id] = FolderNode(row.id, row.title, row.description, row.active, row.parent)
     roots: list[FolderNode] = []
-    created_at = await _workspace_created_at(session, workspace_id)
-    updated_at = created_at
-    for row in folder_rows:
-        node = FolderNode(row.id, row.title, row.description, row.active, row.parent_folder_id)
-        nodes[row.id] = node
-        updated_at = max(updated_at, row.updated_at)
     for node in nodes.values():
         parent = nodes.get(node.parent_folder_id) if node.parent_folder_id else None
         (parent.children if parent else roots).append(node)
     for row in await session.execute(_articles(workspace_id, scope)):
-        nodes[row.parent_folder_id].articles.append(
-            ArticleLeaf(row.id, row.title, row.is_draft, row.active)
-        )
-        updated_at = max(updated_at, row.updated_at)
+        nodes[row.parent].articles.append(ArticleLeaf(row.id, row.title, row.is_draft, row.active))
+    created_at = await _workspace_created_at(session, workspace_id)
+    updated_at = max([created_at, *await _latest_changes(session, workspace_id, scope)])
     snapshot_id = uuid.uuid5(SNAPSHOT_NAMESPACE, f"{workspace_id}/{agent_id or ''}")
     return Snapshot(id=snapshot_id, created_at=created_at, updated_at=updated_at, tree=roots)
 
@@ -85,11 +79,10 @@ async def folder_snapshot(
 def _folders(workspace_id: uuid.UUID, scope: Select[Any] | None) -> Rows:
     statement = select(
         Folder.id,
-        Folder.parent_folder_id,
+        Folder.parent_folder_id.label("parent"),
         Folder.title,
         Folder.description,
         Folder.active,
-        Folder.updated_at,
     ).where(Folder.workspace_id == workspace_id)
     if scope is not None:
         statement = statement.where(Folder.id.in_(scope))
@@ -99,15 +92,27 @@ def _folders(workspace_id: uuid.UUID, scope: Select[Any] | None) -> Rows:
 def _articles(workspace_id: uuid.UUID, scope: Select[Any] | None) -> Rows:
     statement = select(
         Article.id,
-        Article.parent_folder_id,
+        Article.parent_folder_id.label("parent"),
         Article.title,
         Article.is_draft,
         Article.active,
-        Article.updated_at,
     ).where(Article.workspace_id == workspace_id, Article.is_draft_published.is_(False))
     if scope is not None:
         statement = statement.where(Article.parent_folder_id.in_(scope))
     return statement.order_by(Article.title, Article.id)
+
+
+async def _latest_changes(
+    session: AsyncSession, workspace_id: uuid.UUID, scope: Select[Any] | None
+) -> list[datetime]:
+    """When a folder and an article of the tree last changed (read from the indexes)."""
+    folders = select(func.max(Folder.updated_at)).where(Folder.workspace_id == workspace_id)
+    articles = select(func.max(Article.updated_at)).where(Article.workspace_id == workspace_id)
+    if scope is not None:
+        folders = folders.where(Folder.id.in_(scope))
+        articles = articles.where(Article.parent_folder_id.in_(scope))
+    latest = [await session.scalar(folders), await session.scalar(articles)]
+    return [moment for moment in latest if moment is not None]
 
 
 async def _workspace_created_at(session: AsyncSession, workspace_id: uuid.UUID) -> datetime:
