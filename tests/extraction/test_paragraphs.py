@@ -17,6 +17,10 @@ def test_heading_is_merged_into_the_block_that_follows() -> None:
     ]
 
 
+def test_empty_headings_and_rules_are_dropped() -> None:
+    assert split_markdown("#\n\nText.\n\n---\n\n#hashtag line") == ["Text.", "#hashtag line"]
+
+
 def test_trailing_heading_stays_a_paragraph() -> None:
     assert split_markdown("Body text.\n\n## See also") == ["Body text.", "## See also"]
 

@@ -99,8 +99,9 @@ def _feed(blocks: list[_Block], current: _Block | None, line: str) -> _Block | N
     if fence := _FENCE.match(line):
         return _open(blocks, _Block("code", fence=fence.group(1)))
     if heading := _HEADING.match(line):
-        level, text = len(heading.group(1)), heading.group(2) or ""
-        _open(blocks, _Block("heading", [f"{'#' * level} {text}"]))
+        level, text = len(heading.group(1)), (heading.group(2) or "").strip()
+        if text:
+            _open(blocks, _Block("heading", [f"{'#' * level} {text}"]))
         return None
     if current is not None and current.kind == "text" and _SETEXT.match(line):
         current.kind = "heading"
