@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kbsmith.api.app import create_app, worker_config
+from kbsmith.connectors.cli import ConnectOptions, connect_from_cli
 from kbsmith.db import migrate
 from kbsmith.db.database import Database
 from kbsmith.errors import DomainError
@@ -301,6 +302,26 @@ def generate(
         workers=workers,
     )
     _with_db(settings, lambda db: generate_from_cli(db, settings, options))
+
+
+@app.command()
+def connect(
+    provider: Annotated[str, typer.Argument(help="notion, zendesk, confluence or googledrive.")],
+    workspace: Annotated[str, typer.Option(help="Workspace name (created if missing).")],
+    field: Annotated[
+        list[str] | None, typer.Option(help="A credential as KEY=VALUE (API names); repeat.")
+    ] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="A JSON file with the whole credentials body.")
+    ] = None,
+) -> None:
+    """Check a provider's credentials and store them, sealed, for a workspace."""
+    settings = _settings()
+    if settings.is_embedded:
+        _with_db(settings, migrate.upgrade)
+    options = ConnectOptions(provider, workspace, list(field or []), json_file)
+    account = _with_db(settings, lambda db: connect_from_cli(db, settings, options))
+    console.print(f"[green]connected {provider}[/] for workspace {workspace!r}: {account}")
 
 
 def main() -> None:
