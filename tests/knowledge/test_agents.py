@@ -142,7 +142,11 @@ async def test_generation_sees_an_agents_folders_and_the_candidate_articles(
         workspace = await workspaces.require_workspace(session, "acme")
         visible = await agents.visible_folder_ids(session, workspace.id, uuid.UUID(bot["id"]))
         scoped = await articles.list_candidate_articles(session, workspace.id, folder_ids=visible)
+        by_agent = await articles.list_candidate_articles(
+            session, workspace.id, agent_id=uuid.UUID(bot["id"])
+        )
         everything = await articles.list_candidate_articles(session, workspace.id)
     assert visible == {uuid.UUID(billing["id"]), uuid.UUID(refunds["id"])}
     assert {a.title for a in scoped} == {"Live", "Pending"}
+    assert [a.id for a in by_agent] == [a.id for a in scoped]
     assert {str(a.id) for a in everything} == {live["id"], pending["id"], elsewhere["id"]}

@@ -12,9 +12,17 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbsmith.db.pagination import Cursor, Direction, Page, keyset_page
+from kbsmith.db.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Cursor,
+    Direction,
+    Page,
+    keyset_page,
+)
 from kbsmith.errors import Conflict, InvalidInput, NotFound
 from kbsmith.knowledge import repository
+from kbsmith.knowledge.agents import get_agent
 from kbsmith.knowledge.content import ArticleContent, check_origin
 from kbsmith.knowledge.folders import Lock, get_folder
 from kbsmith.knowledge.history import Change, record_version
@@ -62,9 +70,11 @@ async def list_articles(
     folder_id: uuid.UUID | None = None,
     cursor_id: uuid.UUID | None = None,
     direction: Direction = Direction.NEXT,
-    limit: int = 50,
+    limit: int = DEFAULT_LIMIT,
 ) -> Page[Article]:
     """Newest first (``updatedAt`` desc, then ``id`` desc), one keyset page."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}")
     if folder_id is not None:
         await get_folder(session, workspace_id, folder_id)
     cursor = await _cursor(session, workspace_id, cursor_id)
@@ -101,11 +111,19 @@ async def list_candidate_articles(
     session: AsyncSession,
     workspace_id: uuid.UUID,
     *,
+    agent_id: uuid.UUID | None = None,
     folder_ids: Collection[uuid.UUID] | None = None,
 ) -> list[Article]:
-    """Live articles and pending drafts (not yet published), newest first; limited to
-    ``folder_ids`` when given (see ``agents.visible_folder_ids`` for an agent's folders)."""
+    """Live articles and pending drafts (not yet published), newest first.
+
+    With ``agent_id``: only those in the folders the agent sees (its folders and their
+    subfolders; NotFound for an unknown agent). With ``folder_ids``: only those folders.
+    """
     statement = repository.pending_articles(workspace_id)
+    if agent_id is not None:
+        await get_agent(session, workspace_id, agent_id)
+        visible = select(repository.visible_folders(workspace_id, agent_id).c.id)
+        statement = statement.where(Article.parent_folder_id.in_(visible))
     if folder_ids is not None:
         statement = statement.where(Article.parent_folder_id.in_(folder_ids))
     statement = statement.order_by(Article.updated_at.desc(), Article.id.desc())
