@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_FILE_NAME = "secret.key"  # noqa: S105 (a file name, not a secret)
@@ -46,11 +46,18 @@ class Settings(BaseSettings):
     generation_embeddings: bool = Field(default=True, description="Use the MiniLM model if installed.")
     generation_same_topic_body: float = Field(default=0.75, ge=0, le=1)
     generation_same_content: float = Field(default=0.8, ge=0, le=1)
-    llm_base_url: str | None = None
+    llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible server (…/v1); set: the LLM backend is used."
+    )
     llm_model: str = "gpt-4o-mini"
-    llm_api_key: str | None = None
-    llm_timeout: float = Field(default=60.0, gt=0)
-    llm_max_retries: int = Field(default=3, ge=0)
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(default=60.0, gt=0, description="Seconds one LLM call may take.")
+    llm_max_retries: int = Field(default=3, ge=0, description="Retries of one call (429/5xx).")
+    llm_backoff_base: float = Field(default=1.0, ge=0)
+    llm_backoff_max: float = Field(
+        default=30.0, ge=0, description="Longest wait between retries (and for Retry-After)."
+    )
+    llm_max_source_chars: int = Field(default=24_000, ge=1_000)
 
     @property
     def resolved_database_url(self) -> str:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from kbsmith.generation.backend import GenerationBackend, OfflineBackend
 from kbsmith.generation.decision import Thresholds
 from kbsmith.generation.index import CandidateIndex
+from kbsmith.generation.llm import LLMBackend, LLMConfig
 from kbsmith.generation.pipeline import Generator, run_generation
 from kbsmith.generation.service import GENERATE_JOB
 from kbsmith.jobs.context import JobContext
@@ -56,4 +57,7 @@ def _embedder() -> Embedder | None:
 
 
 def backend_for(runtime: Runtime, thresholds: Thresholds) -> GenerationBackend:
+    """The LLM backend when an LLM server is configured, else the offline one."""
+    if runtime.settings.llm_base_url:
+        return LLMBackend(LLMConfig.from_settings(runtime.settings))
     return OfflineBackend(thresholds)
