@@ -43,7 +43,9 @@ class Settings(BaseSettings):
     fetch_crawl_delay: float = Field(default=0.0, ge=0)
     fetch_obey_robots: bool = True
 
-    generation_embeddings: bool = Field(default=True, description="Use the MiniLM model if installed.")
+    generation_embeddings: bool = Field(
+        default=True, description="Use the MiniLM model if installed."
+    )
     generation_same_topic_body: float = Field(default=0.75, ge=0, le=1)
     generation_same_content: float = Field(default=0.8, ge=0, le=1)
     llm_base_url: str | None = Field(

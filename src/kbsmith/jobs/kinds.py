@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kbsmith.jobs.registry import JobRegistry
 from kbsmith.generation import tasks as generation_tasks
+from kbsmith.jobs.registry import JobRegistry
 from kbsmith.sources import tasks as source_tasks
 
 
