@@ -82,6 +82,8 @@ def settings(settings: Settings, llm: FakeLLM, llm_overrides: dict[str, Any]) ->
             "llm_max_retries": 2,
             "llm_backoff_base": 0.01,
             "llm_backoff_max": 1.0,
+            # Lexical retrieval is enough here, and loading the model stalls the event loop.
+            "generation_embeddings": False,
             **llm_overrides,
         }
     )
