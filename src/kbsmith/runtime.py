@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from kbsmith.fetching import FetchPolicy, GuardedClient
 from kbsmith.settings import Settings
 
@@ -18,13 +20,17 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
     )
 
 
+class Closeable(Protocol):
+    async def aclose(self) -> None: ...
+
+
 class Runtime:
     """Shared by the API and the workers of a process, so robots caches and politeness hold."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._fetcher: GuardedClient | None = None
-        self.extensions: dict[str, object] = {}
+        self.extensions: dict[str, Closeable] = {}
         """Costly per-process collaborators that domains build lazily (e.g. the generator)."""
 
     @property
@@ -38,6 +44,9 @@ class Runtime:
         return self._fetcher
 
     async def aclose(self) -> None:
+        for extension in self.extensions.values():
+            await extension.aclose()
+        self.extensions.clear()
         if self._fetcher is not None:
             await self._fetcher.aclose()
             self._fetcher = None

@@ -20,6 +20,8 @@ class GenerationBackend(Protocol):
         self, inp: GenerationInput, chosen: Decision
     ) -> tuple[WrittenArticle, Usage]: ...
 
+    async def aclose(self) -> None: ...
+
 
 class OfflineBackend:
     """Deterministic and extractive: no network, nothing invented."""
@@ -34,3 +36,6 @@ class OfflineBackend:
 
     async def write(self, inp: GenerationInput, chosen: Decision) -> tuple[WrittenArticle, Usage]:
         return writing.write(inp), Usage()
+
+    async def aclose(self) -> None:
+        return None

@@ -39,6 +39,9 @@ class Generator:
     index: CandidateIndex
     thresholds: Thresholds
 
+    async def aclose(self) -> None:
+        await self.backend.aclose()
+
 
 async def run_generation(ctx: JobContext, generator: Generator) -> None:
     request = GenerationRequest.from_payload(ctx.payload)

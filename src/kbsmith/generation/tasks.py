@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from kbsmith.generation.backend import GenerationBackend, OfflineBackend
@@ -27,26 +28,35 @@ def register(registry: JobRegistry) -> None:
 async def generate(ctx: JobContext) -> None:
     runtime = ctx.services["runtime"]
     assert isinstance(runtime, Runtime)
-    await run_generation(ctx, generator_of(runtime))
+    await run_generation(ctx, await generator_of(runtime))
 
 
-def generator_of(runtime: Runtime) -> Generator:
-    """Built once per process: the embedding model and the candidate index are costly."""
-    existing = runtime.extensions.get("generator")
-    if isinstance(existing, Generator):
-        return existing
+_building = asyncio.Lock()
+
+
+async def generator_of(runtime: Runtime) -> Generator:
+    """Built once per process: the embedding model and the candidate index are costly.
+    The model loads in a thread, so leases keep being renewed meanwhile."""
+    async with _building:
+        existing = runtime.extensions.get("generator")
+        if isinstance(existing, Generator):
+            return existing
+        generator = await asyncio.to_thread(_build, runtime)
+        runtime.extensions["generator"] = generator
+        return generator
+
+
+def _build(runtime: Runtime) -> Generator:
     settings = runtime.settings
     thresholds = Thresholds(
         same_topic_body=settings.generation_same_topic_body,
         same_content=settings.generation_same_content,
     )
-    generator = Generator(
+    return Generator(
         backend=backend_for(runtime, thresholds),
         index=CandidateIndex(_embedder() if settings.generation_embeddings else None),
         thresholds=thresholds,
     )
-    runtime.extensions["generator"] = generator
-    return generator
 
 
 def _embedder() -> Embedder | None:

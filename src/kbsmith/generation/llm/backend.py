@@ -29,6 +29,9 @@ class LLMBackend:
         self.config = config
         self.client = ChatClient(config)
 
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
     async def decide(self, inp: GenerationInput) -> tuple[Decision, Usage]:
         settled = decisions.settled_without_asking(inp)
         if settled is not None:

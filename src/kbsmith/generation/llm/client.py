@@ -42,6 +42,9 @@ class ChatClient:
         )
         self._json_schema_refused = False
 
+    async def aclose(self) -> None:
+        await self._openai.close()
+
     async def complete(self, messages: Messages, name: str, schema: JsonSchema) -> Reply:
         """An answer, after retries on 429, 5xx, timeouts and connection errors; a final
         failure is raised as a job error with a message fit for users."""
