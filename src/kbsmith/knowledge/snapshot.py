@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,8 +25,9 @@ Rows = Select[*tuple[Any, ...]]
 SNAPSHOT_NAMESPACE = uuid.UUID("6f1c52a4-3f0e-4a59-9d7e-2b8b8e0c1a77")
 
 
-@dataclass(frozen=True)
-class ArticleLeaf:
+class ArticleLeaf(NamedTuple):
+    """A tuple: a tree may hold 100,000 of them."""
+
     id: uuid.UUID
     title: str
     is_draft: bool
@@ -68,8 +69,10 @@ async def folder_snapshot(
     for node in nodes.values():
         parent = nodes.get(node.parent_folder_id) if node.parent_folder_id else None
         (parent.children if parent else roots).append(node)
-    for row in await session.execute(_articles(workspace_id, scope)):
-        nodes[row.parent].articles.append(ArticleLeaf(row.id, row.title, row.is_draft, row.active))
+    for article_id, parent, title, is_draft, active in await session.execute(
+        _articles(workspace_id, scope)
+    ):
+        nodes[parent].articles.append(ArticleLeaf(article_id, title, is_draft, active))
     created_at = await _workspace_created_at(session, workspace_id)
     updated_at = max([created_at, *await _latest_changes(session, workspace_id, scope)])
     snapshot_id = uuid.uuid5(SNAPSHOT_NAMESPACE, f"{workspace_id}/{agent_id or ''}")
