@@ -206,18 +206,27 @@ async def deep_cursor(db: Database, workspace_id: uuid.UUID, page: int) -> str:
         return str((await session.execute(statement)).scalar_one())
 
 
-async def timed(samples: int, request: Callable[[], Awaitable[httpx.Response]]) -> Timing:
-    for _ in range(min(5, samples)):
-        (await request()).raise_for_status()
-    durations: list[float] = []
-    for _ in range(samples):
-        started = time.perf_counter()
-        response = await request()
-        durations.append((time.perf_counter() - started) * 1000)
-        response.raise_for_status()
-    durations.sort()
-    p99 = durations[max(0, round(len(durations) * 0.99) - 1)]
-    return Timing(statistics.median(durations), p99)
+Request = Callable[[], Awaitable[httpx.Response]]
+
+
+async def timed(samples: int, requests: dict[str, Request], warmup: int = 5) -> dict[str, Timing]:
+    """Round-robin over the requests, so that a change in the machine's load touches each
+    alike and their ratios stay meaningful."""
+    durations: dict[str, list[float]] = {name: [] for name in requests}
+    for round_ in range(warmup + samples):
+        for name, request in requests.items():
+            started = time.perf_counter()
+            response = await request()
+            elapsed = (time.perf_counter() - started) * 1000
+            response.raise_for_status()
+            if round_ >= warmup:
+                durations[name].append(elapsed)
+    return {name: percentiles(values) for name, values in durations.items()}
+
+
+def percentiles(values: list[float]) -> Timing:
+    values.sort()
+    return Timing(statistics.median(values), values[max(0, round(len(values) * 0.99) - 1)])
 
 
 async def measure(
@@ -243,16 +252,18 @@ async def measure(
 
         deep = await http.get(list_url, params={"cursor": cursor})
         assert len(deep.json()["articles"]) == PAGE_SIZE and deep.json()["hasMore"]
-        timings = {
-            "list page 1": await timed(args.samples, lambda: http.get(list_url)),
-            f"list page {args.deep_page:,}": await timed(
-                args.samples, lambda: http.get(list_url, params={"cursor": cursor})
-            ),
-            f"get {IDS_PER_REQUEST} by ids": await timed(args.samples, by_ids),
-            "folder snapshot": await timed(
-                args.snapshot_samples, lambda: http.get("/v2/hc-folders/public")
-            ),
-        }
+        timings = await timed(
+            args.samples,
+            {
+                "list page 1": lambda: http.get(list_url),
+                f"list page {args.deep_page:,}": lambda: http.get(
+                    list_url, params={"cursor": cursor}
+                ),
+                f"get {IDS_PER_REQUEST} by ids": by_ids,
+            },
+        )
+        snapshot = lambda: http.get("/v2/hc-folders/public")  # noqa: E731
+        timings |= await timed(args.snapshot_samples, {"folder snapshot": snapshot}, warmup=1)
     await db.dispose()
     return dataset, timings
 
@@ -265,7 +276,7 @@ def report(
         "p50 ms",
         "p99 ms",
         title=f"{kind}: {args.articles:,} articles in {args.folders:,} folders "
-        f"(built in {dataset.build_seconds:.1f} s)",
+        f"(built in {dataset.build_seconds:.1f} s; load average {os.getloadavg()[0]:.1f})",
     )
     for name, timing in timings.items():
         table.add_row(name, f"{timing.p50:.1f}", f"{timing.p99:.1f}")
