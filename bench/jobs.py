@@ -27,14 +27,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from kbsmith.api.app import worker_config
 from kbsmith.db import migrate
 from kbsmith.db.database import Database
 from kbsmith.jobs import queue
 from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.models import Job, JobStatus
 from kbsmith.jobs.registry import JobRegistry
-from kbsmith.jobs.worker import Worker
+from kbsmith.jobs.worker import Worker, WorkerConfig
 from kbsmith.logging import configure_logging
 from kbsmith.settings import Settings
 
@@ -55,7 +54,7 @@ async def run_worker(concurrency: int) -> None:
     settings = Settings()
     configure_logging(settings.log_level, "json")
     db = Database(settings.resolved_database_url)
-    worker = Worker(db, bench_registry(), worker_config(settings, concurrency))
+    worker = Worker(db, bench_registry(), WorkerConfig.from_settings(settings, concurrency))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, worker.stop)

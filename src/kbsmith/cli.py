@@ -10,30 +10,25 @@ import uuid
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from kbsmith.api.app import create_app, worker_config
-from kbsmith.connectors.cli import ConnectOptions, connect_from_cli
 from kbsmith.db import migrate
 from kbsmith.db.database import Database
 from kbsmith.errors import DomainError
-from kbsmith.extraction import Extracted, ExtractionError
-from kbsmith.fetching import FetchError, is_absolute_http_url
-from kbsmith.generation.cli import GenerateOptions, generate_from_cli
-from kbsmith.jobs.kinds import default_registry
-from kbsmith.jobs.worker import Worker
 from kbsmith.logging import configure_logging
-from kbsmith.runtime import Runtime
 from kbsmith.settings import Settings
-from kbsmith.sources.cli import IngestOptions, ingest_from_cli
-from kbsmith.sources.content import extract_in_thread, fetch_and_extract
 from kbsmith.workspaces import service as workspaces
 from kbsmith.workspaces.service import Scope
+
+if TYPE_CHECKING:
+    from kbsmith.extraction import Extracted
+
+# Commands import what they need when they run: `kbsmith keys list` should not pay for the
+# extraction, generation and provider libraries.
 
 app = typer.Typer(help="kbsmith: builds and keeps a support knowledge base.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
@@ -79,6 +74,10 @@ def serve(
     workers: Annotated[int, typer.Option(help="In-process job workers (0: none).", min=0)] = 2,
 ) -> None:
     """Run the HTTP API with job workers beside it."""
+    import uvicorn
+
+    from kbsmith.api.app import create_app
+
     settings = _settings()
     if settings.is_embedded:
         _with_db(settings, migrate.upgrade)
@@ -99,16 +98,14 @@ def worker(
     concurrency: Annotated[int, typer.Option(help="Jobs run at once.", min=1)] = 2,
 ) -> None:
     """Run job workers alone (any machine that reaches the same database)."""
+    from kbsmith.jobs.kinds import kbsmith_worker
+    from kbsmith.runtime import Runtime
+
     settings = _settings()
 
     async def run(db: Database) -> None:
         runtime = Runtime(settings)
-        runner = Worker(
-            db,
-            default_registry(),
-            worker_config(settings, concurrency),
-            services={"runtime": runtime},
-        )
+        runner = kbsmith_worker(db, runtime, concurrency)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, runner.stop)
@@ -205,6 +202,9 @@ def extract(
     ] = OutputFormat.TEXT,
 ) -> None:
     """Print what ingestion would store for a page: its title and paragraphs."""
+    from kbsmith.extraction import ExtractionError
+    from kbsmith.fetching import FetchError
+
     settings = _settings()
     try:
         extracted = asyncio.run(_extract(settings, path_or_url))
@@ -230,6 +230,10 @@ def extract(
 
 
 async def _extract(settings: Settings, path_or_url: str) -> Extracted:
+    from kbsmith.fetching import is_absolute_http_url
+    from kbsmith.runtime import Runtime
+    from kbsmith.sources.content import extract_in_thread, fetch_and_extract
+
     if is_absolute_http_url(path_or_url):
         runtime = Runtime(settings)
         try:
@@ -255,6 +259,8 @@ def ingest(
     workers: Annotated[int, typer.Option(help="Workers used by --wait.", min=1)] = 4,
 ) -> None:
     """Queue web sources; with --wait, run them and show a progress bar until all end."""
+    from kbsmith.sources.cli import IngestOptions, ingest_from_cli
+
     settings = _settings()
     if settings.is_embedded:
         _with_db(settings, migrate.upgrade)
@@ -287,6 +293,8 @@ def generate(
     workers: Annotated[int, typer.Option(help="Workers used by --wait.", min=1)] = 2,
 ) -> None:
     """Queue generation jobs; with --wait, run them and summarise the operations chosen."""
+    from kbsmith.generation.cli import GenerateOptions, generate_from_cli
+
     settings = _settings()
     if not source_ids and not all_changed:
         console.print("[red]error:[/] name SOURCE_IDs or pass --all-changed")
@@ -316,6 +324,8 @@ def connect(
     ] = None,
 ) -> None:
     """Check a provider's credentials and store them, sealed, for a workspace."""
+    from kbsmith.connectors.cli import ConnectOptions, connect_from_cli
+
     settings = _settings()
     if settings.is_embedded:
         _with_db(settings, migrate.upgrade)

@@ -9,11 +9,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from tests.support.hostile_server import HostileServer, Page
 from tests.support.processes import REPO_ROOT
 
 KBSMITH = [sys.executable, "-m", "kbsmith"]
@@ -21,7 +24,12 @@ KBSMITH = [sys.executable, "-m", "kbsmith"]
 
 def cli_env(tmp_path: Path, database_url: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(KBSMITH_DATA_DIR=str(tmp_path / "data"), KBSMITH_LOG_FORMAT="json")
+    env.update(
+        KBSMITH_DATA_DIR=str(tmp_path / "data"),
+        KBSMITH_LOG_FORMAT="json",
+        KBSMITH_FETCH_ALLOW_NETWORKS="127.0.0.1/32",
+        KBSMITH_JOB_POLL_INTERVAL="0.05",
+    )
     if not database_url.startswith("sqlite"):
         env["KBSMITH_DATABASE_URL"] = database_url
     return env
@@ -57,12 +65,49 @@ def wait_until_up(base: str, process: subprocess.Popen[str]) -> None:
     raise AssertionError("server did not start")
 
 
+@pytest.fixture
+def web() -> Iterator[HostileServer]:
+    server = HostileServer()
+    server.pages["/help"] = Page(
+        b"<html><head><title>Help</title></head><body><article><h1>Help</h1>"
+        b"<p>Open Settings and choose Reset to start again from scratch.</p>"
+        b"</article></body></html>"
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+def ingest_through(base: str, headers: dict[str, str], url: str) -> dict[str, Any]:
+    """POST a page, then poll until the server's in-process workers have processed it."""
+    answer = httpx.post(
+        f"{base}/v2/documents/public", headers=headers, json={"documentIdsToAdd": [url]}
+    )
+    assert answer.status_code == 200, answer.text
+    (document_id,) = answer.json()["addedDocumentIds"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        document: dict[str, Any] = httpx.get(
+            f"{base}/v2/documents/public/{document_id}", headers=headers
+        ).json()
+        if document["linkedJobStatus"] in ("COMPLETED", "FAILED"):
+            return document
+        time.sleep(0.1)
+    raise AssertionError("the ingestion job did not end")
+
+
 @pytest.mark.usefixtures("db")
-def test_keys_create_list_revoke_and_serve(tmp_path: Path, database_url: str) -> None:
+def test_keys_create_list_revoke_and_serve(
+    tmp_path: Path, database_url: str, web: HostileServer
+) -> None:
     env = cli_env(tmp_path, database_url)
     if "KBSMITH_DATABASE_URL" in env:
         assert kbsmith(env, "migrate").returncode == 0
 
+    writer = kbsmith(
+        env, "keys", "create", "--workspace", "acme", "--scope", "read", "--scope", "write"
+    )
+    write_key = writer.stdout.strip().splitlines()[-1]
     created = kbsmith(
         env, "keys", "create", "--workspace", "acme", "--scope", "read", "--name", "ci"
     )
@@ -72,7 +117,7 @@ def test_keys_create_list_revoke_and_serve(tmp_path: Path, database_url: str) ->
 
     listed = kbsmith(env, "keys", "list", "--workspace", "acme", "--json")
     assert listed.returncode == 0, listed.stderr
-    (key,) = [json.loads(line) for line in listed.stdout.splitlines()]
+    key = next(k for k in map(json.loads, listed.stdout.splitlines()) if k["name"] == "ci")
     assert key["name"] == "ci" and key["scopes"] == "read" and key["state"] == "active"
     assert secret not in listed.stdout and secret.startswith(key["key"].rstrip("…"))
 
@@ -95,6 +140,9 @@ def test_keys_create_list_revoke_and_serve(tmp_path: Path, database_url: str) ->
             == 403
         )
         assert httpx.get(f"{base}/readyz").json() == {"status": "ready"}
+        processed = ingest_through(base, {"Authorization": f"Bearer {write_key}"}, web.url("/help"))
+        assert processed["linkedJobStatus"] == "COMPLETED", processed["error"]
+        assert "choose Reset" in processed["paragraphs"][0]
 
         revoked = kbsmith(env, "keys", "revoke", key["id"])
         assert revoked.returncode == 0, revoked.stderr

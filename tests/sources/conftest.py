@@ -11,9 +11,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from kbsmith.api.app import create_app, worker_config
+from kbsmith.api.app import create_app
 from kbsmith.db.database import Database
-from kbsmith.jobs.kinds import default_registry
+from kbsmith.jobs.kinds import kbsmith_worker
 from kbsmith.jobs.models import TERMINAL_STATUSES
 from kbsmith.jobs.worker import Worker
 from kbsmith.runtime import Runtime
@@ -51,9 +51,7 @@ def app(settings: Settings, db: Database) -> FastAPI:
 async def workers(settings: Settings, db: Database, app: FastAPI) -> AsyncIterator[Worker]:
     """In-process workers sharing the app's runtime, as `kbsmith serve` runs them."""
     runtime: Runtime = app.state.runtime
-    worker = Worker(
-        db, default_registry(), worker_config(settings, 4), services={"runtime": runtime}
-    )
+    worker = kbsmith_worker(db, runtime, 4)
     task = asyncio.create_task(worker.run())
     yield worker
     worker.stop()

@@ -15,31 +15,14 @@ from kbsmith.api.middleware import BodySizeLimitMiddleware, RequestContextMiddle
 from kbsmith.api.openapi import install_openapi
 from kbsmith.api.routes import ROUTERS
 from kbsmith.db.database import Database
-from kbsmith.jobs.kinds import default_registry
-from kbsmith.jobs.registry import JobRegistry
-from kbsmith.jobs.worker import Worker, WorkerConfig
+from kbsmith.jobs.kinds import kbsmith_worker
+from kbsmith.jobs.worker import Worker
 from kbsmith.runtime import Runtime
 from kbsmith.settings import Settings
 
 
-def worker_config(settings: Settings, concurrency: int) -> WorkerConfig:
-    return WorkerConfig(
-        concurrency=concurrency,
-        lease_seconds=settings.job_lease_seconds,
-        poll_interval=settings.job_poll_interval,
-        backoff_base=settings.job_backoff_base,
-        backoff_max=settings.job_backoff_max,
-        shutdown_grace=settings.job_shutdown_grace,
-    )
-
-
-def create_app(
-    settings: Settings,
-    db: Database | None = None,
-    *,
-    workers: int = 0,
-    registry: JobRegistry | None = None,
-) -> FastAPI:
+def create_app(settings: Settings, db: Database | None = None, *, workers: int = 0) -> FastAPI:
+    """The app; with ``workers`` > 0, that many in-process job workers run beside it."""
     database = db or Database(settings.resolved_database_url)
     runtime = Runtime(settings)
 
@@ -48,12 +31,7 @@ def create_app(
         worker_task: asyncio.Task[None] | None = None
         worker: Worker | None = None
         if workers > 0:
-            worker = Worker(
-                database,
-                registry or default_registry(),
-                worker_config(settings, workers),
-                services={"settings": settings},
-            )
+            worker = kbsmith_worker(database, runtime, workers)
             worker_task = asyncio.create_task(worker.run())
         try:
             yield

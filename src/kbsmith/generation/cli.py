@@ -8,14 +8,12 @@ from dataclasses import dataclass
 
 from rich.console import Console
 
-from kbsmith.api.app import worker_config
 from kbsmith.db.database import Database
 from kbsmith.generation import service
 from kbsmith.generation.operations import ALL_OPERATIONS
 from kbsmith.generation.request import GenerationRequest
-from kbsmith.jobs.kinds import default_registry
+from kbsmith.jobs.kinds import kbsmith_worker
 from kbsmith.jobs.progress import process_here
-from kbsmith.jobs.worker import Worker
 from kbsmith.runtime import Runtime
 from kbsmith.settings import Settings
 from kbsmith.sources.service import ids_needing_generation
@@ -57,9 +55,7 @@ async def _process_and_summarise(
     db: Database, settings: Settings, job_ids: list[uuid.UUID], workers: int
 ) -> None:
     runtime = Runtime(settings)
-    worker = Worker(
-        db, default_registry(), worker_config(settings, workers), services={"runtime": runtime}
-    )
+    worker = kbsmith_worker(db, runtime, workers)
     try:
         jobs = await process_here(db, worker, job_ids, "generating", console)
     finally:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from kbsmith.generation.backend import GenerationBackend, OfflineBackend
 from kbsmith.generation.decision import Thresholds
 from kbsmith.generation.index import CandidateIndex
-from kbsmith.generation.llm import LLMBackend, LLMConfig
 from kbsmith.generation.pipeline import Generator, run_generation
 from kbsmith.generation.service import GENERATE_JOB
 from kbsmith.jobs.context import JobContext
@@ -69,5 +68,8 @@ def _embedder() -> Embedder | None:
 def backend_for(runtime: Runtime, thresholds: Thresholds) -> GenerationBackend:
     """The LLM backend when an LLM server is configured, else the offline one."""
     if runtime.settings.llm_base_url:
+        # Imported here (in the builder's thread): the openai SDK takes seconds to import.
+        from kbsmith.generation.llm import LLMBackend, LLMConfig
+
         return LLMBackend(LLMConfig.from_settings(runtime.settings))
     return OfflineBackend(thresholds)

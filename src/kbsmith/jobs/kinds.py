@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from kbsmith.db.database import Database
 from kbsmith.generation import tasks as generation_tasks
 from kbsmith.jobs.registry import JobRegistry
+from kbsmith.jobs.worker import Worker, WorkerConfig
+from kbsmith.runtime import Runtime
 from kbsmith.sources import tasks as source_tasks
+
+
+def kbsmith_worker(db: Database, runtime: Runtime, concurrency: int) -> Worker:
+    """A worker for every kind kbsmith runs, sharing the process's runtime."""
+    config = WorkerConfig.from_settings(runtime.settings, concurrency)
+    return Worker(db, default_registry(), config, services={"runtime": runtime})
 
 
 def default_registry() -> JobRegistry:

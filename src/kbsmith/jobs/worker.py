@@ -21,6 +21,7 @@ from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.errors import JobError, LeaseLost, RetryableJobError
 from kbsmith.jobs.registry import FailedJob, JobKind, JobRegistry
 from kbsmith.jobs.store import ClaimedJob
+from kbsmith.settings import Settings
 
 log = structlog.get_logger("kbsmith.jobs")
 
@@ -35,6 +36,17 @@ class WorkerConfig:
     backoff_base: float = 2.0
     backoff_max: float = 300.0
     shutdown_grace: float = 30.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings, concurrency: int) -> WorkerConfig:
+        return cls(
+            concurrency=concurrency,
+            lease_seconds=settings.job_lease_seconds,
+            poll_interval=settings.job_poll_interval,
+            backoff_base=settings.job_backoff_base,
+            backoff_max=settings.job_backoff_max,
+            shutdown_grace=settings.job_shutdown_grace,
+        )
 
 
 def backoff_delay(attempt: int, base: float, cap: float) -> float:

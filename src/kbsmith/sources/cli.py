@@ -7,11 +7,9 @@ from dataclasses import dataclass
 
 from rich.console import Console
 
-from kbsmith.api.app import worker_config
 from kbsmith.db.database import Database
-from kbsmith.jobs.kinds import default_registry
+from kbsmith.jobs.kinds import kbsmith_worker
 from kbsmith.jobs.progress import process_here
-from kbsmith.jobs.worker import Worker
 from kbsmith.runtime import Runtime
 from kbsmith.settings import Settings
 from kbsmith.sources import crawl, service
@@ -63,9 +61,7 @@ async def _process_and_report(
     async with db.read() as session:
         sources = [await session.get(Source, source_id) for source_id in source_ids]
     job_ids = [s.linked_job_id for s in sources if s is not None and s.linked_job_id]
-    worker = Worker(
-        db, default_registry(), worker_config(settings, workers), services={"runtime": runtime}
-    )
+    worker = kbsmith_worker(db, runtime, workers)
     jobs = await process_here(db, worker, job_ids, "ingesting", console)
     failed = [job for job in jobs if job.status == "FAILED"]
     console.print(f"[green]{len(jobs) - len(failed)} completed[/], [red]{len(failed)} failed[/]")
