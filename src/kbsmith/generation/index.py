@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
 import uuid
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,10 @@ from kbsmith.knowledge.models import Article
 if TYPE_CHECKING:
     from kbsmith.generation.embeddings import Embedder
 
-BODY_CHARS_EMBEDDED = 2000
+BODY_CHARS_EMBEDDED = 600
+"""About the 128 tokens MiniLM was trained on: the opening of a body says what it is about,
+and a shorter input embeds several times faster on a CPU."""
+VECTOR_CACHE_SIZE = 20_000
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,37 @@ class IndexedArticle:
     features: Features
 
 
-def body_for_embedding(title: str, text: str) -> str:
-    return f"{title}\n\n{text[:BODY_CHARS_EMBEDDED]}"
+def body_for_embedding(text: str) -> str:
+    return text[:BODY_CHARS_EMBEDDED]
+
+
+class CachedEmbedder:
+    """Remembers vectors by text, so an article written from a source reuses its vectors."""
+
+    def __init__(self, inner: Embedder, capacity: int = VECTOR_CACHE_SIZE) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dimensions = inner.dimensions
+        self._vectors: OrderedDict[str, np.ndarray[Any, Any]] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            fresh = self.inner.embed(missing)
+            with self._lock:
+                for text, vector in zip(missing, fresh, strict=True):
+                    self._vectors[text] = vector
+                while len(self._vectors) > self._capacity:
+                    self._vectors.popitem(last=False)
+        with self._lock:
+            found = [self._vectors.get(t) for t in texts]
+        rows = [row for row in found if row is not None]
+        if len(rows) < len(texts):  # evicted meanwhile: only with a tiny capacity
+            return self.inner.embed(texts)
+        return np.stack(rows) if rows else np.zeros((0, self.dimensions), dtype=np.float32)
 
 
 def lexical_features(title: str, text: str, questions: Sequence[str] = ()) -> Features:
@@ -65,7 +98,7 @@ def embed_features(
     if embedder is None or not items:
         return lexical
     titles = embedder.embed([t or x[:200] for t, x, _ in items])
-    bodies = embedder.embed([body_for_embedding(t, x) for t, x, _ in items])
+    bodies = embedder.embed([body_for_embedding(x) for _, x, _ in items])
     return [
         Features(f.title_terms, f.terms, f.paragraph_keys, titles[i], bodies[i])
         for i, f in enumerate(lexical)
@@ -74,7 +107,7 @@ def embed_features(
 
 class CandidateIndex:
     def __init__(self, embedder: Embedder | None) -> None:
-        self.embedder = embedder
+        self.embedder: Embedder | None = CachedEmbedder(embedder) if embedder else None
         self._articles: dict[uuid.UUID, dict[uuid.UUID, tuple[int, IndexedArticle]]] = {}
         self._document_frequency: dict[uuid.UUID, Counter[str]] = {}
         self._lock = asyncio.Lock()
