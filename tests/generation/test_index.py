@@ -17,8 +17,8 @@ def test_cached_vectors_equal_the_models_and_are_computed_once() -> None:
     texts = ["Reset your password", "Export invoices", "Reset your password"]
     first = cached.embed(texts)
     assert np.allclose(first, model.embed(texts), atol=1e-6)
-    assert len(cached._vectors) == 2  # noqa: SLF001 (the duplicate was embedded once)
+    assert len(cached._vectors) == 2  # the duplicate was embedded once
     again = cached.embed(["Export invoices", "Change your plan", "Cancel a subscription"])
     assert np.allclose(again[0], first[1])
-    assert len(cached._vectors) == 3  # noqa: SLF001 (bounded: the oldest was evicted)
+    assert len(cached._vectors) == 3  # bounded: the oldest was evicted
     assert cached.embed([]).shape == (0, model.dimensions)
