@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 
 from kbsmith.api.app import create_app
 from kbsmith.db import migrate
@@ -31,15 +34,36 @@ def _postgres_url() -> str | None:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'kbsmith.db'}"
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'kbsmith.db'}"
+        return
     url = _postgres_url()
     if url is None:
         if os.environ.get(REQUIRE_POSTGRES_VARIABLE) == "1":
             pytest.fail(f"PostgreSQL tests were required but {POSTGRES_URL_VARIABLE} is not set")
         pytest.skip(f"set {POSTGRES_URL_VARIABLE} to run the PostgreSQL variant")
-    return url
+    with own_postgres_database(url) as own:
+        yield own
+
+
+@contextmanager
+def own_postgres_database(url: str) -> Iterator[str]:
+    """A database of this test process's own (tests empty every table after each test, so
+    parallel test processes must not share one), dropped at the end of the session."""
+    base = make_url(url)
+    name = f"{base.database}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    admin = base.set(drivername="postgresql", database="postgres").render_as_string(False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
