@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.connectors.fakes.notion import TOKEN, FakeNotion
-from tests.support.processes import REPO_ROOT
+from tests.support.processes import run_kbsmith
 
 
 @pytest.fixture
@@ -22,23 +19,7 @@ def notion() -> Iterator[FakeNotion]:
     fake.stop()
 
 
-def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(
-        os.environ,
-        KBSMITH_DATA_DIR=str(tmp_path / "data"),
-        KBSMITH_FETCH_ALLOW_NETWORKS="127.0.0.1/32",
-        KBSMITH_LOG_LEVEL="WARNING",
-    )
-    env.pop("KBSMITH_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "kbsmith", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=REPO_ROOT,
-    )
+run = run_kbsmith
 
 
 def test_connect_checks_and_seals_credentials(tmp_path: Path, notion: FakeNotion) -> None:

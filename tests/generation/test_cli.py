@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.generation.support import page
 from tests.generation.test_workflow import RESET
 from tests.support.hostile_server import HostileServer, Page
-from tests.support.processes import REPO_ROOT
+from tests.support.processes import run_kbsmith
 
-
-def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(
-        os.environ,
-        KBSMITH_DATA_DIR=str(tmp_path / "data"),
-        KBSMITH_FETCH_ALLOW_NETWORKS="127.0.0.1/32",
-        KBSMITH_LOG_LEVEL="WARNING",
-    )
-    env.pop("KBSMITH_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "kbsmith", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-        cwd=REPO_ROOT,
-    )
+run = run_kbsmith
 
 
 def test_generate_all_changed_with_progress_and_summary(

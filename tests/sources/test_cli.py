@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.sources.test_ingestion import ARTICLE
 from tests.support.hostile_server import HostileServer, Page
-from tests.support.processes import REPO_ROOT
+from tests.support.processes import run_kbsmith
 
-
-def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(
-        os.environ,
-        KBSMITH_DATA_DIR=str(tmp_path / "data"),
-        KBSMITH_FETCH_ALLOW_NETWORKS="127.0.0.1/32",
-        KBSMITH_LOG_LEVEL="WARNING",
-    )
-    env.pop("KBSMITH_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "kbsmith", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=REPO_ROOT,
-    )
+run = run_kbsmith
 
 
 def test_extract_prints_what_ingestion_would_store(tmp_path: Path, site: HostileServer) -> None:

@@ -54,3 +54,25 @@ def workers(
     finally:
         for process in started:
             stop(process)
+
+
+def run_kbsmith(
+    tmp_path: Path, *args: str, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """`kbsmith ARGS` on the embedded default in ``tmp_path``, allowed to fetch from 127.0.0.1."""
+    env = dict(
+        os.environ,
+        KBSMITH_DATA_DIR=str(tmp_path / "data"),
+        KBSMITH_FETCH_ALLOW_NETWORKS="127.0.0.1/32",
+        KBSMITH_LOG_LEVEL="WARNING",
+    )
+    env.pop("KBSMITH_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "kbsmith", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=REPO_ROOT,
+    )
