@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import uuid
+from typing import Any
 
 from sqlalchemy import Select, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
