@@ -48,7 +48,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -68,6 +68,8 @@ READY_TIMEOUT = 120.0
 STOP_TIMEOUT = 20.0
 ROBOTS_TXT = b"User-agent: *\nAllow: /\n"
 STATS_PATH = "/__stats"
+QUIET_CORES = 0.25
+QUIET_WINDOW = 2.0
 SPEC = re.compile(r"^(?P<serve>\d+)\+(?P<procs>\d+)x(?P<concurrency>\d+)$")
 
 console = Console(stderr=True)
@@ -85,8 +87,10 @@ def load_gzipped(data: Path) -> list[bytes]:
 
 def url_paths(originals: int, pages: int) -> list[tuple[str, int]]:
     """``pages`` distinct paths, cycling through the originals: (``/copy-2/0001.html``, index)."""
-    return [(f"/copy-{i // originals + 1}/{i % originals + 1:04d}.html", i % originals)
-            for i in range(pages)]
+    return [
+        (f"/copy-{i // originals + 1}/{i % originals + 1:04d}.html", i % originals)
+        for i in range(pages)
+    ]
 
 
 # the page server (its own process) -------------------------------------------------------------
@@ -125,12 +129,12 @@ class Site:
     def __init__(self, data: Path, pages: int) -> None:
         originals = [make_page(g, i) for i, g in enumerate(load_gzipped(data))]
         self.pages = {path: originals[i] for path, i in url_paths(len(originals), pages)}
-        self.answers: Counter[int] = Counter()
+        self.answers: Counter[str] = Counter()
         self.lock = threading.Lock()
 
-    def count(self, status: int) -> None:
+    def count(self, kind: str) -> None:
         with self.lock:
-            self.answers[status] += 1
+            self.answers[kind] += 1
 
 
 def not_modified(page: Page, if_none_match: str | None, if_modified_since: str | None) -> bool:
@@ -155,19 +159,23 @@ class PageHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if path == "/robots.txt":
-            self._send(200, ROBOTS_TXT, {"Content-Type": "text/plain; charset=utf-8"})
+            self._send(200, ROBOTS_TXT, {"Content-Type": "text/plain; charset=utf-8"}, "robots")
         elif path == STATS_PATH:
             with self.site.lock:
-                stats = json.dumps({str(k): v for k, v in self.site.answers.items()}).encode()
-            self._send(200, stats, {"Content-Type": "application/json"}, counted=False)
+                stats = json.dumps(self.site.answers).encode()
+            self._send(200, stats, {"Content-Type": "application/json"}, None)
         elif (page := self.site.pages.get(path)) is None:
             self._send(404, b"not found\n", {"Content-Type": "text/plain; charset=utf-8"})
         else:
             self._page(page)
 
     def _page(self, page: Page) -> None:
-        validators = {"ETag": page.etag, "Last-Modified": page.last_modified,
-                      "Cache-Control": "max-age=0", "Vary": "Accept-Encoding"}
+        validators = {
+            "ETag": page.etag,
+            "Last-Modified": page.last_modified,
+            "Cache-Control": "max-age=0",
+            "Vary": "Accept-Encoding",
+        }
         inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
         if not_modified(page, inm, ims):
             self._send(304, b"", validators)
@@ -179,10 +187,11 @@ class PageHandler(BaseHTTPRequestHandler):
             self._send(200, page.body, headers)
 
     def _send(
-        self, status: int, body: bytes, headers: dict[str, str], *, counted: bool = True
+        self, status: int, body: bytes, headers: dict[str, str], kind: str | None = ""
     ) -> None:
-        if counted:
-            self.site.count(status)
+        """Send an answer; count it under *kind* (default: its status; None: not at all)."""
+        if kind is not None:
+            self.site.count(kind or str(status))
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -192,7 +201,7 @@ class PageHandler(BaseHTTPRequestHandler):
         if status != 304:
             self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 
@@ -210,38 +219,52 @@ def serve_pages(data: Path, pages: int) -> None:
 
 
 class Processes:
-    """Every child process of the benchmark; `stop_all` ends them (SIGTERM, then SIGKILL)."""
+    """The kbsmith processes of one deployment, supervised like systemd's Restart=always would:
+    one that dies is counted, reported and started again. `stop_all` ends them all."""
 
-    def __init__(self, logs: Path) -> None:
+    def __init__(self, logs: Path, env: dict[str, str]) -> None:
         self.logs = logs
-        self.running: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.env = env
+        self.running: dict[str, tuple[list[str], subprocess.Popen[bytes]]] = {}
+        self.deaths: list[str] = []
 
-    def start(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"{name}.log").open("ab")
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        log.close()
-        self.running.append((name, process))
-        return process
+    def start(self, name: str, command: list[str]) -> None:
+        with (self.logs / f"{name}.log").open("ab") as log:
+            process = subprocess.Popen(
+                command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.running[name] = (command, process)
 
-    def check_alive(self) -> None:
-        for name, process in self.running:
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode}:\n{self.tail(name)}")
+    def restart_dead(self) -> None:
+        for name, (command, process) in list(self.running.items()):
+            code = process.poll()
+            if code is None:
+                continue
+            how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit {code}"
+            self.deaths.append(f"{name} ({how})")
+            console.print(
+                f"[red]{name} died ({how}); restarting it[/]\n{self.crash_lines(name)}",
+                highlight=False,
+            )
+            self.start(name, command)
 
-    def tail(self, name: str, lines: int = 15) -> str:
-        path = self.logs / f"{name}.log"
-        text = path.read_text(errors="replace") if path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
+    def crash_lines(self, name: str, lines: int = 12) -> str:
+        text = (self.logs / f"{name}.log").read_text(errors="replace")
+        fatal = text.rfind("Fatal Python error")
+        tail = text[fatal:] if fatal >= 0 else text
+        return "\n".join(tail.splitlines()[:lines] if fatal >= 0 else tail.splitlines()[-lines:])
 
     def log_text(self) -> str:
         return "".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))
 
+    def pids(self) -> list[int]:
+        return [process.pid for _, process in self.running.values()]
+
     def stop_all(self) -> None:
-        for _, process in self.running:
+        for _, process in self.running.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for name, process in self.running:
+        for name, (_, process) in self.running.items():
             try:
                 process.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
@@ -259,17 +282,91 @@ def free_port() -> int:
 
 
 def start_page_server(data: Path, pages: int, logs: Path) -> tuple[subprocess.Popen[bytes], str]:
-    command = [sys.executable, __file__, "--serve-pages", "--data", str(data),
-               "--pages", str(pages)]
+    command = [
+        sys.executable,
+        __file__,
+        "--serve-pages",
+        "--data",
+        str(data),
+        "--pages",
+        str(pages),
+    ]
     with (logs / "page-server.log").open("ab") as log:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=log, start_new_session=True
+        )
     assert process.stdout is not None
     line = process.stdout.readline().decode().strip()
     if not line.isdigit():
         process.kill()
         raise RuntimeError(f"the page server did not start: {line!r}")
     return process, f"http://127.0.0.1:{line}"
+
+
+# CPU accounting (the machine may be shared) --------------------------------------------------
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all processes of the machine used (including steal), from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = values
+    return (user + nice + system + irq + softirq + steal) / TICKS
+
+
+def process_cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+@dataclass(frozen=True)
+class CpuUse:
+    wall: float
+    ours: float
+    """CPU seconds of the benchmark and the processes it started."""
+    others: float
+    """CPU seconds of every other process of the machine meanwhile."""
+
+    def describe(self) -> str:
+        return f"{self.ours / self.wall:.2f} / {self.others / self.wall:.2f}"
+
+
+class CpuMeter:
+    def __init__(self, pids: Callable[[], list[int]]) -> None:
+        self.pids = pids
+        self.started = time.perf_counter()
+        self.machine = machine_busy_seconds()
+        self.own = {pid: process_cpu_seconds(pid) for pid in pids()}
+
+    def read(self) -> CpuUse:
+        machine = machine_busy_seconds() - self.machine
+        ours = sum(process_cpu_seconds(p) - self.own.get(p, 0.0) for p in self.pids())
+        return CpuUse(time.perf_counter() - self.started, ours, max(0.0, machine - ours))
+
+
+def wait_quiet(pids: Callable[[], list[int]], max_wait: float, what: str) -> None:
+    """Wait (at most *max_wait* s) until other processes use < QUIET_CORES of the machine."""
+    deadline = time.monotonic() + max_wait
+    said = False
+    while time.monotonic() < deadline:
+        meter = CpuMeter(pids)
+        time.sleep(QUIET_WINDOW)
+        others = meter.read().others / QUIET_WINDOW
+        if others < QUIET_CORES:
+            return
+        if not said:
+            console.print(
+                f"  other processes use {others:.1f} cores; waiting up to "
+                f"{max_wait:.0f} s for quiet before {what}",
+                highlight=False,
+            )
+            said = True
+    if max_wait > 0:
+        console.print(f"  [yellow]the machine stayed busy; measuring {what} anyway[/]")
 
 
 # deployments ------------------------------------------------------------------------------------
@@ -314,6 +411,8 @@ class Phase:
     retried: int = 0
     answers: Counter[str] = field(default_factory=Counter)
     job_p50_ms: float = 0.0
+    deaths: list[str] = field(default_factory=list)
+    cpu: CpuUse = CpuUse(1.0, 0.0, 0.0)
 
 
 @dataclass
@@ -337,24 +436,39 @@ def kbsmith_env(data_dir: Path, per_host: int) -> dict[str, str]:
 
 
 def create_key(env: dict[str, str]) -> str:
-    command = [sys.executable, "-m", "kbsmith", "keys", "create", "--workspace", "bench",
-               "--scope", "read", "--scope", "write"]
+    command = [
+        sys.executable,
+        "-m",
+        "kbsmith",
+        "keys",
+        "create",
+        "--workspace",
+        "bench",
+        "--scope",
+        "read",
+        "--scope",
+        "write",
+    ]
     done = subprocess.run(command, env=env, capture_output=True, check=True)
     return done.stdout.decode().strip().splitlines()[-1]
 
 
-def start_deployment(
-    deployment: Deployment, processes: Processes, env: dict[str, str]
-) -> str:
+def start_deployment(deployment: Deployment, processes: Processes) -> str:
     port = free_port()
     serve = [sys.executable, "-m", "kbsmith", "serve", "--port", str(port)]
     if deployment.serve_workers is not None:
         serve += ["--workers", str(deployment.serve_workers)]
-    processes.start("serve", serve, env)
+    processes.start("serve", serve)
     for i in range(deployment.worker_processes):
-        command = [sys.executable, "-m", "kbsmith", "worker",
-                   "--concurrency", str(deployment.concurrency)]
-        processes.start(f"worker-{i + 1}", command, env)
+        command = [
+            sys.executable,
+            "-m",
+            "kbsmith",
+            "worker",
+            "--concurrency",
+            str(deployment.concurrency),
+        ]
+        processes.start(f"worker-{i + 1}", command)
     base = f"http://127.0.0.1:{port}"
     wait_ready(base, deployment.worker_loops, processes)
     return base
@@ -364,7 +478,9 @@ def wait_ready(base: str, worker_loops: int, processes: Processes) -> None:
     """/readyz answers 200 and every worker loop has logged that it started."""
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
-        processes.check_alive()
+        for name, (_, process) in processes.running.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} did not start:\n{processes.crash_lines(name)}")
         try:
             ready = httpx.get(f"{base}/readyz", timeout=2).status_code == 200
         except httpx.TransportError:
@@ -379,39 +495,35 @@ def wait_ready(base: str, worker_loops: int, processes: Processes) -> None:
 
 
 class JobReader:
-    """Job status of every source's latest job, read-only, straight from kbsmith.db."""
+    """Status of every source's latest job, read-only, straight from the data dir's kbsmith.db."""
+
+    LATEST = "FROM sources s JOIN jobs j ON j.id = s.linked_job_id"
 
     def __init__(self, database: Path) -> None:
         self.connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
 
     def statuses(self) -> Counter[str]:
-        rows = self.connection.execute(
-            "SELECT coalesce(j.status, 'NONE'), count(*) FROM sources s "
-            "LEFT JOIN jobs j ON j.id = s.linked_job_id GROUP BY 1"
-        ).fetchall()
+        rows = self.connection.execute(f"SELECT j.status, count(*) {self.LATEST} GROUP BY 1")
         return Counter({str(status): int(n) for status, n in rows})
 
     def errors(self, limit: int = 5) -> list[tuple[str, int]]:
         rows = self.connection.execute(
-            "SELECT j.error, count(*) FROM sources s JOIN jobs j ON j.id = s.linked_job_id "
-            "WHERE j.status = 'FAILED' GROUP BY j.error ORDER BY 2 DESC LIMIT ?",
+            f"SELECT j.error, count(*) {self.LATEST} WHERE j.status = 'FAILED' "
+            "GROUP BY j.error ORDER BY 2 DESC LIMIT ?",
             (limit,),
-        ).fetchall()
+        )
         return [(str(error), int(n)) for error, n in rows]
 
     def retried(self) -> int:
-        row = self.connection.execute(
-            "SELECT count(*) FROM sources s JOIN jobs j ON j.id = s.linked_job_id "
-            "WHERE j.attempts > 1"
-        ).fetchone()
-        return int(row[0])
+        row = self.connection.execute(f"SELECT count(*) {self.LATEST} WHERE j.attempts > 1")
+        return int(row.fetchone()[0])
 
     def job_p50_ms(self) -> float:
         """Median claim-to-completion time of the latest jobs (one job's own work)."""
         rows = self.connection.execute(
             "SELECT (julianday(j.completed_at) - julianday(j.started_at)) * 86400000.0 "
-            "FROM sources s JOIN jobs j ON j.id = s.linked_job_id "
-            "WHERE j.completed_at IS NOT NULL AND j.started_at IS NOT NULL ORDER BY 1"
+            f"{self.LATEST} WHERE j.completed_at IS NOT NULL AND j.started_at IS NOT NULL "
+            "ORDER BY 1"
         ).fetchall()
         return float(rows[len(rows) // 2][0]) if rows else 0.0
 
@@ -419,113 +531,137 @@ class JobReader:
         self.connection.close()
 
 
-def wait_terminal(reader: JobReader, total: int, label: str, processes: Processes,
-                  timeout: float) -> Counter[str]:
-    deadline = time.monotonic() + timeout
-    shown = time.monotonic()
-    while True:
-        statuses = reader.statuses()
-        done = statuses["COMPLETED"] + statuses["FAILED"]
-        if done >= total:
-            return statuses
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{label}: only {done} of {total} jobs terminal")
-        if time.monotonic() - shown > 10:
-            shown = time.monotonic()
-            processes.check_alive()
-            console.print(f"  {label}: {done}/{total} terminal", highlight=False)
-        time.sleep(POLL_SECONDS)
+@dataclass
+class Run:
+    """One deployment being measured."""
 
+    api: httpx.Client
+    site: str
+    reader: JobReader
+    processes: Processes
+    total: int
+    timeout: float
+    other_pids: list[int]
+    """The benchmark's own and the page server's."""
 
-def server_answers(client: httpx.Client, site: str) -> Counter[str]:
-    return Counter(client.get(f"{site}{STATS_PATH}").json())
+    def pids(self) -> list[int]:
+        return self.other_pids + self.processes.pids()
 
+    def wait_terminal(self, label: str) -> Counter[str]:
+        deadline = time.monotonic() + self.timeout
+        shown = time.monotonic()
+        while True:
+            statuses = self.reader.statuses()
+            done = statuses["COMPLETED"] + statuses["FAILED"]
+            if done >= self.total:
+                return statuses
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{label}: only {done} of {self.total} jobs terminal")
+            self.processes.restart_dead()
+            if time.monotonic() - shown > 15:
+                shown = time.monotonic()
+                console.print(f"  {label}: {done}/{self.total} terminal", highlight=False)
+            time.sleep(POLL_SECONDS)
 
-def post(api: httpx.Client, path: str, body: dict[str, Any]) -> Any:
-    answer = api.post(path, json=body)
-    if answer.status_code != 200:
-        raise RuntimeError(f"POST {path}: {answer.status_code} {answer.text[:500]}")
-    return answer.json()
+    def server_answers(self) -> Counter[str]:
+        return Counter(self.api.get(f"{self.site}{STATS_PATH}").json())
 
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        answer = self.api.post(path, json=body)
+        if answer.status_code != 200:
+            raise RuntimeError(f"POST {path}: {answer.status_code} {answer.text[:500]}")
+        return answer.json()
 
-def run_phase(
-    label: str,
-    requests: list[tuple[str, dict[str, Any]]],
-    api: httpx.Client,
-    reader: JobReader,
-    context: tuple[str, Processes, int, float],
-) -> tuple[Phase, list[Any]]:
-    site, processes, total, timeout = context
-    before = server_answers(api, site)
-    started = time.perf_counter()
-    answers = [post(api, path, body) for path, body in requests]
-    statuses = wait_terminal(reader, total, label, processes, timeout)
-    seconds = time.perf_counter() - started
-    phase = Phase(seconds=seconds, statuses=statuses, errors=reader.errors(),
-                  retried=reader.retried(), answers=server_answers(api, site) - before,
-                  job_p50_ms=reader.job_p50_ms())
-    return phase, answers
+    def phase(self, label: str, requests: list[tuple[str, dict[str, Any]]]) -> tuple[Phase, Any]:
+        """POST every request, then wait until every job is terminal; timed from the first POST."""
+        before, deaths = self.server_answers(), len(self.processes.deaths)
+        meter = CpuMeter(self.pids)
+        started = time.perf_counter()
+        answers = [self.post(path, body) for path, body in requests]
+        statuses = self.wait_terminal(label)
+        seconds = time.perf_counter() - started
+        cpu = meter.read()
+        phase = Phase(
+            cpu=cpu,
+            seconds=seconds,
+            statuses=statuses,
+            errors=self.reader.errors(),
+            retried=self.reader.retried(),
+            answers=self.server_answers() - before,
+            job_p50_ms=self.reader.job_p50_ms(),
+            deaths=self.processes.deaths[deaths:],
+        )
+        return phase, answers
 
-
-def api_check(api: httpx.Client, document_id: str) -> str:
-    """One document read through the API, to show the stored result is what the API serves."""
-    document = api.get(f"/v2/documents/public/{document_id}").json()
-    return (f"{document.get('originalUrl')}: {document.get('linkedJobStatus')}, "
+    def check(self, document_id: str) -> str:
+        """One document read through the API: the stored result is what the API serves."""
+        document = self.api.get(f"/v2/documents/public/{document_id}").json()
+        return (
+            f"{document.get('originalUrl')}: {document.get('linkedJobStatus')}, "
             f"{len(document.get('paragraphs') or [])} paragraphs, title "
-            f"{str(document.get('title'))[:50]!r}")
+            f"{str(document.get('title'))[:50]!r}"
+        )
 
 
 def measure_deployment(
-    deployment: Deployment, urls: list[str], site: str, args: argparse.Namespace, workdir: Path
+    deployment: Deployment,
+    urls: list[str],
+    server: tuple[subprocess.Popen[bytes], str],
+    args: argparse.Namespace,
+    workdir: Path,
 ) -> Outcome:
     data_dir = workdir / f"data-{deployment.spec.replace('+', '_')}"
     logs = data_dir / "logs"
     logs.mkdir(parents=True)
     env = kbsmith_env(data_dir, args.per_host)
-    processes = Processes(logs)
-    reader: JobReader | None = None
+    processes = Processes(logs, env)
+    other_pids = [os.getpid(), server[0].pid]
     try:
         key = create_key(env)
-        base = start_deployment(deployment, processes, env)
+        base = start_deployment(deployment, processes)
         reader = JobReader(data_dir / "kbsmith.db")
-        with httpx.Client(base_url=base, timeout=120,
-                          headers={"Authorization": f"Bearer {key}"}) as api:
-            context = (site, processes, len(urls), args.timeout)
-            adds = [("/v2/documents/public", {"source": "web", "documentIdsToAdd": urls[i:i + BATCH]})
-                    for i in range(0, len(urls), BATCH)]
+        headers = {"Authorization": f"Bearer {key}"}
+        with httpx.Client(base_url=base, timeout=120, headers=headers) as api:
+            run = Run(api, server[1], reader, processes, len(urls), args.timeout, other_pids)
+            wait_quiet(run.pids, args.quiet_wait, deployment.spec)
             console.print(f"[bold]{deployment.describe()}[/]: ingesting {len(urls)} pages")
-            ingest, answers = run_phase("ingest", adds, api, reader, context)
+            adds = [
+                ("/v2/documents/public", {"source": "web", "documentIdsToAdd": batch})
+                for batch in batched(urls)
+            ]
+            ingest, answers = run.phase("ingest", adds)
             ids = [i for a in answers for i in a["addedDocumentIds"] + a["updatedDocumentIds"]]
             console.print(f"  ingest: {ingest.seconds:.1f} s; refreshing", highlight=False)
-            refreshes = [("/v2/documents/public/refresh", {"documentIds": ids[i:i + BATCH]})
-                         for i in range(0, len(ids), BATCH)]
-            refresh, _ = run_phase("refresh", refreshes, api, reader, context)
+            refreshes = [
+                ("/v2/documents/public/refresh", {"documentIds": batch}) for batch in batched(ids)
+            ]
+            refresh, _ = run.phase("refresh", refreshes)
             console.print(f"  refresh: {refresh.seconds:.2f} s", highlight=False)
-            check = api_check(api, ids[0])
+            check = run.check(ids[0])
+        reader.close()
         return Outcome(deployment, ingest, refresh, check)
-    except Exception:
-        for name, _ in processes.running:
-            console.print(f"[red]--- last lines of {name} ---[/]\n{processes.tail(name)}",
-                          highlight=False, markup=True)
-        raise
     finally:
-        if reader is not None:
-            reader.close()
         processes.stop_all()
 
 
-def measure_bare(gzipped: list[bytes], paths: list[tuple[str, int]]) -> tuple[float, int]:
+def batched(values: list[str]) -> list[list[str]]:
+    return [values[i : i + BATCH] for i in range(0, len(values), BATCH)]
+
+
+def measure_bare(gzipped: list[bytes], paths: list[tuple[str, int]]) -> tuple[float, int, CpuUse]:
     """pages/s of bare ``trafilatura.extract(html)`` in this process, over every URL's body."""
-    import trafilatura  # noqa: PLC0415 (only the measuring process needs it)
+    import trafilatura  # only the measuring process needs it
 
     originals = [gzip.decompress(g) for g in gzipped]
     bodies = [originals[i] for _, i in paths]
     extracted = 0
+    meter = CpuMeter(lambda: [os.getpid()])
     started = time.perf_counter()
     for body in bodies:
         if trafilatura.extract(body):
             extracted += 1
-    return len(bodies) / (time.perf_counter() - started), extracted
+    elapsed = time.perf_counter() - started
+    return len(bodies) / elapsed, extracted, meter.read()
 
 
 # report -----------------------------------------------------------------------------------------
@@ -536,21 +672,37 @@ def counts(phase: Phase) -> str:
     return text + (f" ({phase.retried} retried)" if phase.retried else "")
 
 
-def report(outcomes: list[Outcome], bare: float, bare_extracted: int, args: argparse.Namespace,
-           pages: int, originals: int) -> None:
+def report(
+    outcomes: list[Outcome],
+    bare_result: tuple[float, int, CpuUse],
+    args: argparse.Namespace,
+    pages: int,
+    originals: int,
+) -> None:
+    bare, bare_extracted, bare_cpu = bare_result
     table = Table(
-        "deployment", "ingest", "pages/s", "vs bare\n(≥ 0.7)", "ingest\nok / failed",
-        "job p50", "refresh", "ingest /\nrefresh (≥ 5)", "refresh\nok / failed",
+        "deployment",
+        "ingest",
+        "pages/s",
+        "vs bare\n(>= 0.7)",
+        "ingest\nok / failed",
+        "job p50",
+        "refresh",
+        "ingest /\nrefresh\n(>= 5)",
+        "refresh\nok / failed",
         "page server\n200 / 304",
-        title=f"web ingestion end to end: {pages} pages ({originals} real pages repeated) "
-        f"through the API of real kbsmith processes on SQLite",
+        "process\ndeaths",
+        "CPU cores\nours / others\n(ingest)",
+        "CPU s\nper page",
+        title=f"web ingestion end to end: {pages} URLs ({originals} real pages repeated) "
+        "through the API of real kbsmith processes on SQLite",
     )
     for o in outcomes:
-        ratio = o.ingest.seconds / o.refresh.seconds if o.refresh.seconds else 0.0
+        ratio = o.ingest.seconds / o.refresh.seconds
         rate = pages / o.ingest.seconds
+        default = o is outcomes[0]
         table.add_row(
-            ("[bold]" if o is outcomes[0] else "") + o.deployment.spec
-            + ("[/] (default)" if o is outcomes[0] else ""),
+            f"[bold]{o.deployment.spec}[/] (default)" if default else o.deployment.spec,
             f"{o.ingest.seconds:.1f} s",
             f"{rate:.2f}",
             _verdict(rate / bare, 0.7),
@@ -561,21 +713,40 @@ def report(outcomes: list[Outcome], bare: float, bare_extracted: int, args: argp
             counts(o.refresh),
             f"{o.ingest.answers['200']}+{o.refresh.answers['200']} / "
             f"{o.ingest.answers['304']}+{o.refresh.answers['304']}",
+            str(len(o.ingest.deaths) + len(o.refresh.deaths)),
+            o.ingest.cpu.describe(),
+            f"{o.ingest.cpu.ours / pages:.3f}",
         )
-    out = Console()
+    out = Console(width=max(Console().width, 150))
     out.print(table)
-    out.print(f"bare trafilatura.extract(html), one process: [bold]{bare:.2f} pages/s[/] "
-              f"over the same {pages} decompressed bodies ({bare_extracted} gave text)")
-    out.print("kbsmith processes ran with KBSMITH_FETCH_ALLOW_NETWORKS=127.0.0.1/32 and "
-              f"KBSMITH_FETCH_PER_HOST_CONCURRENCY={args.per_host} (default politeness: 2 "
-              "at once per host; all pages come from one host); robots.txt obeyed (allow-all); "
-              "gzip transfer; fresh KBSMITH_DATA_DIR (SQLite) per deployment")
-    out.print("page server 200 / 304: answers during ingest+refresh; job p50: claim to "
-              "completion of one ingestion job")
+    out.print(
+        f"bare trafilatura.extract(html), one process: [bold]{bare:.2f} pages/s[/] "
+        f"over the same {pages} decompressed bodies ({bare_extracted} gave text); CPU cores "
+        f"ours / others meanwhile: {bare_cpu.describe()}; "
+        f"CPU s per page: {bare_cpu.ours / pages:.3f}"
+    )
+    out.print(
+        "kbsmith processes ran with KBSMITH_FETCH_ALLOW_NETWORKS=127.0.0.1/32 and "
+        f"KBSMITH_FETCH_PER_HOST_CONCURRENCY={args.per_host} (default politeness: 2 "
+        "at once per host; all pages come from one host); robots.txt obeyed (allow-all); "
+        "gzip transfer; a fresh KBSMITH_DATA_DIR (SQLite) per deployment"
+    )
+    out.print(
+        "page server 200 / 304: page answers during ingest+refresh; job p50: claim to "
+        "completion of one ingestion job; process deaths: kbsmith processes that died "
+        "and were restarted (their jobs return to the queue when their lease expires); "
+        "CPU cores: average CPU use of the benchmark's processes / of every other process "
+        f"on this {os.cpu_count()}-CPU machine (it may be shared); CPU s per page: CPU time "
+        "of every process of the benchmark (kbsmith, page server, poller) per page ingested"
+    )
     for o in outcomes:
-        out.print(f"[bold]{o.deployment.spec}[/] = {o.deployment.describe()}; API check: "
-                  f"{o.api_check}", highlight=False)
+        out.print(
+            f"[bold]{o.deployment.spec}[/] = {o.deployment.describe()}; API check: {o.api_check}",
+            highlight=False,
+        )
         for label, phase in (("ingest", o.ingest), ("refresh", o.refresh)):
+            for death in phase.deaths:
+                out.print(f"  {label}: {death} died", highlight=False)
             for error, n in phase.errors:
                 out.print(f"  {label} failed x{n}: {error[:160]}", highlight=False)
 
@@ -606,43 +777,66 @@ def main(args: argparse.Namespace) -> None:
     deployments = [Deployment.parse(s) for s in args.deployment or DEFAULT_DEPLOYMENTS]
     gzipped = load_gzipped(args.data)
     paths = url_paths(len(gzipped), args.pages)
-    console.print(f"bare trafilatura.extract over {len(paths)} bodies…")
-    bare, bare_extracted = measure_bare(gzipped, paths)
-    console.print(f"  {bare:.2f} pages/s", highlight=False)
-    outcomes: list[Outcome] = []
-    with ExitStack() as stack, terminated_on_sigterm():
+    with ExitStack() as stack:
+        stack.enter_context(terminated_on_sigterm())
+        wait_quiet(lambda: [os.getpid()], args.quiet_wait, "bare trafilatura")
+        console.print(f"bare trafilatura.extract over {len(paths)} bodies…")
+        bare = measure_bare(gzipped, paths)
+        console.print(f"  {bare[0]:.2f} pages/s", highlight=False)
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kbsmith-bench-")))
-        server, site = start_page_server(args.data, args.pages, workdir)
+        server = start_page_server(args.data, args.pages, workdir)
+        stack.callback(stop_process, server[0])
+        urls = [f"{server[1]}{path}" for path, _ in paths]
+        outcomes = [measure_deployment(d, urls, server, args, workdir) for d in deployments]
+    report(outcomes, bare, args, len(paths), len(gzipped))
 
-        def stop_server() -> None:
-            server.terminate()
-            try:
-                server.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
 
-        stack.callback(stop_server)
-        urls = [f"{site}{path}" for path, _ in paths]
-        for deployment in deployments:
-            outcomes.append(measure_deployment(deployment, urls, site, args, workdir))
-    report(outcomes, bare, bare_extracted, args, len(paths), len(gzipped))
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="the web-pages data set (a directory with html/NNNN.html.gz)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="the web-pages data set (a directory with html/NNNN.html.gz)",
+    )
     parser.add_argument("--pages", type=int, default=1000, help="distinct URLs to ingest")
-    parser.add_argument("--deployment", action="append", metavar="SPEC",
-                        help="'plain' or 'S+PxC' (repeatable; the first is the default one; "
-                        f"without any: {' '.join(DEFAULT_DEPLOYMENTS)})")
-    parser.add_argument("--per-host", type=int, default=64,
-                        help="KBSMITH_FETCH_PER_HOST_CONCURRENCY for the kbsmith processes")
-    parser.add_argument("--timeout", type=float, default=1800,
-                        help="seconds a phase may take before the benchmark gives up")
+    parser.add_argument(
+        "--deployment",
+        action="append",
+        metavar="SPEC",
+        help="'plain' or 'S+PxC' (repeatable; the first is the default one; "
+        f"without any: {' '.join(DEFAULT_DEPLOYMENTS)})",
+    )
+    parser.add_argument(
+        "--per-host",
+        type=int,
+        default=64,
+        help="KBSMITH_FETCH_PER_HOST_CONCURRENCY for the kbsmith processes",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=1800,
+        help="seconds a phase may take before the benchmark gives up",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=300,
+        help="seconds to wait, before each measurement, for other processes to leave the "
+        "CPUs idle (the load they cause is printed either way; 0: do not wait)",
+    )
     parser.add_argument("--serve-pages", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
