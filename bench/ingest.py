@@ -61,7 +61,7 @@ from rich.table import Table
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "web-pages"
-DEFAULT_DEPLOYMENTS = ["0+2x4", "plain"]
+DEFAULT_DEPLOYMENTS = ["0+2x2", "plain"]
 BATCH = 1000  # the API's limit on ids per request
 POLL_SECONDS = 0.025
 READY_TIMEOUT = 120.0
@@ -257,8 +257,8 @@ class Processes:
     def log_text(self) -> str:
         return "".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))
 
-    def pids(self) -> list[int]:
-        return [process.pid for _, process in self.running.values()]
+    def roles(self) -> dict[int, str]:
+        return {p.pid: name.split("-")[0] for name, (_, p) in self.running.items()}
 
     def stop_all(self) -> None:
         for _, process in self.running.values():
@@ -330,30 +330,45 @@ class CpuUse:
     """CPU seconds of the benchmark and the processes it started."""
     others: float
     """CPU seconds of every other process of the machine meanwhile."""
+    by_role: dict[str, float] = field(default_factory=dict)
+    """``ours`` split by role: bench, page server, serve, workers."""
 
     def describe(self) -> str:
         return f"{self.ours / self.wall:.2f} / {self.others / self.wall:.2f}"
 
 
+Roles = Callable[[], dict[int, str]]
+"""pid -> role of the processes whose CPU time is ours."""
+
+
 class CpuMeter:
-    def __init__(self, pids: Callable[[], list[int]]) -> None:
-        self.pids = pids
+    def __init__(self, roles: Roles) -> None:
+        self.roles = roles
         self.started = time.perf_counter()
         self.machine = machine_busy_seconds()
-        self.own = {pid: process_cpu_seconds(pid) for pid in pids()}
+        self.own = {pid: process_cpu_seconds(pid) for pid in roles()}
 
     def read(self) -> CpuUse:
         machine = machine_busy_seconds() - self.machine
-        ours = sum(process_cpu_seconds(p) - self.own.get(p, 0.0) for p in self.pids())
-        return CpuUse(time.perf_counter() - self.started, ours, max(0.0, machine - ours))
+        by_role: dict[str, float] = {}
+        for pid, role in self.roles().items():
+            used = process_cpu_seconds(pid) - self.own.get(pid, 0.0)
+            by_role[role] = by_role.get(role, 0.0) + used
+        ours = sum(by_role.values())
+        wall = time.perf_counter() - self.started
+        return CpuUse(wall, ours, max(0.0, machine - ours), dict(by_role))
 
 
-def wait_quiet(pids: Callable[[], list[int]], max_wait: float, what: str) -> None:
+def only_this_process() -> dict[int, str]:
+    return {os.getpid(): "bench"}
+
+
+def wait_quiet(roles: Roles, max_wait: float, what: str) -> None:
     """Wait (at most *max_wait* s) until other processes use < QUIET_CORES of the machine."""
     deadline = time.monotonic() + max_wait
     said = False
     while time.monotonic() < deadline:
-        meter = CpuMeter(pids)
+        meter = CpuMeter(roles)
         time.sleep(QUIET_WINDOW)
         others = meter.read().others / QUIET_WINDOW
         if others < QUIET_CORES:
@@ -541,11 +556,10 @@ class Run:
     processes: Processes
     total: int
     timeout: float
-    other_pids: list[int]
-    """The benchmark's own and the page server's."""
+    page_server: int
 
-    def pids(self) -> list[int]:
-        return self.other_pids + self.processes.pids()
+    def roles(self) -> dict[int, str]:
+        return {os.getpid(): "bench", self.page_server: "page server", **self.processes.roles()}
 
     def wait_terminal(self, label: str) -> Counter[str]:
         deadline = time.monotonic() + self.timeout
@@ -575,7 +589,7 @@ class Run:
     def phase(self, label: str, requests: list[tuple[str, dict[str, Any]]]) -> tuple[Phase, Any]:
         """POST every request, then wait until every job is terminal; timed from the first POST."""
         before, deaths = self.server_answers(), len(self.processes.deaths)
-        meter = CpuMeter(self.pids)
+        meter = CpuMeter(self.roles)
         started = time.perf_counter()
         answers = [self.post(path, body) for path, body in requests]
         statuses = self.wait_terminal(label)
@@ -615,15 +629,14 @@ def measure_deployment(
     logs.mkdir(parents=True)
     env = kbsmith_env(data_dir, args.per_host)
     processes = Processes(logs, env)
-    other_pids = [os.getpid(), server[0].pid]
     try:
         key = create_key(env)
         base = start_deployment(deployment, processes)
         reader = JobReader(data_dir / "kbsmith.db")
         headers = {"Authorization": f"Bearer {key}"}
         with httpx.Client(base_url=base, timeout=120, headers=headers) as api:
-            run = Run(api, server[1], reader, processes, len(urls), args.timeout, other_pids)
-            wait_quiet(run.pids, args.quiet_wait, deployment.spec)
+            run = Run(api, server[1], reader, processes, len(urls), args.timeout, server[0].pid)
+            wait_quiet(run.roles, args.quiet_wait, deployment.spec)
             console.print(f"[bold]{deployment.describe()}[/]: ingesting {len(urls)} pages")
             adds = [
                 ("/v2/documents/public", {"source": "web", "documentIdsToAdd": batch})
@@ -655,7 +668,7 @@ def measure_bare(gzipped: list[bytes], paths: list[tuple[str, int]]) -> tuple[fl
     originals = [gzip.decompress(g) for g in gzipped]
     bodies = [originals[i] for _, i in paths]
     extracted = 0
-    meter = CpuMeter(lambda: [os.getpid()])
+    meter = CpuMeter(only_this_process)
     started = time.perf_counter()
     for body in bodies:
         if trafilatura.extract(body):
@@ -678,8 +691,10 @@ def report(
     args: argparse.Namespace,
     pages: int,
     originals: int,
+    version: str,
 ) -> None:
     bare, bare_extracted, bare_cpu = bare_result
+    cores = os.cpu_count() or 1
     table = Table(
         "deployment",
         "ingest",
@@ -694,6 +709,7 @@ def report(
         "process\ndeaths",
         "CPU cores\nours / others\n(ingest)",
         "CPU s\nper page",
+        "CPU-bound\nvs bare",
         title=f"web ingestion end to end: {pages} URLs ({originals} real pages repeated) "
         "through the API of real kbsmith processes on SQLite",
     )
@@ -716,6 +732,7 @@ def report(
             str(len(o.ingest.deaths) + len(o.refresh.deaths)),
             o.ingest.cpu.describe(),
             f"{o.ingest.cpu.ours / pages:.3f}",
+            f"{cores * bare_cpu.ours / o.ingest.cpu.ours:.2f}",
         )
     out = Console(width=max(Console().width, 150))
     out.print(table)
@@ -737,18 +754,41 @@ def report(
         "and were restarted (their jobs return to the queue when their lease expires); "
         "CPU cores: average CPU use of the benchmark's processes / of every other process "
         f"on this {os.cpu_count()}-CPU machine (it may be shared); CPU s per page: CPU time "
-        "of every process of the benchmark (kbsmith, page server, poller) per page ingested"
+        "of every process of the benchmark (kbsmith, page server, poller) per page ingested; "
+        f"CPU-bound vs bare: the ratio if both ran alone on the machine and were bound by CPU "
+        f"({cores} cores / CPU s per page, against 1 / bare's CPU s per page)"
     )
+    out.print(f"kbsmith measured: {version}", highlight=False)
     for o in outcomes:
         out.print(
             f"[bold]{o.deployment.spec}[/] = {o.deployment.describe()}; API check: {o.api_check}",
             highlight=False,
         )
         for label, phase in (("ingest", o.ingest), ("refresh", o.refresh)):
+            split = ", ".join(
+                f"{role} {seconds / pages:.3f}"
+                for role, seconds in sorted(phase.cpu.by_role.items(), key=lambda r: -r[1])
+            )
+            out.print(f"  {label}: CPU s per page by process: {split}", highlight=False)
             for death in phase.deaths:
                 out.print(f"  {label}: {death} died", highlight=False)
             for error, n in phase.errors:
                 out.print(f"  {label} failed x{n}: {error[:160]}", highlight=False)
+
+
+def kbsmith_version() -> str:
+    """The commit measured, and whether the source tree differed from it."""
+    git = ["git", "-C", str(REPO)]
+    try:
+        commit = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [*git, "status", "--porcelain", "--", "src"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "(not a git checkout)"
+    return f"commit {commit}" + (" with uncommitted changes under src/" if dirty else "")
 
 
 def _verdict(value: float, target: float) -> str:
@@ -775,11 +815,12 @@ def terminated_on_sigterm() -> Iterator[None]:
 
 def main(args: argparse.Namespace) -> None:
     deployments = [Deployment.parse(s) for s in args.deployment or DEFAULT_DEPLOYMENTS]
+    version = kbsmith_version()
     gzipped = load_gzipped(args.data)
     paths = url_paths(len(gzipped), args.pages)
     with ExitStack() as stack:
         stack.enter_context(terminated_on_sigterm())
-        wait_quiet(lambda: [os.getpid()], args.quiet_wait, "bare trafilatura")
+        wait_quiet(only_this_process, args.quiet_wait, "bare trafilatura")
         console.print(f"bare trafilatura.extract over {len(paths)} bodies…")
         bare = measure_bare(gzipped, paths)
         console.print(f"  {bare[0]:.2f} pages/s", highlight=False)
@@ -788,7 +829,7 @@ def main(args: argparse.Namespace) -> None:
         stack.callback(stop_process, server[0])
         urls = [f"{server[1]}{path}" for path, _ in paths]
         outcomes = [measure_deployment(d, urls, server, args, workdir) for d in deployments]
-    report(outcomes, bare, args, len(paths), len(gzipped))
+    report(outcomes, bare, args, len(paths), len(gzipped), version)
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:
