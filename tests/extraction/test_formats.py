@@ -184,6 +184,18 @@ def test_html_keeps_structure_as_markdown_and_finds_the_title() -> None:
     assert all(p == p.strip() and "  " not in p for p in extracted.paragraphs)
 
 
+def test_an_admonition_heading_is_not_the_title() -> None:
+    # DocBook pages (the PostgreSQL manual) have no <h1>; trafilatura's guess is then the
+    # first element of class "title", the heading of a "Warning" box.
+    main = (
+        pages.article_body(2)
+        + '<div class="warning"><h3 class="title">Warning</h3><p>Back up first.</p></div>'
+        + pages.article_body(2)
+    )
+    extracted = extract(pages.html_page("pg_dump", main).encode(), "text/html")
+    assert extracted.title == "pg_dump"
+
+
 def test_pdf_running_headers_are_dropped() -> None:
     pages_lines = [["Acme Manual", f"Content of page {n} ends here."] for n in range(1, 5)]
     paragraphs = extract(builders.pdf_with_lines(pages_lines), "application/pdf").paragraphs

@@ -89,10 +89,17 @@ def _baseline(tree: HtmlElement) -> str:
 
 
 def _title(tree: HtmlElement, url: str | None) -> str:
+    """The page's own title. trafilatura's guess may be a heading inside the content (a
+    DocBook admonition's "Warning"): it is taken only when the page's ``<title>`` or ``<h1>``
+    confirms it, or when the page has neither."""
     metadata = trafilatura.extract_metadata(tree, default_url=url, extensive=False)
-    candidates = (
-        metadata.title if metadata is not None else None,
-        tree.findtext(".//title"),
-        tree.findtext(".//h1"),
-    )
-    return next((" ".join(c.split()) for c in candidates if c and c.strip()), "")
+    guess = _spaced(metadata.title if metadata is not None else None)
+    declared = [_spaced(t) for t in (tree.findtext(".//title"), tree.findtext(".//h1"))]
+    declared = [t for t in declared if t]
+    if guess and (not declared or any(guess.casefold() in t.casefold() for t in declared)):
+        return guess
+    return next(iter(declared), guess)
+
+
+def _spaced(text: str | None) -> str:
+    return " ".join(text.split()) if text else ""
