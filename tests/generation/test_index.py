@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from kbsmith.generation.embeddings import load_embedder
-from kbsmith.generation.index import CachedEmbedder
+from kbsmith.generation.features import CachedEmbedder
 
 
 def test_cached_vectors_equal_the_models_and_are_computed_once() -> None:

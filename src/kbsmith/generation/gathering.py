@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kbsmith.db.base import utcnow
 from kbsmith.errors import DomainError
 from kbsmith.extraction import split_markdown
-from kbsmith.generation.index import CandidateIndex, IndexedArticle
+from kbsmith.generation.index import CandidateIndex
 from kbsmith.generation.request import GenerationRequest
 from kbsmith.generation.retrieval import FolderRow
 from kbsmith.generation.text import first_heading
@@ -39,7 +39,6 @@ class Gathered:
     title: str
     paragraphs: list[str]
     source: SourceState | None
-    entries: list[IndexedArticle]
     folders: list[FolderRow]
     folder_scope: set[uuid.UUID] | None
     snapshot_at: datetime
@@ -57,11 +56,11 @@ async def gather(
     if not paragraphs:
         raise PermanentJobError("there is no content to generate knowledge from")
     scope = await _folder_scope(session, workspace_id, request.bot_id)
+    await index.refresh(session, workspace_id)
     return Gathered(
         title=title,
         paragraphs=paragraphs,
         source=_state(source) if source else None,
-        entries=await index.snapshot(session, workspace_id, scope),
         folders=await folder_rows(session, workspace_id, scope),
         folder_scope=scope,
         snapshot_at=snapshot_at,

@@ -12,8 +12,9 @@ from kbsmith.db.dialect import lock_workspace_knowledge
 from kbsmith.errors import DomainError
 from kbsmith.generation.backend import GenerationBackend
 from kbsmith.generation.decision import Thresholds
+from kbsmith.generation.features import embed_features, lexical_features
 from kbsmith.generation.gathering import Gathered, gather
-from kbsmith.generation.index import CandidateIndex, embed_features, lexical_features
+from kbsmith.generation.index import CandidateIndex
 from kbsmith.generation.inputs import (
     Decision,
     GenerationInput,
@@ -81,11 +82,10 @@ async def _input(
             [(gathered.title, "\n\n".join(gathered.paragraphs), ())],
         )
     )[0]
-    df, total = generator.index.idf(workspace_id)
     source = gathered.source
-    scored = score_candidates(
-        new, gathered.entries, df, total, source.linked_knowledge_id if source else None
-    )
+    linked_id = source.linked_knowledge_id if source else None
+    shortlist = generator.index.shortlist(workspace_id, new, linked_id, gathered.folder_scope)
+    scored = score_candidates(new, shortlist, linked_id)
     return GenerationInput(
         title=gathered.title,
         paragraphs=gathered.paragraphs,

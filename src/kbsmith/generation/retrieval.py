@@ -4,19 +4,18 @@ every candidate article, plus the topic signals the decision needs."""
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from kbsmith.generation.index import Features, IndexedArticle, tfidf_cosine
+from kbsmith.generation.features import Features
 from kbsmith.generation.inputs import FolderOption, ScoredCandidate
+from kbsmith.generation.shortlist import TITLE_AGREEMENT_JACCARD, Shortlisted
 from kbsmith.generation.text import title_terms
 
 TOP_CANDIDATES = 10
 SEMANTIC_WEIGHT = 0.6
-TITLE_AGREEMENT_JACCARD = 0.6
 
 
 @dataclass(frozen=True)
@@ -27,16 +26,10 @@ class FolderRow:
 
 
 def score_candidates(
-    new: Features,
-    entries: Sequence[IndexedArticle],
-    document_frequency: Counter[str],
-    total: int,
-    linked_id: uuid.UUID | None,
+    new: Features, shortlist: Sequence[Shortlisted], linked_id: uuid.UUID | None
 ) -> list[ScoredCandidate]:
-    """Every candidate scored, best first; the linked article always included."""
-    scored = [
-        _score(new, e, document_frequency, total, e.candidate.id == linked_id) for e in entries
-    ]
+    """Every shortlisted candidate scored, best first; the linked article always first."""
+    scored = [_score(new, item, item.entry.candidate.id == linked_id) for item in shortlist]
     scored.sort(key=lambda s: (s.linked, s.score), reverse=True)
     return scored
 
@@ -45,11 +38,9 @@ def top(scored: list[ScoredCandidate], limit: int = TOP_CANDIDATES) -> list[Scor
     return scored[:limit]
 
 
-def _score(
-    new: Features, entry: IndexedArticle, df: Counter[str], total: int, linked: bool
-) -> ScoredCandidate:
+def _score(new: Features, item: Shortlisted, linked: bool) -> ScoredCandidate:
+    entry, lexical = item.entry, item.lexical
     old = entry.features
-    lexical = tfidf_cosine(new.terms, old.terms, df, total)
     title_overlap = _jaccard(new.title_terms, old.title_terms)
     title_similarity = _cosine(new.title_vector, old.title_vector, title_overlap)
     body_similarity = _cosine(new.body_vector, old.body_vector, lexical)

@@ -1,0 +1,135 @@
+"""The shortlist: every article that may decide a job is on it, with exact lexical scores."""
+
+from __future__ import annotations
+
+import math
+import random
+import uuid
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from kbsmith.generation.features import Features, lexical_features
+from kbsmith.generation.inputs import Candidate
+from kbsmith.generation.shortlist import IndexedArticle, WorkspaceIndex
+
+FOLDER = uuid.uuid4()
+OTHER_FOLDER = uuid.uuid4()
+VOCABULARY = [f"word{n}" for n in range(400)]
+
+
+def reference_tfidf(a: Counter[str], b: Counter[str], df: Counter[str], total: int) -> float:
+    """The textbook formula, term by term, that the index must agree with."""
+
+    def weight(term: str, count: int) -> float:
+        return (1 + math.log(count)) * math.log((1 + total) / (1 + df.get(term, 0)) + 1)
+
+    dot = sum(weight(t, a[t]) * weight(t, b[t]) for t in set(a) & set(b))
+    norm_a = math.sqrt(sum(weight(t, c) ** 2 for t, c in a.items()))
+    norm_b = math.sqrt(sum(weight(t, c) ** 2 for t, c in b.items()))
+    return dot / (norm_a * norm_b) if dot else 0.0
+
+
+def article(
+    title: str, text: str, folder: uuid.UUID = FOLDER, vector_seed: int = 0
+) -> IndexedArticle:
+    features = lexical_features(title, text)
+    rng = np.random.default_rng(vector_seed)
+    title_vector, body_vector = (unit(rng.normal(size=8)) for _ in range(2))
+    candidate = Candidate(uuid.uuid4(), title, text, [], folder, False, None, 1)
+    return IndexedArticle(
+        candidate,
+        Features(
+            features.title_terms, features.terms, features.paragraph_keys, title_vector, body_vector
+        ),
+    )
+
+
+def unit(vector: np.ndarray) -> np.ndarray:
+    scaled: np.ndarray = (vector / np.linalg.norm(vector)).astype(np.float32)
+    return scaled
+
+
+def filler(rng: random.Random, n: int) -> IndexedArticle:
+    words = " ".join(rng.choice(VOCABULARY) for _ in range(60))
+    return article(f"Topic {n} {rng.choice(VOCABULARY)}", words, vector_seed=n + 1000)
+
+
+@pytest.fixture
+def crowd() -> tuple[WorkspaceIndex, list[IndexedArticle]]:
+    rng = random.Random(7)
+    index = WorkspaceIndex()
+    articles = [filler(rng, n) for n in range(600)]
+    for a in articles:
+        index.add(1, a)
+    return index, articles
+
+
+def test_lexical_scores_equal_the_textbook_tfidf_cosine(
+    crowd: tuple[WorkspaceIndex, list[IndexedArticle]],
+) -> None:
+    index, articles = crowd
+    new = lexical_features("Topic word3", " ".join(VOCABULARY[:50]) + " unseenword unseenword")
+    df: Counter[str] = Counter()
+    for a in articles:
+        df.update(set(a.features.terms))
+    scored = index.shortlist(new, None)
+    assert scored, "rare shared words must bring neighbours"
+    for item in scored:
+        expected = reference_tfidf(new.terms, item.entry.features.terms, df, len(articles))
+        assert item.lexical == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_articles_that_may_decide_are_always_shortlisted(
+    crowd: tuple[WorkspaceIndex, list[IndexedArticle]],
+) -> None:
+    index, _ = crowd
+    holder = article("Billing overview", "Intro.\n\nInvoices are sent on the first day.")
+    same_title = article("Reset your password", "Completely different words here.")
+    subset_title = article("Reset password", "Other text entirely.")
+    linked = article("Something unrelated", "Nothing in common at all.")
+    for a in (holder, same_title, subset_title, linked):
+        index.add(1, a)
+    new = lexical_features(
+        "Reset your password", "Invoices are sent on the first day.\n\nMore text."
+    )
+    found = {s.entry.candidate.id for s in index.shortlist(new, linked.candidate.id)}
+    assert {holder.candidate.id, same_title.candidate.id, linked.candidate.id} <= found
+    assert subset_title.candidate.id in found
+    assert len(found) < 150, "the shortlist must stay short"
+
+
+def test_nearest_vectors_are_shortlisted_and_the_folder_scope_holds(
+    crowd: tuple[WorkspaceIndex, list[IndexedArticle]],
+) -> None:
+    index, articles = crowd
+    far = article("Elsewhere", "zzz", folder=OTHER_FOLDER, vector_seed=5)
+    index.add(1, far)
+    target = articles[123]
+    new = Features(
+        frozenset(),
+        Counter(),
+        frozenset(),
+        target.features.title_vector,
+        target.features.body_vector,
+    )
+    assert target.candidate.id in {s.entry.candidate.id for s in index.shortlist(new, None)}
+    scoped = index.shortlist(new, None, {OTHER_FOLDER})
+    assert [s.entry.candidate.id for s in scoped] == [far.candidate.id]
+
+
+def test_removed_and_replaced_articles_leave_no_trace(
+    crowd: tuple[WorkspaceIndex, list[IndexedArticle]],
+) -> None:
+    index, articles = crowd
+    victim = articles[10]
+    new = lexical_features(victim.candidate.title, victim.candidate.main_knowledge)
+    assert victim.candidate.id in {s.entry.candidate.id for s in index.shortlist(new, None)}
+    index.remove(victim.candidate.id)
+    assert victim.candidate.id not in {s.entry.candidate.id for s in index.shortlist(new, None)}
+    assert len(index) == len(articles) - 1
+    index.add(2, victim)
+    index.add(3, victim)  # a new version replaces the old one
+    assert index.versions()[victim.candidate.id] == 3
+    assert len(index) == len(articles)
