@@ -2,6 +2,7 @@
 
 from kbsmith.connectors.models import Connection
 from kbsmith.db.base import Base
+from kbsmith.generation.models import ArticleVector
 from kbsmith.jobs.models import Job
 from kbsmith.knowledge.models import (
     Agent,
@@ -20,6 +21,7 @@ __all__ = [
     "ApiKey",
     "Article",
     "ArticleSource",
+    "ArticleVector",
     "ArticleVersion",
     "Base",
     "Connection",

@@ -56,6 +56,10 @@ class CachedEmbedder:
         with self._lock:
             self._store(text, vector)
 
+    def cached(self, text: str) -> Vector | None:
+        with self._lock:
+            return self._vectors.get(text)
+
     def embed(self, texts: Sequence[str]) -> Vector:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kbsmith.generation.features import CachedEmbedder, Features, embed_features
 from kbsmith.generation.inputs import Candidate
 from kbsmith.generation.shortlist import IndexedArticle, Shortlisted, WorkspaceIndex
+from kbsmith.generation.vectors import recall_vectors
 from kbsmith.knowledge import repository
 from kbsmith.knowledge.models import Article
 
@@ -61,6 +62,8 @@ class CandidateIndex:
         versions: dict[uuid.UUID, int],
     ) -> None:
         rows = (await session.scalars(select(Article).where(Article.id.in_(ids)))).all()
+        if self.embedder is not None:
+            await recall_vectors(session, rows, self.embedder)
         candidates = [_candidate(a) for a in rows]
         items = [(c.title, c.main_knowledge, c.questions) for c in candidates]
         features = await asyncio.to_thread(embed_features, self.embedder, items)

@@ -26,6 +26,7 @@ from kbsmith.generation.operations import Operation
 from kbsmith.generation.request import GenerationRequest
 from kbsmith.generation.retrieval import score_candidates, score_folders, top
 from kbsmith.generation.saving import save
+from kbsmith.generation.vectors import embedded_texts, keep_vectors
 from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.errors import PermanentJobError, RetryableJobError
 from kbsmith.knowledge import repository
@@ -54,6 +55,7 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
     try:
         decision, used = await generator.backend.decide(inp)
         written, wrote = await _write(generator.backend, inp, decision)
+        await _embed_written(generator, written)
     except NoFittingOperation as error:
         raise PermanentJobError(str(error)) from None
     usage = {
@@ -69,6 +71,8 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
             raise RetryableJobError(
                 f"the knowledge base changed while deciding: {error.message}"
             ) from None
+        if generator.index.embedder is not None and saved.article_id is not None:
+            await keep_vectors(session, saved.article_id, generator.index.embedder)
         ctx.result = saved.as_result({"usage": usage, "backend": generator.backend.name})
 
 
@@ -107,6 +111,14 @@ async def _write(
     if decision.operation is Operation.NOTHING:
         return None, Usage()
     return await backend.write(inp, decision)
+
+
+async def _embed_written(generator: Generator, written: WrittenArticle | None) -> None:
+    """Embed the new article now, so that saving can store its vectors for other workers."""
+    embedder = generator.index.embedder
+    if embedder is not None and written is not None:
+        texts = embedded_texts(written.title, written.main_knowledge)
+        await asyncio.to_thread(embedder.embed, list(texts))
 
 
 async def _refuse_if_overtaken(

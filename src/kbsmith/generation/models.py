@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kbsmith.db.base import Base
+
+
+class ArticleVector(Base):
+    """An article's embedding vectors, computed once and read by every worker process.
+
+    Valid only while ``texts_hash`` matches the texts the article embeds now (a person's edit
+    makes them stale: the next reader embeds anew) and ``model_id`` is the loaded model."""
+
+    __tablename__ = "article_vectors"
+
+    article_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_id: Mapped[str] = mapped_column(String(200))
+    texts_hash: Mapped[str] = mapped_column(String(64))
+    title_vector: Mapped[bytes] = mapped_column(LargeBinary)
+    body_vector: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,64 @@
+"""Article vectors kept in the database, so that each text is embedded by one worker only."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Collection
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kbsmith.generation.features import CachedEmbedder, body_for_embedding, title_for_embedding
+from kbsmith.generation.models import ArticleVector
+from kbsmith.knowledge.models import Article
+
+
+def embedded_texts(title: str, main_knowledge: str) -> tuple[str, str]:
+    """The two texts an article is embedded from: its title and the opening of its body."""
+    return title_for_embedding(title, main_knowledge), body_for_embedding(main_knowledge)
+
+
+def texts_hash(texts: tuple[str, str]) -> str:
+    return hashlib.sha256("\x00".join(texts).encode()).hexdigest()
+
+
+async def recall_vectors(
+    session: AsyncSession, articles: Collection[Article], embedder: CachedEmbedder
+) -> None:
+    """Hand the embedder the stored vectors that still fit these articles' texts."""
+    texts = {a.id: embedded_texts(a.title, a.main_knowledge) for a in articles}
+    rows = await session.scalars(
+        select(ArticleVector).where(
+            ArticleVector.article_id.in_(list(texts)), ArticleVector.model_id == embedder.model_id
+        )
+    )
+    for row in rows:
+        title, body = texts[row.article_id]
+        if row.texts_hash == texts_hash((title, body)):
+            embedder.remember(title, np.frombuffer(row.title_vector, dtype=np.float32))
+            embedder.remember(body, np.frombuffer(row.body_vector, dtype=np.float32))
+
+
+async def keep_vectors(
+    session: AsyncSession, article_id: uuid.UUID, embedder: CachedEmbedder
+) -> None:
+    """Store the article's vectors when this process has them at hand (it never embeds here:
+    this runs inside the job's final write transaction)."""
+    article = await session.get(Article, article_id)
+    if article is None:
+        return
+    texts = embedded_texts(article.title, article.main_knowledge)
+    vectors = [embedder.cached(text) for text in texts]
+    if vectors[0] is None or vectors[1] is None:
+        return
+    await session.merge(
+        ArticleVector(
+            article_id=article_id,
+            model_id=embedder.model_id,
+            texts_hash=texts_hash(texts),
+            title_vector=vectors[0].astype(np.float32).tobytes(),
+            body_vector=vectors[1].astype(np.float32).tobytes(),
+        )
+    )

@@ -1,0 +1,74 @@
+"""Article vectors are computed once and shared through the database with every worker."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from kbsmith.db.database import Database
+from kbsmith.generation.embeddings import load_embedder
+from kbsmith.generation.features import CachedEmbedder
+from kbsmith.generation.models import ArticleVector
+from kbsmith.generation.vectors import embedded_texts, recall_vectors, texts_hash
+from kbsmith.jobs.worker import Worker
+from kbsmith.knowledge.models import Article
+from tests.conftest import Keys
+from tests.generation.support import articles_by_id, bulk, ingest_pages, page
+from tests.generation.test_workflow import RESET
+from tests.support.hostile_server import HostileServer, Page
+
+
+async def recalled(db: Database, article_id: uuid.UUID) -> tuple[CachedEmbedder, Article]:
+    """What another worker process, with nothing cached yet, gets from the database."""
+    model = load_embedder()
+    assert model is not None
+    fresh = CachedEmbedder(model)
+    async with db.read() as session:
+        article = await session.get(Article, article_id)
+        assert article is not None
+        await recall_vectors(session, [article], fresh)
+    return fresh, article
+
+
+async def test_a_generated_article_keeps_its_vectors_for_other_workers(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker, db: Database
+) -> None:
+    model = load_embedder()
+    if model is None:
+        pytest.skip("the embedding model is not installed")
+    headers = await keys.headers()
+    site.pages["/vec/reset"] = Page(page("Reset your password", *RESET))
+    ids = await ingest_pages(client, headers, site.url("/vec/reset"))
+    (job,) = await bulk(client, headers, ids, isDraft=False)
+    article_id = uuid.UUID(job["hcArticleId"])
+
+    async with db.read() as session:
+        stored = (
+            await session.scalars(
+                select(ArticleVector).where(ArticleVector.article_id == article_id)
+            )
+        ).one()
+    (article,) = await articles_by_id(client, headers, str(article_id))
+    texts = embedded_texts(article["title"], article["mainKnowledge"])
+    assert stored.model_id == model.model_id and stored.texts_hash == texts_hash(texts)
+
+    fresh, _ = await recalled(db, article_id)
+    expected = model.embed(list(texts))
+    for text, vector in zip(texts, expected, strict=True):
+        cached = fresh.cached(text)
+        assert cached is not None and np.allclose(cached, vector, atol=1e-5)
+
+    edited = {
+        **{k: article[k] for k in ("title", "questions", "keywords", "agentInstruction")},
+        "mainKnowledge": "Edited by a person.\n\n" + article["mainKnowledge"],
+    }
+    put = await client.put(f"/v2/hc-articles/{article_id}/public", headers=headers, json=edited)
+    assert put.status_code == 200, put.text
+    fresh, now = await recalled(db, article_id)
+    assert fresh.cached(embedded_texts(now.title, now.main_knowledge)[1]) is None, (
+        "vectors of the text before the edit must not stand for the edited text"
+    )
