@@ -148,6 +148,24 @@ async def test_a_page_seeks_through_an_index(
         assert "Index Cond: " in plan and "ROW(updated_at, id)" in plan
 
 
+async def test_get_by_ids_looks_the_ids_up_by_primary_key(db: Database) -> None:
+    """Not by walking the workspace's listing index, which holds every article."""
+    async with db.write() as session:
+        workspace = await workspaces.get_or_create_workspace(session, "acme")
+        folder = await folders.create_folder(session, workspace.id, "Billing")
+        article = await articles.create_article(
+            session, workspace.id, CONTENT, parent_folder_id=folder.id
+        )
+    async with db.read() as session:
+        with captured_selects(db) as statements:
+            found = await articles.get_articles(session, workspace.id, [article.id, uuid.uuid4()])
+        lookup, parameters = next(s for s in statements if " IN (" in s[0])
+        plan = await explain(session, lookup, parameters, sqlite=db.is_sqlite)
+    assert [a.id for a in found] == [article.id]
+    if db.is_sqlite:
+        assert "sqlite_autoindex_articles_1 (id=?)" in plan and "ix_articles_" not in plan
+
+
 CONTENT = ArticleContent(title="t", main_knowledge="m", questions=["q"], keywords=["k"])
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, Table, event, text
+from sqlalchemy import ColumnElement, Select, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.expression import UnaryExpression
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 POSTGRES_MIGRATION_LOCK = 4_200_001
@@ -59,6 +63,21 @@ async def insert_ignoring_conflicts(
         module.insert(table).values(rows).on_conflict_do_nothing(index_elements=index_elements)
     )
     await session.execute(statement)
+
+
+def unindexed(column: ColumnElement[T], session: AsyncSession) -> ColumnElement[T]:
+    """The column as an expression no index serves: its filter is then checked on the rows
+    that the statement's other conditions find.
+
+    Without ANALYZE statistics SQLite guesses that an equality on an index's first column
+    matches about ten rows, so ``workspace_id = ? AND id IN (…100 ids…)`` would walk the
+    workspace's whole listing index (100,000 entries) instead of looking the ids up by primary
+    key. A unary ``+`` is SQLite's documented way to keep a term from using an index.
+    PostgreSQL plans from its statistics: the column is left as it is.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return column
+    return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
 
 def skip_locked(statement: Select[Any], session: AsyncSession) -> Select[Any]:

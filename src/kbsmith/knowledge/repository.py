@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import CTE, Select, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.db.dialect import unindexed
 from kbsmith.knowledge.models import AgentFolder, Article, Folder
 
 # A cycle cannot exist (moves refuse them); the bound only keeps a corrupt tree from looping.
@@ -96,11 +97,11 @@ def article_listing(
 async def articles_by_ids(
     session: AsyncSession, workspace_id: uuid.UUID, article_ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, Article]:
+    """By primary key: the workspace condition only filters what the ids found."""
     if not article_ids:
         return {}
-    statement = select(Article).where(
-        Article.workspace_id == workspace_id, Article.id.in_(article_ids)
-    )
+    in_workspace = unindexed(Article.workspace_id.expression, session) == workspace_id
+    statement = select(Article).where(Article.id.in_(article_ids), in_workspace)
     return {article.id: article for article in (await session.scalars(statement)).all()}
 
 
