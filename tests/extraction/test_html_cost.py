@@ -1,0 +1,91 @@
+"""The cheap paths of HTML extraction give what the expensive ones gave.
+
+Consent overlays are pruned once in one walk (formerly four XPath scans per trafilatura pass),
+the title comes from trafilatura's meta/JSON-LD/heading steps alone (formerly its whole
+metadata extraction) and the recall-oriented pass is skipped when it cannot win. The WCXB
+quality test checks the outcome on real pages; these pin each shortcut on its own.
+"""
+
+import pytest
+import trafilatura
+from lxml.etree import XPath, tostring  # type: ignore[import-untyped]
+
+from kbsmith.extraction import html
+
+# what the consent pruning replaced, passed as trafilatura's prune_xpath in each pass
+CONSENT_XPATHS = [
+    "//*[contains(@id, 'onetrust') or contains(@class, 'onetrust')]",
+    "//*[contains(@id, 'CybotCookiebot') or contains(@id, 'cookiebot')]",
+    "//*[contains(@id, 'didomi') or contains(@class, 'qc-cmp') or contains(@id, 'usercentrics')"
+    " or contains(@class, 'osano') or contains(@class, 'cmplz') or contains(@id, 'truste-consent')"
+    " or contains(@id, 'cmpbox')]",
+    "//*[contains(@id, 'cookie-banner') or contains(@class, 'cookie-banner')"
+    " or contains(@id, 'cookie-consent') or contains(@class, 'cookie-consent')"
+    " or contains(@id, 'cookie-notice') or contains(@class, 'cookie-notice')"
+    " or contains(@id, 'cookie-law') or contains(@class, 'cookie-law')]",
+]
+
+PAGE = """<html><head><title>Billing help</title>
+<meta property="og:title" content="Update your billing address"></head><body>
+<div id="onetrust-banner-sdk">We use cookies <b>to improve</b> things</div>tail one
+<article><h1>Update your billing address</h1>
+<p>Open <i>Settings</i>, then Billing.</p><!-- a comment --><div class="cmplz-cookiebanner">
+<div id="CybotCookiebotDialog">Accept all</div>inner tail</div>tail two
+<p>Change the address and save.</p>
+<section class="x qc-cmp2-container"><p id="didomi-notice">Consent</p></section>
+<aside class="Cookie-Banner">case differs: kept</aside>
+<footer id="cookie-law-info"><span class="osano-cm-dialog">Manage</span></footer>tail three
+</article><script>var cookie-banner = 1;</script></body></html>"""
+
+
+def _tree(text: str = PAGE):  # type: ignore[no-untyped-def]
+    return html._parse(text)
+
+
+def test_consent_pruning_removes_exactly_what_the_xpaths_did() -> None:
+    ours, theirs = _tree(), _tree()
+    html.prune_consent(ours)
+    trafilatura.htmlprocessing.prune_unwanted_nodes(theirs, [XPath(x) for x in CONSENT_XPATHS])
+    assert tostring(ours) == tostring(theirs)
+    text = " ".join(ours.itertext())
+    assert "Accept all" not in text and "Consent" not in text and "Manage" not in text
+    assert "case differs: kept" in text
+    assert all(tail in text for tail in ("tail one", "tail two", "tail three"))
+
+
+def test_the_title_is_the_one_trafilatura_metadata_finds() -> None:
+    tree = _tree()
+    assert html.metadata_title(tree) == trafilatura.extract_metadata(tree).title
+    assert html.metadata_title(tree) == "Update your billing address"
+    no_meta = _tree(
+        "<html><head><title>  Plans\u00a0&amp; prices </title></head><body>"
+        "<h1>Plans</h1><h1>Prices</h1><p>x</p></body></html>"
+    )
+    assert html.metadata_title(no_meta) == trafilatura.extract_metadata(no_meta).title
+
+
+def test_page_text_length_counts_visible_text_once_spaced() -> None:
+    tree = _tree(
+        "<html><head><title>T</title><style>p {}</style></head><body>"
+        "<p>Two  words</p>\n\n<script>hidden()</script>tail<noscript><p>no</p></noscript>"
+        "<!-- not text -->end</body></html>"
+    )
+    assert html.page_text_length(tree) == len("Two words tail end")
+
+
+def test_the_recall_pass_runs_only_when_it_could_win(monkeypatch: pytest.MonkeyPatch) -> None:
+    passes: list[bool] = []
+    texts = {False: "x" * 50, True: "x" * 100}
+
+    def fake(tree: object, url: str | None, *, favor_recall: bool) -> str:
+        passes.append(favor_recall)
+        return texts[favor_recall]
+
+    monkeypatch.setattr(html, "_trafilatura", fake)
+    short_page = _tree(f"<html><body><p>{'y' * 200}</p></body></html>")
+    assert html.main_content(short_page) == "x" * 100  # 50 of 200: recall runs and wins
+    assert passes == [False, True]
+    passes.clear()
+    covered = _tree(f"<html><body><p>{'y' * 60}</p></body></html>")
+    assert html.main_content(covered) == "x" * 50  # 50 of 60 already: no pass finds 20% more
+    assert passes == [False]
