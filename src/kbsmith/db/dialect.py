@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, Table, event, text
@@ -78,6 +79,20 @@ def unindexed(column: ColumnElement[T], session: AsyncSession) -> ColumnElement[
     if session.get_bind().dialect.name != "sqlite":
         return column
     return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
+
+
+def uuid_text_of_driver_value(session: AsyncSession) -> Callable[[Any], str]:
+    """Turns a UUID column's value as the driver returns it (read without the column type's
+    conversion) into the UUID's canonical text: for reads that return so many ids that UUID
+    objects would cost more than the query. SQLite keeps SQLAlchemy's 32 hex digits;
+    psycopg returns UUID objects."""
+    if session.get_bind().dialect.name == "sqlite":
+        return _hex_to_uuid_text
+    return str
+
+
+def _hex_to_uuid_text(value: str) -> str:
+    return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
 
 
 def skip_locked(statement: Select[Any], session: AsyncSession) -> Select[Any]:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.types import NullType
 
+from kbsmith.db.dialect import uuid_text_of_driver_value
 from kbsmith.knowledge import repository
 from kbsmith.knowledge.agents import get_agent
 from kbsmith.knowledge.models import Article, Folder
@@ -25,13 +28,11 @@ Rows = Select[*tuple[Any, ...]]
 SNAPSHOT_NAMESPACE = uuid.UUID("6f1c52a4-3f0e-4a59-9d7e-2b8b8e0c1a77")
 
 
-class ArticleLeaf(NamedTuple):
-    """A tuple: a tree may hold 100,000 of them."""
-
-    id: uuid.UUID
-    title: str
-    is_draft: bool
-    active: bool
+ArticleLeaf = tuple[str, str, bool, bool]
+"""An article of the tree: (id, title, is_draft, active). A tree may hold 100,000 of them, so
+they are exact tuples of plain values, which the garbage collector stops tracking (a NamedTuple
+stays tracked: every full collection walked all of them), and the id is the UUID's canonical
+text (100,000 UUID objects took longer to make than the query)."""
 
 
 @dataclass
@@ -62,27 +63,43 @@ async def folder_snapshot(
     if agent_id is not None:
         await get_agent(session, workspace_id, agent_id)
         scope = select(repository.visible_folders(workspace_id, agent_id).c.id)
-    nodes: dict[uuid.UUID, FolderNode] = {}
-    for row in await session.execute(_folders(workspace_id, scope)):
-        nodes[row.id] = FolderNode(row.id, row.title, row.description, row.active, row.parent)
+    connection = await session.connection()
+    # Folders are keyed by the driver's own value of their id, unconverted: a workspace's
+    # articles name their folder 100,000 times, and turning each into a UUID only to find the
+    # folder took longer than the query.
+    nodes: dict[Any, FolderNode] = {}
+    parents: list[tuple[FolderNode, Any]] = []
+    for row in await connection.execute(_folders(workspace_id, scope)):
+        node = FolderNode(row.id, row.title, row.description, row.active, row.parent)
+        nodes[row.key] = node
+        parents.append((node, row.parent_key))
     roots: list[FolderNode] = []
-    for node in nodes.values():
-        parent = nodes.get(node.parent_folder_id) if node.parent_folder_id else None
+    for node, parent_key in parents:
+        parent = nodes.get(parent_key) if parent_key is not None else None
         (parent.children if parent else roots).append(node)
-    for article_id, parent, title, is_draft, active in await session.execute(
+    as_text = uuid_text_of_driver_value(session)
+    for article_id, parent_key, title, is_draft, active in await connection.execute(
         _articles(workspace_id, scope)
     ):
-        nodes[parent].articles.append(ArticleLeaf(article_id, title, is_draft, active))
+        nodes[parent_key].articles.append((as_text(article_id), title, is_draft, active))
     created_at = await _workspace_created_at(session, workspace_id)
     updated_at = max([created_at, *await _latest_changes(session, workspace_id, scope)])
     snapshot_id = uuid.uuid5(SNAPSHOT_NAMESPACE, f"{workspace_id}/{agent_id or ''}")
     return Snapshot(id=snapshot_id, created_at=created_at, updated_at=updated_at, tree=roots)
 
 
+def _driver_value(column: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
+    """The column as the driver returns it, without the column type's conversion: a value
+    to compare with other values of the same column, or to hand to the dialect's helpers."""
+    return type_coerce(column, NullType())
+
+
 def _folders(workspace_id: uuid.UUID, scope: Select[Any] | None) -> Rows:
     statement = select(
         Folder.id,
+        _driver_value(Folder.id).label("key"),
         Folder.parent_folder_id.label("parent"),
+        _driver_value(Folder.parent_folder_id).label("parent_key"),
         Folder.title,
         Folder.description,
         Folder.active,
@@ -94,8 +111,8 @@ def _folders(workspace_id: uuid.UUID, scope: Select[Any] | None) -> Rows:
 
 def _articles(workspace_id: uuid.UUID, scope: Select[Any] | None) -> Rows:
     statement = select(
-        Article.id,
-        Article.parent_folder_id.label("parent"),
+        _driver_value(Article.id),
+        _driver_value(Article.parent_folder_id).label("parent_key"),
         Article.title,
         Article.is_draft,
         Article.active,

@@ -48,8 +48,8 @@ def _node(node: FolderNode) -> dict[str, Any]:
         "active": node.active,
         "parentFolderId": node.parent_folder_id,
         "articles": [
-            {"id": a.id, "title": a.title, "isDraft": a.is_draft, "active": a.active}
-            for a in node.articles
+            {"id": id_, "title": title, "isDraft": is_draft, "active": active}
+            for id_, title, is_draft, active in node.articles
         ],
         "children": [_node(child) for child in node.children],
     }
