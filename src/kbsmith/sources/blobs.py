@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 import zlib
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,15 +18,29 @@ def storage_url(source_id: uuid.UUID) -> str:
     return f"/v2/documents/public/{source_id}/raw"
 
 
+@dataclass(frozen=True)
+class Packed:
+    """Raw bytes compressed for keeping: `pack` them before the writing transaction."""
+
+    data: bytes
+    size: int
+
+
+def pack(body: bytes) -> Packed:
+    """CPU-bound (zlib releases the GIL): call it in a worker thread, outside any transaction."""
+    return Packed(zlib.compress(body, COMPRESSION_LEVEL), len(body))
+
+
 async def keep_raw(
-    session: AsyncSession, source_id: uuid.UUID, body: bytes, content_type: str
+    session: AsyncSession, source_id: uuid.UUID, body: bytes | Packed, content_type: str
 ) -> None:
+    packed = body if isinstance(body, Packed) else pack(body)
     blob = await session.get(SourceBlob, source_id)
     if blob is None:
         blob = SourceBlob(source_id=source_id)
         session.add(blob)
-    blob.data = zlib.compress(body, COMPRESSION_LEVEL)
-    blob.size = len(body)
+    blob.data = packed.data
+    blob.size = packed.size
     blob.content_type = content_type
     blob.encoding = "zlib"
     blob.fetched_at = utcnow()

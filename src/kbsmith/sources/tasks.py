@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, replace
 
@@ -61,19 +62,26 @@ async def ingest_source(ctx: JobContext) -> None:
         raise _connector_job_error(error) from None
     except ExtractionError as error:
         raise PermanentJobError(str(error)) from None
+    # the CPU-bound parts (compression, hashing) before the writing transaction: on SQLite
+    # it holds the database's one write lock, which every other worker is waiting for
+    extracted = content.extracted
+    prepared = None
+    if extracted is not None:
+        prepared = await asyncio.to_thread(_prepare, content.fetched.body, extracted)
     async with ctx.finishing() as session:
         source = await session.get(Source, source_id)
         if source is not None:
             record_fetch(source, content.fetched)
             source.provider_version = content.version or source.provider_version
-            if content.extracted is not None:
-                await blobs.keep_raw(
-                    session,
-                    source.id,
-                    content.fetched.body,
-                    content.fetched.headers.get("content-type", ""),
-                )
-                apply_content(source, content.extracted)
+            if extracted is not None and prepared is not None:
+                packed, new_hash = prepared
+                content_type = content.fetched.headers.get("content-type", "")
+                await blobs.keep_raw(session, source.id, packed, content_type)
+                apply_content(source, extracted, new_hash)
+
+
+def _prepare(body: bytes, extracted: Extracted) -> tuple[blobs.Packed, str]:
+    return blobs.pack(body), content_hash(extracted.paragraphs)
 
 
 async def _target(ctx: JobContext, source_id: uuid.UUID) -> _Target | None:
@@ -133,11 +141,14 @@ def record_fetch(source: Source, fetched: FetchResult) -> None:
     source.error = ""
 
 
-def apply_content(source: Source, extracted: Extracted) -> None:
-    """New paragraphs replace old ones only when the normalised content really changed."""
+def apply_content(source: Source, extracted: Extracted, new_hash: str | None = None) -> None:
+    """New paragraphs replace old ones only when the normalised content really changed.
+
+    `new_hash`: `content_hash(extracted.paragraphs)`, when the caller computed it already.
+    """
     source.title = extracted.title or source.title
     source.mime_type = extracted.mime_type
-    new_hash = content_hash(extracted.paragraphs)
+    new_hash = new_hash or content_hash(extracted.paragraphs)
     if new_hash == source.content_hash:
         return
     if source.paragraphs:
