@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Table, event, text
+from sqlalchemy import ColumnElement, Select, String, Table, cast, event, text, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -81,18 +81,30 @@ def unindexed(column: ColumnElement[T], session: AsyncSession) -> ColumnElement[
     return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
 
-def uuid_text_of_driver_value(session: AsyncSession) -> Callable[[Any], str]:
-    """Turns a UUID column's value as the driver returns it (read without the column type's
-    conversion) into the UUID's canonical text: for reads that return so many ids that UUID
-    objects would cost more than the query. SQLite keeps SQLAlchemy's 32 hex digits;
-    psycopg returns UUID objects."""
+class UuidText(NamedTuple):
+    """How to read a UUID column as text, for reads that return so many ids that UUID objects
+    would cost more than the query (and keep the garbage collector busy)."""
+
+    column: ColumnElement[str]
+    """Selects the id as text; two such values are equal exactly when the UUIDs are."""
+    canonical: Callable[[str], str]
+    """Turns a value of ``column`` into the UUID's canonical ``8-4-4-4-12`` text."""
+
+
+def uuid_text(column: ColumnElement[Any], session: AsyncSession) -> UuidText:
+    """SQLite stores SQLAlchemy's 32 hex digits, read as they are; PostgreSQL's ``uuid::text``
+    is canonical already (psycopg would otherwise make a UUID object of every value)."""
     if session.get_bind().dialect.name == "sqlite":
-        return _hex_to_uuid_text
-    return str
+        return UuidText(type_coerce(column, String()), _hex_to_uuid_text)
+    return UuidText(cast(column, String()), _same_text)
 
 
 def _hex_to_uuid_text(value: str) -> str:
     return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+
+
+def _same_text(value: str) -> str:
+    return value
 
 
 def skip_locked(statement: Select[Any], session: AsyncSession) -> Select[Any]:

@@ -12,12 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, type_coerce
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.types import NullType
 
-from kbsmith.db.dialect import uuid_text_of_driver_value
+from kbsmith.db.dialect import uuid_text
 from kbsmith.knowledge import repository
 from kbsmith.knowledge.agents import get_agent
 from kbsmith.knowledge.models import Article, Folder
@@ -64,12 +62,12 @@ async def folder_snapshot(
         await get_agent(session, workspace_id, agent_id)
         scope = select(repository.visible_folders(workspace_id, agent_id).c.id)
     connection = await session.connection()
-    # Folders are keyed by the driver's own value of their id, unconverted: a workspace's
-    # articles name their folder 100,000 times, and turning each into a UUID only to find the
-    # folder took longer than the query.
-    nodes: dict[Any, FolderNode] = {}
-    parents: list[tuple[FolderNode, Any]] = []
-    for row in await connection.execute(_folders(workspace_id, scope)):
+    # Ids are read as text, never as UUID objects: a workspace's articles name their folder
+    # 100,000 times, and making a UUID of each only to find the folder took longer than the
+    # query. Folders are keyed by that text.
+    nodes: dict[str, FolderNode] = {}
+    parents: list[tuple[FolderNode, str | None]] = []
+    for row in await connection.execute(_folders(session, workspace_id, scope)):
         node = FolderNode(row.id, row.title, row.description, row.active, row.parent)
         nodes[row.key] = node
         parents.append((node, row.parent_key))
@@ -77,29 +75,23 @@ async def folder_snapshot(
     for node, parent_key in parents:
         parent = nodes.get(parent_key) if parent_key is not None else None
         (parent.children if parent else roots).append(node)
-    as_text = uuid_text_of_driver_value(session)
+    canonical = uuid_text(Article.id.expression, session).canonical
     for article_id, parent_key, title, is_draft, active in await connection.execute(
-        _articles(workspace_id, scope)
+        _articles(session, workspace_id, scope)
     ):
-        nodes[parent_key].articles.append((as_text(article_id), title, is_draft, active))
+        nodes[parent_key].articles.append((canonical(article_id), title, is_draft, active))
     created_at = await _workspace_created_at(session, workspace_id)
     updated_at = max([created_at, *await _latest_changes(session, workspace_id, scope)])
     snapshot_id = uuid.uuid5(SNAPSHOT_NAMESPACE, f"{workspace_id}/{agent_id or ''}")
     return Snapshot(id=snapshot_id, created_at=created_at, updated_at=updated_at, tree=roots)
 
 
-def _driver_value(column: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
-    """The column as the driver returns it, without the column type's conversion: a value
-    to compare with other values of the same column, or to hand to the dialect's helpers."""
-    return type_coerce(column, NullType())
-
-
-def _folders(workspace_id: uuid.UUID, scope: Select[Any] | None) -> Rows:
+def _folders(session: AsyncSession, workspace_id: uuid.UUID, scope: Select[Any] | None) -> Rows:
     statement = select(
         Folder.id,
-        _driver_value(Folder.id).label("key"),
+        uuid_text(Folder.id.expression, session).column.label("key"),
         Folder.parent_folder_id.label("parent"),
-        _driver_value(Folder.parent_folder_id).label("parent_key"),
+        uuid_text(Folder.parent_folder_id.expression, session).column.label("parent_key"),
         Folder.title,
         Folder.description,
         Folder.active,
@@ -109,10 +101,10 @@ def _folders(workspace_id: uuid.UUID, scope: Select[Any] | None) -> Rows:
     return statement.order_by(Folder.title, Folder.id)
 
 
-def _articles(workspace_id: uuid.UUID, scope: Select[Any] | None) -> Rows:
+def _articles(session: AsyncSession, workspace_id: uuid.UUID, scope: Select[Any] | None) -> Rows:
     statement = select(
-        _driver_value(Article.id),
-        _driver_value(Article.parent_folder_id).label("parent_key"),
+        uuid_text(Article.id.expression, session).column,
+        uuid_text(Article.parent_folder_id.expression, session).column.label("parent_key"),
         Article.title,
         Article.is_draft,
         Article.active,
