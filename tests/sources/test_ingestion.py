@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -9,6 +11,7 @@ from sqlalchemy import func, select
 from kbsmith.db.database import Database
 from kbsmith.jobs.models import Job
 from kbsmith.jobs.worker import Worker
+from kbsmith.sources.models import Source
 from tests.conftest import Keys
 from tests.sources.conftest import settled
 from tests.support.hostile_server import HostileServer, Page
@@ -124,6 +127,38 @@ async def test_refresh_unchanged_and_changed(
     assert any("48 hours" in p for p in changed["paragraphs"])
     assert changed["oldParagraphs"] == first["paragraphs"]
     assert changed["changed"] is False  # no knowledge is linked yet
+
+
+async def test_a_not_modified_refresh_records_only_the_fetch(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker, db: Database
+) -> None:
+    site.pages["/help/same-bytes"] = Page(ARTICLE)
+    headers = await keys.headers()
+    (document_id,) = (await ingest(client, headers, site.url("/help/same-bytes"))).json()[
+        "addedDocumentIds"
+    ]
+    await settled(client, headers, document_id)
+
+    async def row() -> Source:
+        async with db.read() as session:
+            source = await session.get(Source, uuid.UUID(document_id))
+            assert source is not None
+            return source
+
+    before = await row()
+    await client.post(
+        "/v2/documents/public/refresh", headers=headers, json={"documentIds": [document_id]}
+    )
+    refreshed = await settled(client, headers, document_id)
+    assert refreshed["linkedJobStatus"] == "COMPLETED"
+    after = await row()
+    conditional = [r for r in site.stats.log if r.target == "/help/same-bytes"][-1]
+    assert conditional.headers.get("if-none-match") == Page(ARTICLE).etag  # answered 304
+    assert after.fetched_at is not None and before.fetched_at is not None
+    assert after.fetched_at > before.fetched_at
+    assert (after.success, after.error, after.etag) == (True, "", before.etag)
+    for field in ("paragraphs", "old_paragraphs", "content_hash", "title", "last_modified"):
+        assert getattr(after, field) == getattr(before, field), field
 
 
 async def test_a_failed_refresh_keeps_the_good_paragraphs(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass, replace
+from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.connectors.base import ConnectorError, ResourceRef
@@ -65,19 +67,24 @@ async def ingest_source(ctx: JobContext) -> None:
     # the CPU-bound parts (compression, hashing) before the writing transaction: on SQLite
     # it holds the database's one write lock, which every other worker is waiting for
     extracted = content.extracted
-    prepared = None
-    if extracted is not None:
-        prepared = await asyncio.to_thread(_prepare, content.fetched.body, extracted)
+    if extracted is None:  # not modified: no row to load, one UPDATE under the write lock
+        async with ctx.finishing() as session:
+            await session.execute(
+                update(Source)
+                .where(Source.id == source_id)
+                .values(**_fetch_values(content.fetched, content.version))
+                .execution_options(synchronize_session=False)
+            )
+        return
+    packed, new_hash = await asyncio.to_thread(_prepare, content.fetched.body, extracted)
     async with ctx.finishing() as session:
         source = await session.get(Source, source_id)
         if source is not None:
             record_fetch(source, content.fetched)
             source.provider_version = content.version or source.provider_version
-            if extracted is not None and prepared is not None:
-                packed, new_hash = prepared
-                content_type = content.fetched.headers.get("content-type", "")
-                await blobs.keep_raw(session, source.id, packed, content_type)
-                apply_content(source, extracted, new_hash)
+            content_type = content.fetched.headers.get("content-type", "")
+            await blobs.keep_raw(session, source.id, packed, content_type)
+            apply_content(source, extracted, new_hash)
 
 
 def _prepare(body: bytes, extracted: Extracted) -> tuple[blobs.Packed, str]:
@@ -131,6 +138,16 @@ async def _fetch(runtime: Runtime, target: _Target) -> FetchedContent:
         body=document.body,
     )
     return FetchedContent(fetched, extracted, version=document.version)
+
+
+def _fetch_values(fetched: FetchResult, version: str) -> dict[str, Any]:
+    """What `record_fetch` (and the provider version) changes, as UPDATE values."""
+    values: dict[str, Any] = {"fetched_at": utcnow(), "success": True, "error": ""}
+    optional = {"etag": fetched.etag, "last_modified": fetched.last_modified}
+    values.update((name, value) for name, value in optional.items() if value)
+    if version:
+        values["provider_version"] = version
+    return values
 
 
 def record_fetch(source: Source, fetched: FetchResult) -> None:
