@@ -23,7 +23,10 @@ on a fresh temporary ``KBSMITH_DATA_DIR`` (embedded SQLite):
 A deployment SPEC is ``plain`` (``kbsmith serve``: its default in-process workers) or
 ``S+PxC``: ``kbsmith serve --workers S`` plus P ``kbsmith worker --concurrency C`` processes
 (``0+2x4``: an API process without workers and two worker processes running 4 jobs each).
-The first ``--deployment`` given is the default one; without any, ``0+2x4`` and ``plain`` run.
+The first ``--deployment`` given is the default one; without any, ``0+2x2`` and ``plain`` run:
+on 2 cores, one worker process per core with 2 jobs each measured fastest (extraction holds
+the GIL, so a process uses one core; 4 jobs each only lengthened every job and added
+contention), and ``plain`` shows what the embedded default gets from its one process.
 The processes get ``KBSMITH_FETCH_ALLOW_NETWORKS=127.0.0.1/32`` (the page server is on
 loopback) and ``KBSMITH_FETCH_PER_HOST_CONCURRENCY`` (``--per-host``, default 64: every page
 comes from one host, and the default politeness of 2 requests at once would be the bottleneck).
