@@ -248,3 +248,86 @@ async def test_job_status_answers_404_for_foreign_unknown_and_ingestion_jobs(
             "/v2/knowledge/public/jobs/status", headers=headers, json={"jobIds": ids}
         )
         assert response.status_code == 404, response.text
+
+
+ALTER = (
+    "Changes the definition of an existing table; several subforms are described below.",
+    "ADD COLUMN adds a new column, using the same syntax as CREATE TABLE.",
+    "DROP COLUMN drops a column from the table; indexes and constraints on it go too.",
+    "SET DATA TYPE changes the type of a column; the existing values are converted.",
+    "RENAME changes the name of the table or of one of its columns.",
+)
+
+
+def alter_page(kind: str, first: str, last: str) -> bytes:
+    return page(f"ALTER {kind}", first, *ALTER[1:4], last)
+
+
+async def test_sibling_pages_of_one_site_stay_apart_however_alike(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    # "ALTER TABLE" and "ALTER FOREIGN TABLE": agreeing titles (one holds the other's terms),
+    # near-identical openings; two pages of one site are two topics unless they repeat content.
+    headers = await keys.headers()
+    site.pages["/sql/alter-foreign-table"] = Page(
+        alter_page(
+            "FOREIGN TABLE",
+            "Changes the definition of an existing foreign table, kept on a remote server.",
+            "OPTIONS changes options of the foreign table, as the foreign-data wrapper allows.",
+        )
+    )
+    site.pages["/sql/alter-table"] = Page(alter_page("TABLE", ALTER[0], ALTER[4]))
+    foreign, table = await ingest_pages(
+        client, headers, site.url("/sql/alter-foreign-table"), site.url("/sql/alter-table")
+    )
+    (first,) = await bulk(client, headers, [foreign], isDraft=False)
+    (second,) = await bulk(client, headers, [table], isDraft=False)
+    assert [first["operation"], second["operation"]] == [ADD, ADD], second["reason"]
+    titles = sorted(a["title"] for a in await all_articles(client, headers))
+    assert titles == ["ALTER FOREIGN TABLE", "ALTER TABLE"]
+
+
+async def test_a_persons_article_on_the_same_subject_is_updated_not_duplicated(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    folder = await client.post("/v2/hc-folders/public", headers=headers, json={"title": "SQL"})
+    assert folder.status_code == 200, folder.text
+    written = {
+        "title": "Alter table",
+        "mainKnowledge": "\n\n".join([*ALTER[:3], "Ask your DBA before changing a table."]),
+        "questions": ["How do I alter a table?"],
+        "keywords": ["alter"],
+        "parentFolderId": folder.json()["id"],
+    }
+    made = await client.post("/v2/hc-articles/public", headers=headers, json=written)
+    assert made.status_code == 200, made.text
+    site.pages["/sql/alter"] = Page(alter_page("TABLE", ALTER[0], ALTER[4]))
+    ids = await ingest_pages(client, headers, site.url("/sql/alter"))
+    (job,) = await bulk(client, headers, ids, isDraft=False)
+    assert job["operation"] == UPDATE and job["targetArticleId"] == made.json()["id"], job
+
+
+async def test_a_second_page_with_the_same_title_gets_a_title_of_its_own(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    site.pages["/sql/declare"] = Page(
+        page(
+            "DECLARE",
+            "DECLARE — define a cursor",
+            "DECLARE allows a user to create cursors, which retrieve a few rows at a time.",
+        )
+    )
+    site.pages["/ecpg/declare"] = Page(
+        page(
+            "DECLARE",
+            "DECLARE — declare a cursor name",
+            "In embedded SQL programs, DECLARE names a cursor for a prepared statement.",
+        )
+    )
+    ids = await ingest_pages(client, headers, site.url("/sql/declare"), site.url("/ecpg/declare"))
+    jobs = [(await bulk(client, headers, [i], isDraft=False))[0] for i in ids]
+    assert [j["operation"] for j in jobs] == [ADD, ADD], jobs
+    titles = sorted(a["title"] for a in await all_articles(client, headers))
+    assert titles == ["DECLARE", "DECLARE — declare a cursor name"]

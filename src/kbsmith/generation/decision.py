@@ -31,7 +31,11 @@ def covering_article(inp: GenerationInput, thresholds: Thresholds) -> ScoredCand
     for item in inp.candidates:
         if item.containment >= thresholds.same_content:
             return item
-        if item.title_agreement and item.body_similarity >= thresholds.same_topic_body:
+        if (
+            item.title_agreement
+            and not item.sibling
+            and item.body_similarity >= thresholds.same_topic_body
+        ):
             return item
     return None
 

@@ -14,6 +14,7 @@ from kbsmith.db.base import utcnow
 from kbsmith.errors import DomainError
 from kbsmith.extraction import split_markdown
 from kbsmith.generation.index import CandidateIndex
+from kbsmith.generation.inputs import origin_of
 from kbsmith.generation.request import GenerationRequest
 from kbsmith.generation.retrieval import FolderRow
 from kbsmith.generation.text import first_heading
@@ -32,6 +33,7 @@ class SourceState:
     unchanged: bool
     generated_text: str
     content_hash: str
+    origin: str
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ def _state(source: Source) -> SourceState:
         unchanged=bool(source.generated_hash) and source.generated_hash == source.content_hash,
         generated_text=source.generated_text,
         content_hash=source.content_hash,
+        origin=origin_of(source.provider, source.original_url),
     )
 
 

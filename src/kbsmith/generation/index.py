@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.generation.features import CachedEmbedder, Features, embed_features
-from kbsmith.generation.inputs import Candidate
+from kbsmith.generation.inputs import Candidate, origin_of
 from kbsmith.generation.shortlist import IndexedArticle, Shortlisted, WorkspaceIndex
 from kbsmith.generation.vectors import recall_vectors
 from kbsmith.knowledge import repository
-from kbsmith.knowledge.models import Article
+from kbsmith.knowledge.models import Article, ArticleSource
+from kbsmith.sources.models import Source
 
 if TYPE_CHECKING:
     from kbsmith.generation.embeddings import Embedder
@@ -64,7 +65,8 @@ class CandidateIndex:
         rows = (await session.scalars(select(Article).where(Article.id.in_(ids)))).all()
         if self.embedder is not None:
             await recall_vectors(session, rows, self.embedder)
-        candidates = [_candidate(a) for a in rows]
+        origins = await _source_origins(session, ids)
+        candidates = [_candidate(a, origins.get(a.id, frozenset())) for a in rows]
         items = [(c.title, c.main_knowledge, c.questions) for c in candidates]
         features = await asyncio.to_thread(embed_features, self.embedder, items)
         for candidate, feature in zip(candidates, features, strict=True):
@@ -80,7 +82,21 @@ async def _current_versions(session: AsyncSession, workspace_id: uuid.UUID) -> d
     return {row[0]: hash((row[1], row[2])) for row in rows}
 
 
-def _candidate(article: Article) -> Candidate:
+async def _source_origins(
+    session: AsyncSession, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, frozenset[tuple[uuid.UUID, str]]]:
+    rows = await session.execute(
+        select(ArticleSource.article_id, Source.id, Source.provider, Source.original_url)
+        .join(Source, Source.id == ArticleSource.source_id)
+        .where(ArticleSource.article_id.in_(ids))
+    )
+    found: dict[uuid.UUID, set[tuple[uuid.UUID, str]]] = {}
+    for article_id, source_id, provider, url in rows:
+        found.setdefault(article_id, set()).add((source_id, origin_of(provider, url)))
+    return {i: frozenset(s) for i, s in found.items()}
+
+
+def _candidate(article: Article, sources: frozenset[tuple[uuid.UUID, str]]) -> Candidate:
     return Candidate(
         id=article.id,
         title=article.title,
@@ -90,4 +106,5 @@ def _candidate(article: Article) -> Candidate:
         is_draft=article.is_draft,
         original_article_id=article.original_article_id,
         version=article.version,
+        sources=sources,
     )

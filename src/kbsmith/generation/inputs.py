@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from kbsmith.generation.operations import Operation
 
@@ -20,6 +21,8 @@ class Candidate:
     is_draft: bool
     original_article_id: uuid.UUID | None
     version: int
+    sources: frozenset[tuple[uuid.UUID, str]] = frozenset()
+    """(source id, origin) of each source the article was generated from."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class ScoredCandidate:
     """The titles name the same subject (no distinguishing term on one side only)."""
     linked: bool = False
     """The article this source was generated into last time."""
+    sibling: bool = False
+    """Generated from another document of the same site or provider: a separate page there
+    is a separate topic, so only repeated content (containment) makes it the same."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,8 @@ class GenerationInput:
     source_label: str = ""
     """Site or provider name, for a first folder when the workspace has none."""
     unchanged_since_last_generation: bool = False
+    taken_titles: frozenset[str] = frozenset()
+    """Titles (as `text.title_key` has them) of other articles the new one must not repeat."""
 
     @property
     def text(self) -> str:
@@ -92,3 +100,10 @@ class Usage:
 
 class NoFittingOperation(Exception):
     """No allowed operation fits; ``str(e)`` says why (the job fails with it)."""
+
+
+def origin_of(provider: str, url: str) -> str:
+    """Where a document lives: its site for web pages, else its provider."""
+    if provider == "web":
+        return "web:" + (urlsplit(url).hostname or "")
+    return provider

@@ -26,6 +26,7 @@ from kbsmith.generation.operations import Operation
 from kbsmith.generation.request import GenerationRequest
 from kbsmith.generation.retrieval import score_candidates, score_folders, top
 from kbsmith.generation.saving import save
+from kbsmith.generation.text import title_key
 from kbsmith.generation.vectors import embedded_texts, keep_vectors
 from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.errors import PermanentJobError, RetryableJobError
@@ -89,7 +90,8 @@ async def _input(
     source = gathered.source
     linked_id = source.linked_knowledge_id if source else None
     shortlist = generator.index.shortlist(workspace_id, new, linked_id, gathered.folder_scope)
-    scored = score_candidates(new, shortlist, linked_id)
+    origin = (source.id, source.origin) if source else None
+    scored = score_candidates(new, shortlist, linked_id, origin)
     return GenerationInput(
         title=gathered.title,
         paragraphs=gathered.paragraphs,
@@ -99,6 +101,7 @@ async def _input(
         instructions=request.instructions,
         source_url=source.url if source else "",
         source_label=source.label if source else "",
+        taken_titles=frozenset(title_key(s.candidate.title) for s in scored if not s.linked),
         unchanged_since_last_generation=bool(
             source and source.unchanged and source.linked_knowledge_id
         ),

@@ -26,10 +26,17 @@ class FolderRow:
 
 
 def score_candidates(
-    new: Features, shortlist: Sequence[Shortlisted], linked_id: uuid.UUID | None
+    new: Features,
+    shortlist: Sequence[Shortlisted],
+    linked_id: uuid.UUID | None,
+    source: tuple[uuid.UUID, str] | None = None,
 ) -> list[ScoredCandidate]:
-    """Every shortlisted candidate scored, best first; the linked article always first."""
-    scored = [_score(new, item, item.entry.candidate.id == linked_id) for item in shortlist]
+    """Every shortlisted candidate scored, best first; the linked article always first.
+    *source* is the (id, origin) of the document the new content comes from."""
+    scored = [
+        _score(new, item, item.entry.candidate.id == linked_id, _sibling(item, source))
+        for item in shortlist
+    ]
     scored.sort(key=lambda s: (s.linked, s.score), reverse=True)
     return scored
 
@@ -38,7 +45,15 @@ def top(scored: list[ScoredCandidate], limit: int = TOP_CANDIDATES) -> list[Scor
     return scored[:limit]
 
 
-def _score(new: Features, item: Shortlisted, linked: bool) -> ScoredCandidate:
+def _sibling(item: Shortlisted, source: tuple[uuid.UUID, str] | None) -> bool:
+    """Generated from another document of the same site or provider (and not from this one)."""
+    if source is None:
+        return False
+    sources = item.entry.candidate.sources
+    return source not in sources and any(origin == source[1] for _, origin in sources)
+
+
+def _score(new: Features, item: Shortlisted, linked: bool, sibling: bool) -> ScoredCandidate:
     entry, lexical = item.entry, item.lexical
     old = entry.features
     title_overlap = _jaccard(new.title_terms, old.title_terms)
@@ -53,6 +68,7 @@ def _score(new: Features, item: Shortlisted, linked: bool) -> ScoredCandidate:
         containment=_containment(new.paragraph_keys, old.paragraph_keys),
         title_agreement=_titles_agree(new.title_terms, old.title_terms),
         linked=linked,
+        sibling=sibling,
     )
 
 

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)?", re.UNICODE)
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014·:-]\s+")
+ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")
+LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 MARKUP = re.compile(r"[*_`>#|]+|\[([^\]]*)\]\([^)]*\)")
 
 STOPWORDS = frozenset(
@@ -242,6 +244,17 @@ def stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)] + replacement
     return word
+
+
+def title_key(title: str) -> str:
+    """Titles that read the same: case, width and spacing do not matter."""
+    return " ".join(normalize(title).split())
+
+
+def plain(markdown_line: str) -> str:
+    """A Markdown line as text: no emphasis, code or heading marks, no escapes."""
+    text = LINK.sub(r"\1", markdown_line.lstrip("#").strip())
+    return " ".join(ESCAPE.sub(r"\1", re.sub(r"[*`]+", "", text)).split())
 
 
 def title_terms(title: str) -> frozenset[str]:

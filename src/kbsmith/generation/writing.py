@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from kbsmith.generation.inputs import GenerationInput, WrittenArticle
-from kbsmith.generation.text import as_question, clean_title, first_heading, headings, keywords
+from kbsmith.generation.text import (
+    as_question,
+    clean_title,
+    first_heading,
+    headings,
+    keywords,
+    plain,
+    title_key,
+)
 from kbsmith.knowledge.content import LIST_MAX_ITEMS, MAIN_KNOWLEDGE_MAX_BYTES, TITLE_MAX_CHARS
 
 MAX_QUESTIONS = 5
 MAX_KEYWORDS = 8
+DISTINCT_TITLE_MAX_CHARS = 120
 
 
 def write(inp: GenerationInput) -> WrittenArticle:
@@ -25,7 +36,29 @@ def article_title(inp: GenerationInput) -> str:
     title = clean_title(inp.title) or first_heading(inp.paragraphs)
     if not title:
         title = inp.text.strip().split("\n")[0].lstrip("#").strip()[:120]
-    return title[:TITLE_MAX_CHARS] or "Untitled"
+    title = title[:TITLE_MAX_CHARS] or "Untitled"
+    return _distinct(title, inp) if title_key(title) in inp.taken_titles else title
+
+
+def _distinct(title: str, inp: GenerationInput) -> str:
+    """Another page's article has this title (the SQL and the embedded-SQL "DECLARE"): say
+    what this one is about, with the page's own opening line when it names the title, as
+    reference pages do ("DECLARE — define a cursor"), else with where it comes from."""
+    lines = (plain(line) for p in inp.paragraphs[:2] for line in p.split("\n"))
+    opening = next((line for line in lines if title_key(line) != title_key(title)), "")
+    if (
+        title_key(opening).startswith(title_key(title))
+        and title_key(opening) not in inp.taken_titles
+        and len(opening) <= DISTINCT_TITLE_MAX_CHARS
+    ):
+        return opening
+    where = _page_name(inp.source_url) or inp.source_label
+    return f"{title} ({where})"[:TITLE_MAX_CHARS] if where else title
+
+
+def _page_name(url: str) -> str:
+    last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    return last.rsplit(".", 1)[0] if "." in last else last
 
 
 def _questions(title: str, paragraphs: list[str]) -> list[str]:
