@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.generation.gathering import SourceState
@@ -193,9 +194,12 @@ async def _sync_source(
         operation=saved.operation.value,
         reason=saved.reason,
     )
-    source = await session.get(Source, state.id)
-    if source is None:
-        return
-    source.generated_hash = state.content_hash
+    generated: dict[str, object] = {"generated_hash": state.content_hash}
     if written is not None:
-        source.generated_text = written.main_knowledge
+        generated["generated_text"] = written.main_knowledge
+    await session.execute(
+        update(Source)
+        .where(Source.id == state.id)
+        .values(**generated)
+        .execution_options(synchronize_session=False)
+    )
