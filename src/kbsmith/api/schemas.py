@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints
 from pydantic.alias_generators import to_camel
@@ -25,3 +25,10 @@ class WireModel(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, from_attributes=True, extra="forbid"
     )
+
+    @classmethod
+    def from_record(cls, record: object) -> Self:
+        """The wire form of a service's object, read by attribute name: plain
+        ``model_validate`` tries each camelCase alias first, a failed look-up (an exception)
+        per field and object, which a list of 100 articles pays 1,000 times."""
+        return cls.model_validate(record, by_alias=False, by_name=True)

@@ -51,7 +51,7 @@ async def list_articles(
             limit=limit,
         )
         return wire.ArticlePage(
-            articles=[wire.Article.model_validate(a) for a in page.items], has_more=page.has_more
+            articles=[wire.Article.from_record(a) for a in page.items], has_more=page.has_more
         )
 
 
@@ -61,7 +61,7 @@ async def get_articles(
 ) -> list[wire.Article]:
     async with db.read() as session:
         found = await articles.get_articles(session, principal.workspace_id, body.article_ids)
-        return [wire.Article.model_validate(a) for a in found]
+        return [wire.Article.from_record(a) for a in found]
 
 
 @router.post(
