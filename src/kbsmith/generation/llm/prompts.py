@@ -147,6 +147,11 @@ def _candidate(handle: int, item: ScoredCandidate) -> str:
     ]
     if item.linked:
         facts.append("generated from this same source last time")
+    if item.sibling:
+        facts.append(
+            "generated from another page of the same site (a separate page is usually a "
+            "separate subject)"
+        )
     if article.is_draft:
         facts.append("a draft")
     questions = " | ".join(article.questions[:QUESTIONS_SHOWN])
