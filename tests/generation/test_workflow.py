@@ -114,3 +114,20 @@ async def test_drafts_are_reviewed_and_published(
     (noop,) = await bulk(client, headers, [document_id])
     assert noop["operation"] == "DO_NOTHING"
     assert noop["targetArticleId"] in (live_id, fork["id"])
+
+
+async def test_what_the_source_no_longer_says_leaves_its_article(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    site.pages["/kb/removed"] = Page(page("Reset your password", *RESET))
+    (document_id,) = await ingest_pages(client, headers, site.url("/kb/removed"))
+    (first,) = await bulk(client, headers, [document_id], isDraft=False)
+    site.pages["/kb/removed"] = Page(page("Reset your password", RESET[0], RESET[2]))
+    assert (await refresh(client, headers, document_id))["changed"] is True
+
+    (second,) = await bulk(client, headers, [document_id], isDraft=False)
+    assert second["operation"] == "UPDATE_ARTICLE", second["reason"]
+    (article,) = await articles_by_id(client, headers, first["hcArticleId"])
+    assert "24 hours" not in article["mainKnowledge"]
+    assert RESET[0] in article["mainKnowledge"] and RESET[2] in article["mainKnowledge"]

@@ -48,7 +48,9 @@ def decide(inp: GenerationInput, thresholds: Thresholds) -> Decision:
         return _nothing(
             inp, target, "the source has not changed since this article was generated from it"
         )
-    if target.containment >= thresholds.adds_nothing:
+    if target.containment >= thresholds.adds_nothing and not target.linked:
+        # (the source's own article is updated all the same: what the source no longer
+        # says, the three-way merge takes out of the article)
         return _nothing(inp, target, "the article already says everything the source says")
     return _update(inp, target)
 
