@@ -18,7 +18,7 @@ from kbsmith.jobs.registry import FailedJob
 from kbsmith.jobs.worker import Worker, WorkerConfig, backoff_delay
 from kbsmith.settings import Settings
 from tests.support.effects import effect_counts
-from tests.support.test_jobs import test_registry
+from tests.support.sample_jobs import sample_registry
 from tests.support.waiting import eventually, load_jobs, wait_for_jobs
 
 
@@ -26,7 +26,7 @@ from tests.support.waiting import eventually, load_jobs, wait_for_jobs
 async def running_worker(
     db: Database, settings: Settings, concurrency: int = 4
 ) -> AsyncIterator[Worker]:
-    worker = Worker(db, test_registry(), WorkerConfig.from_settings(settings, concurrency))
+    worker = Worker(db, sample_registry(), WorkerConfig.from_settings(settings, concurrency))
     task = asyncio.create_task(worker.run())
     try:
         yield worker
@@ -78,7 +78,7 @@ async def test_failure_hook_runs_with_the_final_failure(db: Database, settings: 
         seen.append(failed)
 
     (job_id,) = await enqueue(db, "test.always_fails", [{"n": 1}], max_attempts=2)
-    worker = Worker(db, test_registry(on_failure=hook), WorkerConfig.from_settings(settings, 2))
+    worker = Worker(db, sample_registry(on_failure=hook), WorkerConfig.from_settings(settings, 2))
     task = asyncio.create_task(worker.run())
     await wait_for_jobs(db, 1, timeout=20)
     worker.stop()
@@ -103,7 +103,7 @@ async def test_shutdown_releases_jobs_still_running_after_the_grace_period(
 ) -> None:
     quick = settings.model_copy(update={"job_shutdown_grace": 0.2})
     (job_id,) = await enqueue(db, "test.effect", [{"sleep": 30}])
-    worker = Worker(db, test_registry(), WorkerConfig.from_settings(quick, 2))
+    worker = Worker(db, sample_registry(), WorkerConfig.from_settings(quick, 2))
     task = asyncio.create_task(worker.run())
 
     async def status() -> str:
@@ -119,7 +119,7 @@ async def test_shutdown_releases_jobs_still_running_after_the_grace_period(
 
 async def test_shutdown_lets_short_jobs_finish(db: Database, settings: Settings) -> None:
     ids = await enqueue(db, "test.effect", [{"sleep": 0.3} for _ in range(3)])
-    worker = Worker(db, test_registry(), WorkerConfig.from_settings(settings, 4))
+    worker = Worker(db, sample_registry(), WorkerConfig.from_settings(settings, 4))
     task = asyncio.create_task(worker.run())
 
     async def in_progress() -> int:

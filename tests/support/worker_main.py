@@ -10,14 +10,14 @@ from kbsmith.db.database import Database
 from kbsmith.jobs.worker import Worker, WorkerConfig
 from kbsmith.logging import configure_logging
 from kbsmith.settings import Settings
-from tests.support.test_jobs import test_registry
+from tests.support.sample_jobs import sample_registry
 
 
 async def main(concurrency: int) -> None:
     settings = Settings()
     configure_logging(settings.log_level, "json")
     db = Database(settings.resolved_database_url)
-    worker = Worker(db, test_registry(), WorkerConfig.from_settings(settings, concurrency))
+    worker = Worker(db, sample_registry(), WorkerConfig.from_settings(settings, concurrency))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, worker.stop)

@@ -10,7 +10,7 @@ from kbsmith.jobs.registry import FailureHook, JobRegistry
 from tests.support.effects import record_effect
 
 
-def test_registry(on_failure: FailureHook | None = None) -> JobRegistry:
+def sample_registry(on_failure: FailureHook | None = None) -> JobRegistry:
     registry = JobRegistry()
 
     @registry.handler("test.effect")
