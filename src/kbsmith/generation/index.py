@@ -1,20 +1,25 @@
 """An in-process index of each workspace's candidate articles: terms, paragraphs, vectors.
 
-Only articles whose version changed since the last job are re-read and re-embedded, so a
-job costs one light query plus work proportional to what changed; the shortlist then keeps
-the per-job scoring to the few articles that matter (see ``shortlist.py``).
+A job reads only the articles changed since the last job (by ``updated_at``, and a count that
+reveals deletions), re-reads and re-embeds only those, and compares every article's version
+once a minute; the shortlist then keeps the per-job scoring to the few articles that matter
+(see ``shortlist.py``). So a job's cost does not grow with the workspace.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.db.base import utcnow
 from kbsmith.generation.features import CachedEmbedder, Features, embed_features
 from kbsmith.generation.inputs import Candidate, origin_of
 from kbsmith.generation.shortlist import IndexedArticle, Shortlisted, WorkspaceIndex
@@ -27,23 +32,72 @@ if TYPE_CHECKING:
     from kbsmith.generation.embeddings import Embedder
 
 
+CHANGE_WINDOW = timedelta(seconds=5)
+"""How long before its commit a change may be stamped: a refresh re-reads the changes of the
+last seconds it has seen, so a transaction that committed a little late is not missed."""
+FULL_RESYNC_SECONDS = 60.0
+"""A full comparison now and then, for what the changes cannot show: a transaction that
+committed more than CHANGE_WINDOW after stamping its rows. (Deletions show in the count.)"""
+
+
+@dataclass
+class _Sync:
+    index: WorkspaceIndex = field(default_factory=WorkspaceIndex)
+    changes_seen_until: datetime | None = None
+    full_at: float = 0.0
+
+
 class CandidateIndex:
     def __init__(self, embedder: Embedder | None) -> None:
         self.embedder: CachedEmbedder | None = CachedEmbedder(embedder) if embedder else None
-        self._workspaces: dict[uuid.UUID, WorkspaceIndex] = {}
+        self._workspaces: dict[uuid.UUID, _Sync] = {}
         self._lock = asyncio.Lock()
 
     async def refresh(self, session: AsyncSession, workspace_id: uuid.UUID) -> None:
-        """Bring the workspace's live articles and pending drafts up to date."""
+        """Bring the workspace's live articles and pending drafts up to date: the articles
+        changed since the last refresh, or all of them now and then (or when counts differ)."""
         async with self._lock:
-            versions = await _current_versions(session, workspace_id)
-            index = self._workspaces.setdefault(workspace_id, WorkspaceIndex())
-            known = index.versions()
-            for gone in set(known) - set(versions):
-                index.remove(gone)
-            stale = [i for i, v in versions.items() if known.get(i) != v]
-            if stale:
-                await self._index(session, index, stale, versions)
+            sync = self._workspaces.setdefault(workspace_id, _Sync())
+            started = utcnow()
+            due = time.monotonic() - sync.full_at > FULL_RESYNC_SECONDS
+            if sync.changes_seen_until is None or due:
+                await self._resync(session, workspace_id, sync)
+            else:
+                since = sync.changes_seen_until - CHANGE_WINDOW
+                changed = await _changed_versions(session, workspace_id, since)
+                stale = self._apply(sync.index, changed)
+                new = sum(1 for i in stale if sync.index.version_of(i) is None)
+                if await _pending_count(session, workspace_id) != len(sync.index) + new:
+                    await self._resync(session, workspace_id, sync)
+                elif stale:
+                    versions = {i: v for i, v in changed.items() if v is not None}
+                    await self._index(session, sync.index, stale, versions)
+            sync.changes_seen_until = started
+
+    def forget(self, workspace_id: uuid.UUID) -> None:
+        """The next refresh compares every article (after a job found the index out of date)."""
+        self._workspaces.pop(workspace_id, None)
+
+    async def _resync(self, session: AsyncSession, workspace_id: uuid.UUID, sync: _Sync) -> None:
+        versions = await _current_versions(session, workspace_id)
+        known = sync.index.versions()
+        for gone in set(known) - set(versions):
+            sync.index.remove(gone)
+        stale = [i for i, v in versions.items() if known.get(i) != v]
+        if stale:
+            await self._index(session, sync.index, stale, versions)
+        sync.full_at = time.monotonic()
+
+    @staticmethod
+    def _apply(index: WorkspaceIndex, changed: dict[uuid.UUID, int | None]) -> list[uuid.UUID]:
+        """Drops the articles that left the candidates; answers those to (re)index."""
+        stale = []
+        for article_id, version in changed.items():
+            if version is None:
+                index.remove(article_id)
+            elif index.version_of(article_id) != version:
+                stale.append(article_id)
+        return stale
 
     def shortlist(
         self,
@@ -52,8 +106,8 @@ class CandidateIndex:
         linked_id: uuid.UUID | None,
         folder_ids: Collection[uuid.UUID] | None = None,
     ) -> list[Shortlisted]:
-        index = self._workspaces.get(workspace_id)
-        return index.shortlist(new, linked_id, folder_ids) if index else []
+        sync = self._workspaces.get(workspace_id)
+        return sync.index.shortlist(new, linked_id, folder_ids) if sync else []
 
     async def _index(
         self,
@@ -80,6 +134,24 @@ async def _current_versions(session: AsyncSession, workspace_id: uuid.UUID) -> d
     )
     rows = (await session.execute(statement)).all()
     return {row[0]: hash((row[1], row[2])) for row in rows}
+
+
+async def _changed_versions(
+    session: AsyncSession, workspace_id: uuid.UUID, since: datetime
+) -> dict[uuid.UUID, int | None]:
+    """The articles changed since *since*: their versions, or None for those that are no
+    longer candidates (a draft merged into its original)."""
+    rows = await session.execute(
+        select(Article.id, Article.version, Article.updated_at, Article.is_draft_published).where(
+            Article.workspace_id == workspace_id, Article.updated_at >= since
+        )
+    )
+    return {i: None if merged else hash((v, at)) for i, v, at, merged in rows}
+
+
+async def _pending_count(session: AsyncSession, workspace_id: uuid.UUID) -> int:
+    statement = repository.pending_articles(workspace_id).with_only_columns(func.count())
+    return int((await session.execute(statement)).scalar_one())
 
 
 async def _source_origins(

@@ -69,6 +69,7 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
         try:
             saved = await save(session, workspace_id, request, decision, written, gathered.source)
         except DomainError as error:
+            generator.index.forget(workspace_id)
             raise RetryableJobError(
                 f"the knowledge base changed while deciding: {error.message}"
             ) from None

@@ -67,6 +67,10 @@ class WorkspaceIndex:
     def versions(self) -> dict[uuid.UUID, int]:
         return {i: e.version for i, e in self._entries.items()}
 
+    def version_of(self, article_id: uuid.UUID) -> int | None:
+        entry = self._entries.get(article_id)
+        return entry.version if entry else None
+
     def add(self, version: int, article: IndexedArticle) -> None:
         article_id = article.candidate.id
         self.remove(article_id)

@@ -1,0 +1,97 @@
+"""The candidate index follows the knowledge base by its changes, and by a full comparison
+whenever the changes cannot tell (a deletion)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from kbsmith.db.base import utcnow
+from kbsmith.db.database import Database
+from kbsmith.generation import index as index_module
+from kbsmith.generation.features import lexical_features
+from kbsmith.generation.index import CandidateIndex
+from kbsmith.knowledge import articles, folders, publishing
+from kbsmith.knowledge.content import ArticleContent
+from kbsmith.knowledge.models import Article
+from kbsmith.workspaces.service import get_or_create_workspace
+
+
+def content(title: str, body: str) -> ArticleContent:
+    return ArticleContent(title=title, main_knowledge=body, questions=[f"{title}?"], keywords=["k"])
+
+
+async def candidates(db: Database, index: CandidateIndex, workspace_id: uuid.UUID) -> set[str]:
+    """Titles of the articles the index would shortlist for a text that names them all."""
+    async with db.read() as session:
+        await index.refresh(session, workspace_id)
+    probe = lexical_features("", "alpha beta gamma delta epsilon zeta")
+    return {s.entry.candidate.title for s in index.shortlist(workspace_id, probe, None)}
+
+
+async def test_refresh_follows_additions_edits_merges_and_deletions(db: Database) -> None:
+    index = CandidateIndex(None)
+    async with db.write() as session:
+        workspace = await get_or_create_workspace(session, f"refresh-{uuid.uuid4().hex[:8]}")
+        folder = await folders.create_folder(session, workspace.id, "Docs")
+        first = await articles.create_article(
+            session, workspace.id, content("Alpha", "alpha text"), parent_folder_id=folder.id
+        )
+        second = await articles.create_article(
+            session, workspace.id, content("Beta", "beta text"), parent_folder_id=folder.id
+        )
+    assert await candidates(db, index, workspace.id) == {"Alpha", "Beta"}
+    full_at = index._workspaces[workspace.id].full_at
+
+    async with db.write() as session:
+        await articles.create_article(
+            session, workspace.id, content("Gamma", "gamma text"), parent_folder_id=folder.id
+        )
+        await articles.update_article(
+            session, workspace.id, second.id, content("Delta", "delta text")
+        )
+        draft = await publishing.fork_draft(
+            session, workspace.id, first.id, content("Epsilon", "epsilon text")
+        )
+    assert await candidates(db, index, workspace.id) == {"Alpha", "Gamma", "Delta", "Epsilon"}
+    assert index._workspaces[workspace.id].full_at == full_at, "changes alone were read"
+
+    async with db.write() as session:
+        await publishing.publish_draft(session, workspace.id, draft.id)
+    assert await candidates(db, index, workspace.id) == {"Epsilon", "Gamma", "Delta"}
+
+    async with db.write() as session:
+        await articles.delete_article(session, workspace.id, second.id)
+    assert await candidates(db, index, workspace.id) == {"Epsilon", "Gamma"}
+    assert index._workspaces[workspace.id].full_at > full_at, "a deletion needs a full look"
+
+
+HOUR = timedelta(hours=1)
+
+
+async def test_a_late_commit_missed_by_the_changes_is_found_by_the_periodic_full_look(
+    db: Database,
+) -> None:
+    index = CandidateIndex(None)
+    async with db.write() as session:
+        workspace = await get_or_create_workspace(session, f"late-{uuid.uuid4().hex[:8]}")
+        folder = await folders.create_folder(session, workspace.id, "Docs")
+        doomed = await articles.create_article(
+            session, workspace.id, content("Alpha", "alpha text"), parent_folder_id=folder.id
+        )
+    assert await candidates(db, index, workspace.id) == {"Alpha"}
+    async with db.write() as session:
+        await articles.delete_article(session, workspace.id, doomed.id)
+        late = await articles.create_article(
+            session, workspace.id, content("Beta", "beta text"), parent_folder_id=folder.id
+        )
+        # stamped long before it committed: older than any window of changes looks at
+        await session.execute(
+            update(Article).where(Article.id == late.id).values(updated_at=utcnow() - HOUR)
+        )
+    # one article gone, one arrived unseen: the count agrees, the changes show nothing
+    assert await candidates(db, index, workspace.id) == {"Alpha"}
+    index._workspaces[workspace.id].full_at -= index_module.FULL_RESYNC_SECONDS + 1
+    assert await candidates(db, index, workspace.id) == {"Beta"}
