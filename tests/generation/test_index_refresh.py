@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
 from kbsmith.db.database import Database
@@ -23,6 +24,19 @@ def content(title: str, body: str) -> ArticleContent:
     return ArticleContent(title=title, main_knowledge=body, questions=[f"{title}?"], keywords=["k"])
 
 
+async def space(session: AsyncSession) -> tuple[uuid.UUID, uuid.UUID]:
+    workspace = await get_or_create_workspace(session, f"refresh-{uuid.uuid4().hex[:8]}")
+    folder = await folders.create_folder(session, workspace.id, "Docs")
+    return workspace.id, folder.id
+
+
+async def add(session: AsyncSession, where: tuple[uuid.UUID, uuid.UUID], title: str) -> Article:
+    body = f"{title.lower()} text"
+    return await articles.create_article(
+        session, where[0], content(title, body), parent_folder_id=where[1]
+    )
+
+
 async def candidates(db: Database, index: CandidateIndex, workspace_id: uuid.UUID) -> set[str]:
     """Titles of the articles the index would shortlist for a text that names them all."""
     async with db.read() as session:
@@ -34,38 +48,29 @@ async def candidates(db: Database, index: CandidateIndex, workspace_id: uuid.UUI
 async def test_refresh_follows_additions_edits_merges_and_deletions(db: Database) -> None:
     index = CandidateIndex(None)
     async with db.write() as session:
-        workspace = await get_or_create_workspace(session, f"refresh-{uuid.uuid4().hex[:8]}")
-        folder = await folders.create_folder(session, workspace.id, "Docs")
-        first = await articles.create_article(
-            session, workspace.id, content("Alpha", "alpha text"), parent_folder_id=folder.id
-        )
-        second = await articles.create_article(
-            session, workspace.id, content("Beta", "beta text"), parent_folder_id=folder.id
-        )
-    assert await candidates(db, index, workspace.id) == {"Alpha", "Beta"}
-    full_at = index._workspaces[workspace.id].full_at
+        where = await space(session)
+        first = await add(session, where, "Alpha")
+        second = await add(session, where, "Beta")
+    assert await candidates(db, index, where[0]) == {"Alpha", "Beta"}
+    full_at = index._workspaces[where[0]].full_at
 
     async with db.write() as session:
-        await articles.create_article(
-            session, workspace.id, content("Gamma", "gamma text"), parent_folder_id=folder.id
-        )
-        await articles.update_article(
-            session, workspace.id, second.id, content("Delta", "delta text")
-        )
+        await add(session, where, "Gamma")
+        await articles.update_article(session, where[0], second.id, content("Delta", "delta text"))
         draft = await publishing.fork_draft(
-            session, workspace.id, first.id, content("Epsilon", "epsilon text")
+            session, where[0], first.id, content("Epsilon", "epsilon text")
         )
-    assert await candidates(db, index, workspace.id) == {"Alpha", "Gamma", "Delta", "Epsilon"}
-    assert index._workspaces[workspace.id].full_at == full_at, "changes alone were read"
+    assert await candidates(db, index, where[0]) == {"Alpha", "Gamma", "Delta", "Epsilon"}
+    assert index._workspaces[where[0]].full_at == full_at, "changes alone were read"
 
     async with db.write() as session:
-        await publishing.publish_draft(session, workspace.id, draft.id)
-    assert await candidates(db, index, workspace.id) == {"Epsilon", "Gamma", "Delta"}
+        await publishing.publish_draft(session, where[0], draft.id)
+    assert await candidates(db, index, where[0]) == {"Epsilon", "Gamma", "Delta"}
 
     async with db.write() as session:
-        await articles.delete_article(session, workspace.id, second.id)
-    assert await candidates(db, index, workspace.id) == {"Epsilon", "Gamma"}
-    assert index._workspaces[workspace.id].full_at > full_at, "a deletion needs a full look"
+        await articles.delete_article(session, where[0], second.id)
+    assert await candidates(db, index, where[0]) == {"Epsilon", "Gamma"}
+    assert index._workspaces[where[0]].full_at > full_at, "a deletion needs a full look"
 
 
 HOUR = timedelta(hours=1)
@@ -76,22 +81,17 @@ async def test_a_late_commit_missed_by_the_changes_is_found_by_the_periodic_full
 ) -> None:
     index = CandidateIndex(None)
     async with db.write() as session:
-        workspace = await get_or_create_workspace(session, f"late-{uuid.uuid4().hex[:8]}")
-        folder = await folders.create_folder(session, workspace.id, "Docs")
-        doomed = await articles.create_article(
-            session, workspace.id, content("Alpha", "alpha text"), parent_folder_id=folder.id
-        )
-    assert await candidates(db, index, workspace.id) == {"Alpha"}
+        where = await space(session)
+        doomed = await add(session, where, "Alpha")
+    assert await candidates(db, index, where[0]) == {"Alpha"}
     async with db.write() as session:
-        await articles.delete_article(session, workspace.id, doomed.id)
-        late = await articles.create_article(
-            session, workspace.id, content("Beta", "beta text"), parent_folder_id=folder.id
-        )
+        await articles.delete_article(session, where[0], doomed.id)
+        late = await add(session, where, "Beta")
         # stamped long before it committed: older than any window of changes looks at
         await session.execute(
             update(Article).where(Article.id == late.id).values(updated_at=utcnow() - HOUR)
         )
     # one article gone, one arrived unseen: the count agrees, the changes show nothing
-    assert await candidates(db, index, workspace.id) == {"Alpha"}
-    index._workspaces[workspace.id].full_at -= index_module.FULL_RESYNC_SECONDS + 1
-    assert await candidates(db, index, workspace.id) == {"Beta"}
+    assert await candidates(db, index, where[0]) == {"Alpha"}
+    index._workspaces[where[0]].full_at -= index_module.FULL_RESYNC_SECONDS + 1
+    assert await candidates(db, index, where[0]) == {"Beta"}
