@@ -226,6 +226,14 @@ def serving(site: StaticSite) -> Iterator[str]:
 # kbsmith processes ------------------------------------------------------------------------------
 
 
+def child_pids(pid: int) -> set[int]:
+    """The children of *pid* (Linux /proc); none once it has ended."""
+    try:
+        return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+    except OSError:
+        return set()
+
+
 class Processes:
     """The kbsmith processes of one deployment, supervised like systemd's Restart=always would:
     one that dies is counted, reported and started again. `stop_all` ends them all."""
@@ -244,7 +252,12 @@ class Processes:
         self.running[name] = (command, process)
 
     def pids(self) -> dict[str, int]:
-        return {name: process.pid for name, (_, process) in self.running.items()}
+        """Every process of the deployment, with the worker processes `serve` started."""
+        pids = {name: process.pid for name, (_, process) in self.running.items()}
+        for name, pid in list(pids.items()):
+            for n, child in enumerate(sorted(child_pids(pid)), 1):
+                pids[f"{name}-worker-{n}"] = child
+        return pids
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the running processes have used so far (Linux /proc)."""
@@ -288,7 +301,7 @@ class Processes:
 
 @dataclass(frozen=True)
 class Deployment:
-    """``plain`` (``kbsmith serve`` with its default in-process workers) or ``S+PxC``:
+    """``plain`` (``kbsmith serve`` with its default workers: a process per core) or ``S+PxC``:
     ``kbsmith serve --workers S`` plus P ``kbsmith worker --concurrency C`` processes."""
 
     spec: str
@@ -313,7 +326,7 @@ class Deployment:
 
     def describe(self) -> str:
         if self.serve_workers is None:
-            return "kbsmith serve (default in-process workers)"
+            return "kbsmith serve (default: a worker process per core)"
         text = f"serve --workers {self.serve_workers}"
         if self.worker_processes:
             text += f" + {self.worker_processes}x worker --concurrency {self.concurrency}"

@@ -40,13 +40,11 @@ costs the API nothing); each phase's outcome is then read once through ``POST /v
 public/jobs/status`` (batches of <= 1,000 ids), the live articles through ``GET /v2/hc-articles/
 public?type=live``. Generation and ingestion only ever go through the HTTP API.
 
-``--workers`` is a deployment: ``plain`` (``kbsmith serve`` with its 2 default in-process
-workers) or ``S+PxC`` (``kbsmith serve --workers S`` plus P ``kbsmith worker --concurrency C``
-processes). The default, ``0+2x1``, is an API process without workers and two worker processes
-running one job each: generation is CPU-bound Python, so one process per core is what uses both
-cores, and more jobs at once per process only added GIL contention and "added meanwhile"
-retries (150 pages, lexical: 0+2x1 9.2 sources/s, 0+2x2 7.4, 0+2x4 5.0, 0+1x4 5.6, on a
-loaded machine). Before commit 631017f ``plain`` failed every job (serve's in-process workers
+``--workers`` is a deployment: ``plain`` (the default: ``kbsmith serve`` as the embedded
+default runs it, with one ``kbsmith worker`` process per core that serve starts itself, each
+running 2 jobs at once) or ``S+PxC`` (``kbsmith serve --workers S`` plus P ``kbsmith worker
+--concurrency C`` processes). Generation is CPU-bound Python, so one process per core is what
+uses both cores. Before commit 631017f ``plain`` failed every job (serve's in-process workers
 were not given the runtime the job handlers need).
 
 ``--embeddings``: ``auto`` (the MiniLM model when ``kbsmith.generation.embeddings`` imports,
@@ -111,7 +109,7 @@ HTML_DIR = Path("usr/share/doc/postgresql-doc-15/html")
 URL_PREFIX = "/docs/15/"
 DEFAULT_CACHE = REPO / ".cache" / "pgdoc"
 DEFAULT_VERSIONS = ("15.18", "15.20")
-DEFAULT_WORKERS = "0+2x1"
+DEFAULT_WORKERS = "plain"
 INGEST_JOB = "source.ingest"
 GENERATE_JOB = "generation.generate"
 TARGET_RATE = 20.0

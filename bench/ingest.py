@@ -20,7 +20,7 @@ on a fresh temporary ``KBSMITH_DATA_DIR`` (embedded SQLite):
 4. prints COMPLETED/FAILED per phase with the most common errors, and the page server's 200
    and 304 answers per phase.
 
-A deployment SPEC is ``plain`` (``kbsmith serve``: its default in-process workers) or
+A deployment SPEC is ``plain`` (``kbsmith serve``: its default, a worker process per core) or
 ``S+PxC``: ``kbsmith serve --workers S`` plus P ``kbsmith worker --concurrency C`` processes
 (``0+2x4``: an API process without workers and two worker processes running 4 jobs each).
 The first ``--deployment`` given is the default one; without any, ``0+2x2`` and ``plain`` run:
@@ -61,6 +61,8 @@ from typing import Any
 import httpx
 from rich.console import Console
 from rich.table import Table
+
+from _common import child_pids
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "web-pages"
@@ -261,7 +263,11 @@ class Processes:
         return "".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))
 
     def roles(self) -> dict[int, str]:
-        return {p.pid: name.split("-")[0] for name, (_, p) in self.running.items()}
+        """pid -> role, with the worker processes `serve` started counted as workers."""
+        roles = {p.pid: name.split("-")[0] for name, (_, p) in self.running.items()}
+        for pid in list(roles):
+            roles.update(dict.fromkeys(child_pids(pid), "worker"))
+        return roles
 
     def stop_all(self) -> None:
         for _, process in self.running.values():
@@ -414,7 +420,7 @@ class Deployment:
 
     def describe(self) -> str:
         if self.serve_workers is None:
-            return "kbsmith serve (default in-process workers)"
+            return "kbsmith serve (default: a worker process per core)"
         text = f"serve --workers {self.serve_workers}"
         if self.worker_processes:
             text += f" + {self.worker_processes}x worker --concurrency {self.concurrency}"

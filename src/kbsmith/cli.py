@@ -67,21 +67,42 @@ def migrate_command() -> None:
     console.print("[green]database schema is current[/]")
 
 
+def _process_count(value: str, auto: Callable[[], int]) -> int:
+    if value == "auto":
+        return auto()
+    if value.isdigit():
+        return int(value)
+    raise typer.BadParameter(
+        f"expected a number or 'auto', got {value!r}", param_hint="--worker-processes"
+    )
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="In-process job workers (0: none).", min=0)] = 2,
+    workers: Annotated[
+        int, typer.Option(help="Jobs each worker runs at once (0: no workers).", min=0)
+    ] = 2,
+    worker_processes: Annotated[
+        str,
+        typer.Option(
+            help="Worker processes beside the API: a number, or 'auto' (one per core on a "
+            "machine with several, at most 4); 0 runs the workers inside the API process."
+        ),
+    ] = "auto",
 ) -> None:
     """Run the HTTP API with job workers beside it."""
     import uvicorn
 
     from kbsmith.api.app import create_app
+    from kbsmith.jobs.processes import auto_process_count
 
     settings = _settings()
+    processes = _process_count(worker_processes, auto_process_count)
     if settings.is_embedded:
         _with_db(settings, migrate.upgrade)
-    application = create_app(settings, workers=workers)
+    application = create_app(settings, workers=workers, worker_processes=processes)
     config = uvicorn.Config(
         application,
         host=host,

@@ -124,7 +124,7 @@ def test_keys_create_list_revoke_and_serve(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [*KBSMITH, "serve", "--port", str(port), "--workers", "1"],
+        [*KBSMITH, "serve", "--port", str(port), "--workers", "1", "--worker-processes", "0"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -155,6 +155,63 @@ def test_keys_create_list_revoke_and_serve(
     assert "worker stopped" in output and "Application shutdown complete" in output
     assert secret not in output
     assert '"event": "request"' in output and '"request_id"' in output
+
+
+def children(pid: int) -> set[int]:
+    return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def wait_for_children(pid: int, count: int, besides: frozenset[int] = frozenset()) -> set[int]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = children(pid)
+        if len(found) == count and not found & besides:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"expected {count} worker processes, found {children(pid)}")
+
+
+@pytest.mark.usefixtures("db")
+def test_serve_runs_worker_processes_and_restarts_one_that_dies(
+    tmp_path: Path, database_url: str, web: HostileServer
+) -> None:
+    env = cli_env(tmp_path, database_url)
+    if "KBSMITH_DATABASE_URL" in env:
+        assert kbsmith(env, "migrate").returncode == 0
+    created = kbsmith(
+        env, "keys", "create", "--workspace", "acme", "--scope", "read", "--scope", "write"
+    )
+    headers = {"Authorization": f"Bearer {created.stdout.strip().splitlines()[-1]}"}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [*KBSMITH, "serve", "--port", str(port), "--worker-processes", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=REPO_ROOT,
+    )
+    try:
+        wait_until_up(base, server)
+        first = wait_for_children(server.pid, 2)
+        victim = min(first)
+        os.kill(victim, signal.SIGKILL)
+        after = wait_for_children(server.pid, 2, besides=frozenset({victim}))
+        assert len(after & first) == 1, "the other worker process kept running"
+        processed = ingest_through(base, headers, web.url("/help"))
+        assert processed["linkedJobStatus"] == "COMPLETED", processed["error"]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=60)
+    assert server.returncode in (0, -signal.SIGTERM)
+    # (a worker process still starting when SIGTERM comes simply ends: it holds no job)
+    assert '"event": "worker stopped"' in output
+    assert '"worker process exited; starting another"' in output
+    for pid in after:
+        assert (
+            not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+        ), f"worker process {pid} outlived kbsmith serve"
 
 
 def test_keys_list_for_an_unknown_workspace_fails_clearly(tmp_path: Path) -> None:

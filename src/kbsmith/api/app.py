@@ -1,8 +1,9 @@
-"""The FastAPI application: routers, middleware, error contract, optional in-process workers."""
+"""The FastAPI application: routers, middleware, error contract, optional job workers."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,13 +17,21 @@ from kbsmith.api.openapi import install_openapi
 from kbsmith.api.routes import ROUTERS
 from kbsmith.db.database import Database
 from kbsmith.jobs.kinds import kbsmith_worker
+from kbsmith.jobs.processes import WorkerProcesses
 from kbsmith.jobs.worker import Worker
 from kbsmith.runtime import Runtime
 from kbsmith.settings import Settings
 
 
-def create_app(settings: Settings, db: Database | None = None, *, workers: int = 0) -> FastAPI:
-    """The app; with ``workers`` > 0, that many in-process job workers run beside it."""
+def create_app(
+    settings: Settings,
+    db: Database | None = None,
+    *,
+    workers: int = 0,
+    worker_processes: int = 0,
+) -> FastAPI:
+    """The app; with ``workers`` > 0, job workers run beside it, each running that many jobs
+    at once: in this process, or in ``worker_processes`` processes of their own."""
     database = db or Database(settings.resolved_database_url)
     runtime = Runtime(settings)
 
@@ -30,12 +39,21 @@ def create_app(settings: Settings, db: Database | None = None, *, workers: int =
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         worker_task: asyncio.Task[None] | None = None
         worker: Worker | None = None
-        if workers > 0:
+        processes: WorkerProcesses | None = None
+        if workers > 0 and worker_processes > 0:
+            processes = WorkerProcesses(
+                worker_processes, workers, _worker_env(settings), settings.job_shutdown_grace
+            )
+            worker_task = asyncio.create_task(processes.run())
+        elif workers > 0:
             worker = kbsmith_worker(database, runtime, workers)
             worker_task = asyncio.create_task(worker.run())
         try:
             yield
         finally:
+            if processes and worker_task:
+                await processes.stop()
+                await worker_task
             if worker and worker_task:
                 worker.stop()
                 await worker_task
@@ -60,3 +78,12 @@ def create_app(settings: Settings, db: Database | None = None, *, workers: int =
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def _worker_env(settings: Settings) -> dict[str, str]:
+    """The environment of worker processes: ours, with the database and data directory
+    spelled out (they must find the same database and secret whatever their directory)."""
+    env = dict(os.environ, KBSMITH_DATA_DIR=str(settings.data_dir.resolve()))
+    if settings.database_url:
+        env["KBSMITH_DATABASE_URL"] = settings.database_url
+    return env

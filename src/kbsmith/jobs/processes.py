@@ -1,0 +1,94 @@
+"""`kbsmith worker` processes started and watched by `kbsmith serve`.
+
+Ingestion (HTML extraction) and generation (embeddings, scoring) are CPU-bound Python: one
+process runs them on one core however many jobs it holds. So on a machine with several cores
+`serve` starts one worker process per core beside the API process, restarts one that dies,
+and stops them all (letting their jobs finish) when it stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections.abc import Mapping
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+RESTART_DELAY_SECONDS = 1.0
+"""A process that keeps dying is restarted at most this often (a broken environment would
+otherwise spin)."""
+MAX_AUTO_PROCESSES = 4
+
+
+def auto_process_count() -> int:
+    """One worker process per core, when there are several cores; else none (in-process)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return min(cores, MAX_AUTO_PROCESSES) if cores > 1 else 0
+
+
+class WorkerProcesses:
+    def __init__(
+        self, count: int, concurrency: int, env: Mapping[str, str], grace_seconds: float
+    ) -> None:
+        self.count = count
+        self.command = [
+            sys.executable,
+            "-m",
+            "kbsmith",
+            "worker",
+            "--concurrency",
+            str(concurrency),
+        ]
+        self.env = dict(env)
+        self.grace_seconds = grace_seconds
+        self.running: dict[int, asyncio.subprocess.Process] = {}
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Keep *count* processes running until ``stop``."""
+        slots = [asyncio.create_task(self._keep(slot)) for slot in range(self.count)]
+        try:
+            await asyncio.gather(*slots)
+        finally:
+            for task in slots:
+                task.cancel()
+
+    async def stop(self) -> None:
+        """SIGTERM every process (they finish their jobs within the grace period), then
+        SIGKILL what is left."""
+        self._stopping.set()
+        processes = list(self.running.values())
+        for process in processes:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+        waits = [process.wait() for process in processes]
+        try:
+            async with asyncio.timeout(self.grace_seconds + 5):
+                await asyncio.gather(*waits)
+        except TimeoutError:
+            for process in processes:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+
+    async def _keep(self, slot: int) -> None:
+        while not self._stopping.is_set():
+            started = time.monotonic()
+            process = await asyncio.create_subprocess_exec(*self.command, env=self.env)
+            self.running[slot] = process
+            if self._stopping.is_set():  # stop() came while it was starting
+                process.send_signal(signal.SIGTERM)
+            log.info("worker process started", slot=slot, pid=process.pid)
+            code = await process.wait()
+            if self._stopping.is_set():
+                return
+            log.warning("worker process exited; starting another", slot=slot, code=code)
+            await asyncio.sleep(max(0.0, RESTART_DELAY_SECONDS - (time.monotonic() - started)))
