@@ -96,13 +96,30 @@ def ingest_through(base: str, headers: dict[str, str], url: str) -> dict[str, An
     raise AssertionError("the ingestion job did not end")
 
 
+def migrated_env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    """The CLI's environment; PostgreSQL migrated (the embedded default migrates itself)."""
+    env = cli_env(tmp_path, database_url)
+    if "KBSMITH_DATABASE_URL" in env:
+        assert kbsmith(env, "migrate").returncode == 0
+    return env
+
+
+def start_serve(env: dict[str, str], port: int, *options: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*KBSMITH, "serve", "--port", str(port), *options],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=REPO_ROOT,
+    )
+
+
 @pytest.mark.usefixtures("db")
 def test_keys_create_list_revoke_and_serve(
     tmp_path: Path, database_url: str, web: HostileServer
 ) -> None:
-    env = cli_env(tmp_path, database_url)
-    if "KBSMITH_DATABASE_URL" in env:
-        assert kbsmith(env, "migrate").returncode == 0
+    env = migrated_env(tmp_path, database_url)
 
     writer = kbsmith(
         env, "keys", "create", "--workspace", "acme", "--scope", "read", "--scope", "write"
@@ -123,14 +140,7 @@ def test_keys_create_list_revoke_and_serve(
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [*KBSMITH, "serve", "--port", str(port), "--workers", "1", "--worker-processes", "0"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=REPO_ROOT,
-    )
+    server = start_serve(env, port, "--workers", "1", "--worker-processes", "0")
     try:
         wait_until_up(base, server)
         auth = {"Authorization": f"Bearer {secret}"}
@@ -175,23 +185,14 @@ def wait_for_children(pid: int, count: int, besides: frozenset[int] = frozenset(
 def test_serve_runs_worker_processes_and_restarts_one_that_dies(
     tmp_path: Path, database_url: str, web: HostileServer
 ) -> None:
-    env = cli_env(tmp_path, database_url)
-    if "KBSMITH_DATABASE_URL" in env:
-        assert kbsmith(env, "migrate").returncode == 0
+    env = migrated_env(tmp_path, database_url)
     created = kbsmith(
         env, "keys", "create", "--workspace", "acme", "--scope", "read", "--scope", "write"
     )
     headers = {"Authorization": f"Bearer {created.stdout.strip().splitlines()[-1]}"}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [*KBSMITH, "serve", "--port", str(port), "--worker-processes", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=REPO_ROOT,
-    )
+    server = start_serve(env, port, "--worker-processes", "2")
     try:
         wait_until_up(base, server)
         first = wait_for_children(server.pid, 2)

@@ -15,8 +15,10 @@ from kbsmith.db.database import Database
 from kbsmith.db.pagination import Direction
 from kbsmith.knowledge import articles, folders
 from kbsmith.knowledge.content import ArticleContent
+from kbsmith.knowledge.models import Article
 from kbsmith.knowledge.repository import ArticleKind
 from kbsmith.workspaces import service as workspaces
+from kbsmith.workspaces.models import Workspace
 from tests.knowledge.conftest import Kb, assert_error
 
 LIST = "/v2/hc-articles/public"
@@ -113,6 +115,16 @@ async def test_limit_500_is_accepted(kb: Kb) -> None:
     assert await page(kb, limit=500) == ([], False)
 
 
+async def one_article(db: Database) -> tuple[Workspace, Article]:
+    async with db.write() as session:
+        workspace = await workspaces.get_or_create_workspace(session, "acme")
+        folder = await folders.create_folder(session, workspace.id, "Billing")
+        article = await articles.create_article(
+            session, workspace.id, CONTENT, parent_folder_id=folder.id
+        )
+    return workspace, article
+
+
 @pytest.mark.parametrize(
     ("kind", "direction", "index"),
     [
@@ -125,12 +137,7 @@ async def test_a_page_seeks_through_an_index(
     db: Database, kind: ArticleKind | None, direction: Direction, index: str
 ) -> None:
     """O(page) at any depth: the cursor bounds an index range, rows are never counted."""
-    async with db.write() as session:
-        workspace = await workspaces.get_or_create_workspace(session, "acme")
-        folder = await folders.create_folder(session, workspace.id, "Billing")
-        article = await articles.create_article(
-            session, workspace.id, CONTENT, parent_folder_id=folder.id
-        )
+    workspace, article = await one_article(db)
     async with db.read() as session:
         if not db.is_sqlite:
             await session.execute(text("SET LOCAL enable_seqscan = off"))
@@ -150,12 +157,7 @@ async def test_a_page_seeks_through_an_index(
 
 async def test_get_by_ids_looks_the_ids_up_by_primary_key(db: Database) -> None:
     """Not by walking the workspace's listing index, which holds every article."""
-    async with db.write() as session:
-        workspace = await workspaces.get_or_create_workspace(session, "acme")
-        folder = await folders.create_folder(session, workspace.id, "Billing")
-        article = await articles.create_article(
-            session, workspace.id, CONTENT, parent_folder_id=folder.id
-        )
+    workspace, article = await one_article(db)
     async with db.read() as session:
         with captured_selects(db) as statements:
             found = await articles.get_articles(session, workspace.id, [article.id, uuid.uuid4()])
