@@ -200,6 +200,9 @@ def test_serve_runs_worker_processes_and_restarts_one_that_dies(
         os.kill(victim, signal.SIGKILL)
         after = wait_for_children(server.pid, 2, besides=frozenset({victim}))
         assert len(after & first) == 1, "the other worker process kept running"
+        stopped = min(after)
+        os.kill(stopped, signal.SIGTERM)  # told to stop (as Ctrl-C tells them): not restarted
+        after = wait_for_children(server.pid, 1, besides=frozenset({stopped}))
         processed = ingest_through(base, headers, web.url("/help"))
         assert processed["linkedJobStatus"] == "COMPLETED", processed["error"]
     finally:
@@ -209,6 +212,7 @@ def test_serve_runs_worker_processes_and_restarts_one_that_dies(
     # (a worker process still starting when SIGTERM comes simply ends: it holds no job)
     assert '"event": "worker stopped"' in output
     assert '"worker process exited; starting another"' in output
+    assert '"worker process stopped"' in output
     for pid in after:
         assert (
             not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()

@@ -11,6 +11,7 @@ from tests.generation.support import (
     all_articles,
     articles_by_id,
     bulk,
+    document,
     ingest_pages,
     page,
     refresh,
@@ -287,25 +288,55 @@ async def test_sibling_pages_of_one_site_stay_apart_however_alike(
     assert titles == ["ALTER FOREIGN TABLE", "ALTER TABLE"]
 
 
-async def test_a_persons_article_on_the_same_subject_is_updated_not_duplicated(
-    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
-) -> None:
-    headers = await keys.headers()
+async def persons_article(
+    client: httpx.AsyncClient, headers: dict[str, str], title: str, *paragraphs: str
+) -> str:
     folder = await client.post("/v2/hc-folders/public", headers=headers, json={"title": "SQL"})
     assert folder.status_code == 200, folder.text
     written = {
-        "title": "Alter table",
-        "mainKnowledge": "\n\n".join([*ALTER[:3], "Ask your DBA before changing a table."]),
+        "title": title,
+        "mainKnowledge": "\n\n".join(paragraphs),
         "questions": ["How do I alter a table?"],
         "keywords": ["alter"],
         "parentFolderId": folder.json()["id"],
     }
     made = await client.post("/v2/hc-articles/public", headers=headers, json=written)
     assert made.status_code == 200, made.text
+    return str(made.json()["id"])
+
+
+async def test_a_persons_article_on_the_same_subject_is_updated_not_duplicated(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    made = await persons_article(
+        client, headers, "Alter table", *ALTER[:3], "Ask your DBA before changing a table."
+    )
     site.pages["/sql/alter"] = Page(alter_page("TABLE", ALTER[0], ALTER[4]))
     ids = await ingest_pages(client, headers, site.url("/sql/alter"))
     (job,) = await bulk(client, headers, ids, isDraft=False)
-    assert job["operation"] == UPDATE and job["targetArticleId"] == made.json()["id"], job
+    assert job["operation"] == UPDATE and job["targetArticleId"] == made, job
+
+
+async def test_an_article_a_page_was_linked_to_is_that_sites_page_from_then_on(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    # A page that adds nothing to a person's article is linked to it (DO_NOTHING): the
+    # article now stands for that page of the site, and its sibling pages stay apart from it
+    # in every worker, although the article itself did not change.
+    headers = await keys.headers()
+    site.pages["/sql/alter-table"] = Page(alter_page("TABLE", ALTER[0], ALTER[4]))
+    (table,) = await ingest_pages(client, headers, site.url("/sql/alter-table"))
+    paragraphs = (await document(client, headers, table))["paragraphs"]
+    made = await persons_article(client, headers, "Alter table", *paragraphs)
+    (linked,) = await bulk(client, headers, [table], isDraft=False)
+    assert linked["operation"] == NOTHING and linked["targetArticleId"] == made, linked
+    site.pages["/sql/alter-foreign-table"] = Page(
+        alter_page("FOREIGN TABLE", "Changes a foreign table.", "OPTIONS sets its options.")
+    )
+    (foreign,) = await ingest_pages(client, headers, site.url("/sql/alter-foreign-table"))
+    (job,) = await bulk(client, headers, [foreign], isDraft=False)
+    assert job["operation"] == ADD, job["reason"]
 
 
 async def test_a_second_page_with_the_same_title_gets_a_title_of_its_own(

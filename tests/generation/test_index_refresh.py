@@ -95,3 +95,17 @@ async def test_a_late_commit_missed_by_the_changes_is_found_by_the_periodic_full
     assert await candidates(db, index, where[0]) == {"Alpha"}
     index._workspaces[where[0]].full_at -= index_module.FULL_RESYNC_SECONDS + 1
     assert await candidates(db, index, where[0]) == {"Beta"}
+
+
+async def test_a_distrusted_index_keeps_serving_until_its_full_look(db: Database) -> None:
+    index = CandidateIndex(None)
+    async with db.write() as session:
+        where = await space(session)
+        await add(session, where, "Alpha")
+    assert await candidates(db, index, where[0]) == {"Alpha"}
+    full_at = index._workspaces[where[0]].full_at
+    index.distrust(where[0])  # a save found it out of date, while other jobs use it
+    probe = lexical_features("", "alpha")
+    assert [s.entry.candidate.title for s in index.shortlist(where[0], probe, None)] == ["Alpha"]
+    assert await candidates(db, index, where[0]) == {"Alpha"}
+    assert index._workspaces[where[0]].full_at > full_at

@@ -6,6 +6,7 @@ import math
 import random
 import uuid
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -39,10 +40,7 @@ def article(
     title_vector, body_vector = (unit(rng.normal(size=8)) for _ in range(2))
     candidate = Candidate(uuid.uuid4(), title, text, [], folder, False, None, 1)
     return IndexedArticle(
-        candidate,
-        Features(
-            features.title_terms, features.terms, features.paragraph_keys, title_vector, body_vector
-        ),
+        candidate, replace(features, title_vector=title_vector, body_vector=body_vector)
     )
 
 
@@ -133,3 +131,25 @@ def test_removed_and_replaced_articles_leave_no_trace(
     index.add(3, victim)  # a new version replaces the old one
     assert index.versions()[victim.candidate.id] == 3
     assert len(index) == len(articles)
+
+
+def test_a_title_without_content_words_still_finds_its_namesakes(
+    crowd: tuple[WorkspaceIndex, list[IndexedArticle]],
+) -> None:
+    index, _ = crowd
+    about = article("About", "Who we are.")
+    index.add(1, about)
+    new = lexical_features("about", "Something else entirely.")
+    assert not new.title_terms  # "about" is a stop word
+    assert about.candidate.id in {s.entry.candidate.id for s in index.shortlist(new, None)}
+
+
+def test_words_no_article_holds_do_not_crowd_out_the_rare_shared_ones() -> None:
+    index = WorkspaceIndex()
+    kept = article("Kept", "zebra giraffe")
+    gone = article("Gone", " ".join(f"vanished{n}" for n in range(40)))
+    index.add(1, kept)
+    index.add(1, gone)
+    index.remove(gone.candidate.id)  # its words stay in the vocabulary, held by no article
+    new = lexical_features("", " ".join(f"vanished{n}" for n in range(40)) + " zebra")
+    assert {s.entry.candidate.id for s in index.shortlist(new, None)} == {kept.candidate.id}

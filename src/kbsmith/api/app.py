@@ -51,15 +51,17 @@ def create_app(
         try:
             yield
         finally:
-            if processes and worker_task:
-                await processes.stop()
-                await worker_task
-            if worker and worker_task:
-                worker.stop()
-                await worker_task
-            await runtime.aclose()
-            if db is None:
-                await database.dispose()
+            try:
+                if processes:
+                    await processes.stop()
+                if worker:
+                    worker.stop()
+                if worker_task:
+                    await worker_task
+            finally:
+                await runtime.aclose()
+                if db is None:
+                    await database.dispose()
 
     app = FastAPI(
         title="kbsmith",

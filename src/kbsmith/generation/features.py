@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kbsmith.generation.text import content_words, paragraph_key, title_terms
+from kbsmith.generation.text import content_words, paragraph_key, title_key, title_terms
 
 if TYPE_CHECKING:
     from kbsmith.generation.embeddings import Embedder
@@ -30,6 +30,8 @@ class Features:
     paragraph_keys: frozenset[str]
     title_vector: Vector | None
     body_vector: Vector | None
+    title_key: str = ""
+    """The title as `text.title_key` has it: titles without content words match by it."""
 
 
 def body_for_embedding(text: str) -> str:
@@ -86,7 +88,7 @@ def lexical_features(title: str, text: str, questions: Sequence[str] = ()) -> Fe
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     terms = Counter(content_words(" ".join([title, *questions, text])))
     keys = frozenset(k for k in (paragraph_key(p) for p in paragraphs) if k)
-    return Features(title_terms(title), terms, keys, None, None)
+    return Features(title_terms(title), terms, keys, None, None, title_key(title))
 
 
 def embed_features(
@@ -99,6 +101,5 @@ def embed_features(
     titles = embedder.embed([title_for_embedding(t, x) for t, x, _ in items])
     bodies = embedder.embed([body_for_embedding(x) for _, x, _ in items])
     return [
-        Features(f.title_terms, f.terms, f.paragraph_keys, titles[i], bodies[i])
-        for i, f in enumerate(lexical)
+        replace(f, title_vector=titles[i], body_vector=bodies[i]) for i, f in enumerate(lexical)
     ]

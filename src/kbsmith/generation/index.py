@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from kbsmith.generation.embeddings import Embedder
 
 
+INDEX_CHUNK = 1000
 CHANGE_WINDOW = timedelta(seconds=5)
 """How long before its commit a change may be stamped: a refresh re-reads the changes of the
 last seconds it has seen, so a transaction that committed a little late is not missed."""
@@ -74,9 +75,12 @@ class CandidateIndex:
                     await self._index(session, sync.index, stale, versions)
             sync.changes_seen_until = started
 
-    def forget(self, workspace_id: uuid.UUID) -> None:
-        """The next refresh compares every article (after a job found the index out of date)."""
-        self._workspaces.pop(workspace_id, None)
+    def distrust(self, workspace_id: uuid.UUID) -> None:
+        """The next refresh compares every article (after a job found the index out of date);
+        the index itself stays, for the jobs using it meanwhile."""
+        sync = self._workspaces.get(workspace_id)
+        if sync is not None:
+            sync.full_at = 0.0
 
     async def _resync(self, session: AsyncSession, workspace_id: uuid.UUID, sync: _Sync) -> None:
         versions = await _current_versions(session, workspace_id)
@@ -110,6 +114,18 @@ class CandidateIndex:
         return sync.index.shortlist(new, linked_id, folder_ids) if sync else []
 
     async def _index(
+        self,
+        session: AsyncSession,
+        index: WorkspaceIndex,
+        ids: list[uuid.UUID],
+        versions: dict[uuid.UUID, int],
+    ) -> None:
+        # in chunks: recalled vectors must still be cached when the chunk is embedded, and
+        # a statement takes a bounded number of parameters
+        for start in range(0, len(ids), INDEX_CHUNK):
+            await self._index_chunk(session, index, ids[start : start + INDEX_CHUNK], versions)
+
+    async def _index_chunk(
         self,
         session: AsyncSession,
         index: WorkspaceIndex,

@@ -56,7 +56,7 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
     try:
         decision, used = await generator.backend.decide(inp)
         written, wrote = await _write(generator.backend, inp, decision)
-        await _embed_written(generator, written)
+        await _embed_written(generator, decision, written)
     except NoFittingOperation as error:
         raise PermanentJobError(str(error)) from None
     usage = {
@@ -69,7 +69,7 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
         try:
             saved = await save(session, workspace_id, request, decision, written, gathered.source)
         except DomainError as error:
-            generator.index.forget(workspace_id)
+            generator.index.distrust(workspace_id)
             raise RetryableJobError(
                 f"the knowledge base changed while deciding: {error.message}"
             ) from None
@@ -117,10 +117,13 @@ async def _write(
     return await backend.write(inp, decision)
 
 
-async def _embed_written(generator: Generator, written: WrittenArticle | None) -> None:
-    """Embed the new article now, so that saving can store its vectors for other workers."""
+async def _embed_written(
+    generator: Generator, decision: Decision, written: WrittenArticle | None
+) -> None:
+    """Embed a new article now, so that saving can store its vectors for other workers (an
+    update saves merged text, which the next reader embeds)."""
     embedder = generator.index.embedder
-    if embedder is not None and written is not None:
+    if embedder is not None and written is not None and decision.operation is Operation.ADD:
         texts = embedded_texts(written.title, written.main_knowledge)
         await asyncio.to_thread(embedder.embed, list(texts))
 

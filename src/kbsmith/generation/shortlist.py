@@ -57,6 +57,7 @@ class WorkspaceIndex:
         self._vocabulary: dict[str, int] = {}
         self._df = np.zeros(1024, dtype=np.float64)
         self._by_title_term: dict[str, set[uuid.UUID]] = {}
+        self._by_title_key: dict[str, set[uuid.UUID]] = {}
         self._by_paragraph: dict[str, set[uuid.UUID]] = {}
         self._by_term: dict[int, set[uuid.UUID]] = {}
         self._vectors = _VectorTable()
@@ -83,6 +84,7 @@ class WorkspaceIndex:
             self._by_term.setdefault(int(term_id), set()).add(article_id)
         for term in features.title_terms:
             self._by_title_term.setdefault(term, set()).add(article_id)
+        self._by_title_key.setdefault(features.title_key, set()).add(article_id)
         for key in features.paragraph_keys:
             self._by_paragraph.setdefault(key, set()).add(article_id)
         slot = self._vectors.put(article_id, features.title_vector, features.body_vector)
@@ -98,6 +100,7 @@ class WorkspaceIndex:
             _discard(self._by_term, int(term_id), article_id)
         for term in features.title_terms:
             _discard(self._by_title_term, term, article_id)
+        _discard(self._by_title_key, features.title_key, article_id)
         for key in features.paragraph_keys:
             _discard(self._by_paragraph, key, article_id)
         self._vectors.drop(entry.slot)
@@ -115,8 +118,9 @@ class WorkspaceIndex:
         for key in new.paragraph_keys:
             ids |= self._by_paragraph.get(key, set())
         ids |= self._title_matches(new.title_terms)
-        ids |= self._nearest_by_words(query, idf)
+        ids |= self._by_title_key.get(new.title_key, set())
         in_scope = self._scope_test(folder_ids)
+        ids |= self._nearest_by_words(query, idf, in_scope)
         ids |= self._vectors.nearest(new.body_vector, NEAREST_BY_BODY, in_scope)
         ids |= self._vectors.nearest(new.title_vector, NEAREST_BY_TITLE, in_scope, titles=True)
         chosen = [self._entries[i] for i in ids]
@@ -186,15 +190,22 @@ class WorkspaceIndex:
         needed = math.ceil(TITLE_AGREEMENT_JACCARD * len(terms))
         return {i for i, n in counts.items() if n >= needed}
 
-    def _nearest_by_words(self, query: _Query, idf: np.ndarray[Any, Any]) -> set[uuid.UUID]:
-        if not len(query.ids):
+    def _nearest_by_words(
+        self,
+        query: _Query,
+        idf: np.ndarray[Any, Any],
+        in_scope: Callable[[uuid.UUID], bool] | None,
+    ) -> set[uuid.UUID]:
+        present = query.ids[self._df[query.ids] > 0]  # words no article holds match nothing
+        if not len(present):
             return set()
-        rare = query.ids[np.argsort(-idf[query.ids], kind="stable")[:RARE_QUERY_TERMS]]
+        rare = present[np.argsort(-idf[present], kind="stable")[:RARE_QUERY_TERMS]]
         scores: dict[uuid.UUID, float] = {}
         for term_id in rare:
             weight = float(idf[term_id])
             for article_id in self._by_term.get(int(term_id), ()):
-                scores[article_id] = scores.get(article_id, 0.0) + weight
+                if in_scope is None or in_scope(article_id):
+                    scores[article_id] = scores.get(article_id, 0.0) + weight
         return set(heapq.nlargest(NEAREST_BY_WORDS, scores, key=scores.__getitem__))
 
 
@@ -249,6 +260,7 @@ class _VectorTable:
         if vector is None or matrix is None or not self._owners:
             return set()
         similarity = matrix[: len(self._owners)] @ vector
+        similarity[self._free] = -np.inf  # rows of removed articles rank last
         rows = (
             np.fromiter(
                 (r for r, owner in enumerate(self._owners) if owner and in_scope(owner)),

@@ -66,29 +66,37 @@ class WorkerProcesses:
         """SIGTERM every process (they finish their jobs within the grace period), then
         SIGKILL what is left."""
         self._stopping.set()
-        processes = list(self.running.values())
-        for process in processes:
+        for process in self.running.values():
             with contextlib.suppress(ProcessLookupError):
                 process.send_signal(signal.SIGTERM)
-        waits = [process.wait() for process in processes]
         try:
             async with asyncio.timeout(self.grace_seconds + 5):
-                await asyncio.gather(*waits)
+                await asyncio.gather(*(p.wait() for p in self.running.values()))
         except TimeoutError:
-            for process in processes:
+            for process in self.running.values():  # read again: one may have started since
                 with contextlib.suppress(ProcessLookupError):
                     process.kill()
 
     async def _keep(self, slot: int) -> None:
         while not self._stopping.is_set():
             started = time.monotonic()
-            process = await asyncio.create_subprocess_exec(*self.command, env=self.env)
+            try:
+                process = await asyncio.create_subprocess_exec(*self.command, env=self.env)
+            except OSError as error:
+                log.error("could not start a worker process", slot=slot, error=str(error))
+                await asyncio.sleep(RESTART_DELAY_SECONDS)
+                continue
             self.running[slot] = process
             if self._stopping.is_set():  # stop() came while it was starting
                 process.send_signal(signal.SIGTERM)
             log.info("worker process started", slot=slot, pid=process.pid)
             code = await process.wait()
             if self._stopping.is_set():
+                return
+            if code == 0:
+                # It was told to stop (SIGTERM or SIGINT: Ctrl-C reaches the whole process
+                # group before `kbsmith serve` stops it): a stopped worker is not restarted.
+                log.info("worker process stopped", slot=slot)
                 return
             log.warning("worker process exited; starting another", slot=slot, code=code)
             await asyncio.sleep(max(0.0, RESTART_DELAY_SECONDS - (time.monotonic() - started)))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.db.base import utcnow
 from kbsmith.errors import NotFound
 from kbsmith.knowledge.models import Article, ArticleSource
 from kbsmith.sources.models import Source
@@ -43,9 +44,11 @@ async def link_sources(
         return
     await _require_sources(session, workspace_id, wanted)
     known = set(article.source_ids)
-    for source_id in wanted:
-        if source_id not in known:
-            article.source_links.append(ArticleSource(article_id=article.id, source_id=source_id))
+    added = [source_id for source_id in wanted if source_id not in known]
+    for source_id in added:
+        article.source_links.append(ArticleSource(article_id=article.id, source_id=source_id))
+    if added:  # the article's sources are part of it: readers that follow changes see it
+        article.updated_at = utcnow()
     values: dict[str, object] = {"linked_knowledge_id": article.id}
     if operation is not None:
         values |= {"linked_operation": operation, "linked_reason": reason}
