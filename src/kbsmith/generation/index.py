@@ -44,6 +44,8 @@ committed more than CHANGE_WINDOW after stamping its rows. (Deletions show in th
 @dataclass
 class _Sync:
     index: WorkspaceIndex = field(default_factory=WorkspaceIndex)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """One refresh at a time per workspace; other workspaces' jobs do not wait for it."""
     changes_seen_until: datetime | None = None
     full_at: float = 0.0
 
@@ -52,13 +54,12 @@ class CandidateIndex:
     def __init__(self, embedder: Embedder | None) -> None:
         self.embedder: CachedEmbedder | None = CachedEmbedder(embedder) if embedder else None
         self._workspaces: dict[uuid.UUID, _Sync] = {}
-        self._lock = asyncio.Lock()
 
     async def refresh(self, session: AsyncSession, workspace_id: uuid.UUID) -> None:
         """Bring the workspace's live articles and pending drafts up to date: the articles
         changed since the last refresh, or all of them now and then (or when counts differ)."""
-        async with self._lock:
-            sync = self._workspaces.setdefault(workspace_id, _Sync())
+        sync = self._workspaces.setdefault(workspace_id, _Sync())
+        async with sync.lock:
             started = utcnow()
             due = time.monotonic() - sync.full_at > FULL_RESYNC_SECONDS
             if sync.changes_seen_until is None or due:
