@@ -104,6 +104,15 @@ def migrated_env(tmp_path: Path, database_url: str) -> dict[str, str]:
     return env
 
 
+def read_write_key(env: dict[str, str]) -> str:
+    """A new read and write key of workspace acme (the last line `keys create` prints)."""
+    created = kbsmith(
+        env, "keys", "create", "--workspace", "acme", "--scope", "read", "--scope", "write"
+    )
+    assert created.returncode == 0, created.stderr
+    return created.stdout.strip().splitlines()[-1]
+
+
 def start_serve(env: dict[str, str], port: int, *options: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [*KBSMITH, "serve", "--port", str(port), *options],
@@ -121,10 +130,7 @@ def test_keys_create_list_revoke_and_serve(
 ) -> None:
     env = migrated_env(tmp_path, database_url)
 
-    writer = kbsmith(
-        env, "keys", "create", "--workspace", "acme", "--scope", "read", "--scope", "write"
-    )
-    write_key = writer.stdout.strip().splitlines()[-1]
+    write_key = read_write_key(env)
     created = kbsmith(
         env, "keys", "create", "--workspace", "acme", "--scope", "read", "--name", "ci"
     )
@@ -186,10 +192,7 @@ def test_serve_runs_worker_processes_and_restarts_one_that_dies(
     tmp_path: Path, database_url: str, web: HostileServer
 ) -> None:
     env = migrated_env(tmp_path, database_url)
-    created = kbsmith(
-        env, "keys", "create", "--workspace", "acme", "--scope", "read", "--scope", "write"
-    )
-    headers = {"Authorization": f"Bearer {created.stdout.strip().splitlines()[-1]}"}
+    headers = {"Authorization": f"Bearer {read_write_key(env)}"}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_serve(env, port, "--worker-processes", "2")
