@@ -24,6 +24,15 @@ RESTART_DELAY_SECONDS = 1.0
 """A process that keeps dying is restarted at most this often (a broken environment would
 otherwise spin)."""
 MAX_AUTO_PROCESSES = 4
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def told_to_stop(exit_code: int) -> bool:
+    """Whether a worker process that exited with *exit_code* was told to stop (and so is not
+    restarted). A worker that got SIGTERM or SIGINT once running exits 0 after its jobs; one
+    that got it while still starting (before its handlers were installed) dies of the
+    signal: it was told to stop just the same, and held no job."""
+    return exit_code == 0 or -exit_code in STOP_SIGNALS
 
 
 def auto_process_count() -> int:
@@ -93,10 +102,9 @@ class WorkerProcesses:
             code = await process.wait()
             if self._stopping.is_set():
                 return
-            if code == 0:
-                # It was told to stop (SIGTERM or SIGINT: Ctrl-C reaches the whole process
-                # group before `kbsmith serve` stops it): a stopped worker is not restarted.
-                log.info("worker process stopped", slot=slot)
+            if told_to_stop(code):
+                # Ctrl-C reaches the whole process group before `kbsmith serve` stops it.
+                log.info("worker process stopped", slot=slot, code=code)
                 return
             log.warning("worker process exited; starting another", slot=slot, code=code)
             await asyncio.sleep(max(0.0, RESTART_DELAY_SECONDS - (time.monotonic() - started)))
