@@ -40,9 +40,9 @@ async def add(session: AsyncSession, where: tuple[uuid.UUID, uuid.UUID], title: 
 async def candidates(db: Database, index: CandidateIndex, workspace_id: uuid.UUID) -> set[str]:
     """Titles of the articles the index would shortlist for a text that names them all."""
     async with db.read() as session:
-        await index.refresh(session, workspace_id)
+        refreshed = await index.refresh(session, workspace_id)
     probe = lexical_features("", "alpha beta gamma delta epsilon zeta")
-    return {s.entry.candidate.title for s in index.shortlist(workspace_id, probe, None)}
+    return {s.entry.candidate.title for s in refreshed.shortlist(probe, None)}
 
 
 async def test_refresh_follows_additions_edits_merges_and_deletions(db: Database) -> None:
@@ -106,6 +106,28 @@ async def test_a_distrusted_index_keeps_serving_until_its_full_look(db: Database
     full_at = index._workspaces[where[0]].full_at
     index.distrust(where[0])  # a save found it out of date, while other jobs use it
     probe = lexical_features("", "alpha")
-    assert [s.entry.candidate.title for s in index.shortlist(where[0], probe, None)] == ["Alpha"]
+    serving = index._workspaces[where[0]].index
+    assert [s.entry.candidate.title for s in serving.shortlist(probe, None)] == ["Alpha"]
     assert await candidates(db, index, where[0]) == {"Alpha"}
     assert index._workspaces[where[0]].full_at > full_at
+
+
+async def test_a_long_lived_index_keeps_the_recently_used_workspaces_only(db: Database) -> None:
+    index = CandidateIndex(None, max_workspaces=2)
+    spaces = []
+    async with db.write() as session:
+        for title in ("Alpha", "Beta", "Gamma"):
+            where = await space(session)
+            await add(session, where, title)
+            spaces.append(where[0])
+    first, second, third = spaces
+    async with db.read() as session:
+        held = await index.refresh(session, first)  # a job of the first workspace holds it
+    assert await candidates(db, index, second) == {"Beta"}
+    async with index._workspaces[first].lock:  # being refreshed: never dropped
+        assert await candidates(db, index, third) == {"Gamma"}
+    assert len(index) == 2 and second not in index._workspaces
+    assert await candidates(db, index, second) == {"Beta"}  # rebuilt when needed again
+    assert len(index) == 2 and first not in index._workspaces  # the least recently used
+    probe = lexical_features("", "alpha")
+    assert [s.entry.candidate.title for s in held.shortlist(probe, None)] == ["Alpha"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kbsmith.generation.features import Features
 from kbsmith.generation.inputs import (
     Decision,
     GenerationInput,
@@ -21,6 +22,14 @@ class Thresholds:
     """Share of paragraphs already present word for word: the same content, whatever the titles."""
     adds_nothing: float = 1.0
     """Containment at which the new content adds nothing to the article."""
+
+
+def repeats_added_article(mine: Features, theirs: Features, thresholds: Thresholds) -> bool:
+    """Whether an article added since this job looked is this very topic (same title, or
+    the same content by *thresholds*): then an ADD would make a duplicate."""
+    same_title = bool(mine.title_terms) and mine.title_terms == theirs.title_terms
+    shared = len(mine.paragraph_keys & theirs.paragraph_keys) / max(1, len(mine.paragraph_keys))
+    return same_title or shared >= thresholds.same_content
 
 
 def covering_article(inp: GenerationInput, thresholds: Thresholds) -> ScoredCandidate | None:

@@ -17,6 +17,7 @@ from kbsmith.generation.index import CandidateIndex
 from kbsmith.generation.inputs import origin_of
 from kbsmith.generation.request import GenerationRequest
 from kbsmith.generation.retrieval import FolderRow
+from kbsmith.generation.shortlist import WorkspaceIndex
 from kbsmith.generation.text import first_heading
 from kbsmith.jobs.errors import PermanentJobError
 from kbsmith.knowledge import agents
@@ -44,6 +45,7 @@ class Gathered:
     folders: list[FolderRow]
     folder_scope: set[uuid.UUID] | None
     snapshot_at: datetime
+    candidates: WorkspaceIndex
 
 
 async def gather(
@@ -58,7 +60,7 @@ async def gather(
     if not paragraphs:
         raise PermanentJobError("there is no content to generate knowledge from")
     scope = await _folder_scope(session, workspace_id, request.bot_id)
-    await index.refresh(session, workspace_id)
+    candidates = await index.refresh(session, workspace_id)
     return Gathered(
         title=title,
         paragraphs=paragraphs,
@@ -66,6 +68,7 @@ async def gather(
         folders=await folder_rows(session, workspace_id, scope),
         folder_scope=scope,
         snapshot_at=snapshot_at,
+        candidates=candidates,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Collection
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
-from kbsmith.generation.features import CachedEmbedder, Features, embed_features
+from kbsmith.generation.features import CachedEmbedder, embed_features
 from kbsmith.generation.inputs import Candidate, origin_of
-from kbsmith.generation.shortlist import IndexedArticle, Shortlisted, WorkspaceIndex
+from kbsmith.generation.shortlist import IndexedArticle, WorkspaceIndex
 from kbsmith.generation.vectors import recall_vectors
 from kbsmith.knowledge import repository
 from kbsmith.knowledge.models import Article, ArticleSource
@@ -39,6 +39,9 @@ last seconds it has seen, so a transaction that committed a little late is not m
 FULL_RESYNC_SECONDS = 60.0
 """A full comparison now and then, for what the changes cannot show: a transaction that
 committed more than CHANGE_WINDOW after stamping its rows. (Deletions show in the count.)"""
+MAX_INDEXED_WORKSPACES = 32
+"""Workspaces a worker process keeps indexed; past it, the least recently used idle one is
+dropped (and rebuilt by a full comparison when a job needs it again)."""
 
 
 @dataclass
@@ -51,14 +54,19 @@ class _Sync:
 
 
 class CandidateIndex:
-    def __init__(self, embedder: Embedder | None) -> None:
+    def __init__(
+        self, embedder: Embedder | None, max_workspaces: int = MAX_INDEXED_WORKSPACES
+    ) -> None:
         self.embedder: CachedEmbedder | None = CachedEmbedder(embedder) if embedder else None
-        self._workspaces: dict[uuid.UUID, _Sync] = {}
+        self.max_workspaces = max_workspaces
+        self._workspaces: OrderedDict[uuid.UUID, _Sync] = OrderedDict()
 
-    async def refresh(self, session: AsyncSession, workspace_id: uuid.UUID) -> None:
+    async def refresh(self, session: AsyncSession, workspace_id: uuid.UUID) -> WorkspaceIndex:
         """Bring the workspace's live articles and pending drafts up to date: the articles
-        changed since the last refresh, or all of them now and then (or when counts differ)."""
-        sync = self._workspaces.setdefault(workspace_id, _Sync())
+        changed since the last refresh, or all of them now and then (or when counts differ).
+        Answers the index a job shortlists from: it stays whole for that job even if the
+        workspace is evicted meanwhile."""
+        sync = self._use(workspace_id)
         async with sync.lock:
             started = utcnow()
             due = time.monotonic() - sync.full_at > FULL_RESYNC_SECONDS
@@ -75,6 +83,29 @@ class CandidateIndex:
                     versions = {i: v for i, v in changed.items() if v is not None}
                     await self._index(session, sync.index, stale, versions)
             sync.changes_seen_until = started
+        return sync.index
+
+    def _use(self, workspace_id: uuid.UUID) -> _Sync:
+        sync = self._workspaces.get(workspace_id)
+        if sync is None:
+            sync = self._workspaces[workspace_id] = _Sync()
+        self._workspaces.move_to_end(workspace_id)
+        self._evict_idle()
+        return sync
+
+    def _evict_idle(self) -> None:
+        """Least recently used first; a workspace being refreshed is never dropped."""
+        excess = len(self._workspaces) - self.max_workspaces
+        for workspace_id, sync in list(self._workspaces.items()):
+            if excess <= 0:
+                return
+            if not sync.lock.locked():
+                del self._workspaces[workspace_id]
+                excess -= 1
+
+    def __len__(self) -> int:
+        """How many workspaces are indexed."""
+        return len(self._workspaces)
 
     def distrust(self, workspace_id: uuid.UUID) -> None:
         """The next refresh compares every article (after a job found the index out of date);
@@ -103,16 +134,6 @@ class CandidateIndex:
             elif index.version_of(article_id) != version:
                 stale.append(article_id)
         return stale
-
-    def shortlist(
-        self,
-        workspace_id: uuid.UUID,
-        new: Features,
-        linked_id: uuid.UUID | None,
-        folder_ids: Collection[uuid.UUID] | None = None,
-    ) -> list[Shortlisted]:
-        sync = self._workspaces.get(workspace_id)
-        return sync.index.shortlist(new, linked_id, folder_ids) if sync else []
 
     async def _index(
         self,

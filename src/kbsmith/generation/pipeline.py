@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kbsmith.db.dialect import lock_workspace_knowledge
 from kbsmith.errors import DomainError
 from kbsmith.generation.backend import GenerationBackend
-from kbsmith.generation.decision import Thresholds
+from kbsmith.generation.decision import Thresholds, repeats_added_article
 from kbsmith.generation.features import embed_features, lexical_features
 from kbsmith.generation.gathering import Gathered, gather
 from kbsmith.generation.index import CandidateIndex
@@ -65,7 +65,9 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
     }
     async with ctx.finishing() as session:
         await lock_workspace_knowledge(session, workspace_id)
-        await _refuse_if_overtaken(session, workspace_id, gathered, inp, decision)
+        await _refuse_if_overtaken(
+            session, workspace_id, gathered, inp, decision, generator.thresholds
+        )
         try:
             saved = await save(session, workspace_id, request, decision, written, gathered.source)
         except DomainError as error:
@@ -90,7 +92,7 @@ async def _input(
     )[0]
     source = gathered.source
     linked_id = source.linked_knowledge_id if source else None
-    shortlist = generator.index.shortlist(workspace_id, new, linked_id, gathered.folder_scope)
+    shortlist = gathered.candidates.shortlist(new, linked_id, gathered.folder_scope)
     origin = (source.id, source.origin) if source else None
     scored = score_candidates(new, shortlist, linked_id, origin)
     return GenerationInput(
@@ -134,6 +136,7 @@ async def _refuse_if_overtaken(
     gathered: Gathered,
     inp: GenerationInput,
     decision: Decision,
+    thresholds: Thresholds,
 ) -> None:
     """Another job may have added this very topic since we looked: then decide again."""
     if decision.operation is not Operation.ADD:
@@ -148,9 +151,7 @@ async def _refuse_if_overtaken(
     mine = lexical_features(inp.title, inp.text)
     for article in newer:
         theirs = lexical_features(article.title, article.main_knowledge)
-        same_title = bool(mine.title_terms) and mine.title_terms == theirs.title_terms
-        shared = len(mine.paragraph_keys & theirs.paragraph_keys) / max(1, len(mine.paragraph_keys))
-        if same_title or shared >= Thresholds().same_content:
+        if repeats_added_article(mine, theirs, thresholds):
             raise RetryableJobError(
                 f"article {article.title!r} was added meanwhile; deciding again", retry_after=0.0
             )
