@@ -45,11 +45,13 @@ def test_ingest_wait_shows_progress_and_a_summary(
     site.pages["/cli/guide"] = Page(ARTICLE)
     urls = [site.url("/cli/index")] if crawl else [site.url("/cli/guide"), site.url("/status/404")]
     args = ["ingest", *urls, "--workspace", "acme", "--wait"] + (
-        ["--crawl", "--limit", "5"] if crawl else []
+        ["--crawl", "--limit", "10"] if crawl else []
     )
     result = run(tmp_path, *args)
     assert result.returncode == 0, result.stderr
     assert "ingesting" in result.stderr
-    missing = "/cli/missing" if crawl else "/status/404"
-    assert f"{missing}: HTTP 404 Not Found" in result.stderr
+    if crawl:  # the crawl fetched /cli/missing and found it gone: it is not queued
+        assert "queued 2 sources" in result.stderr and "/cli/missing" not in result.stderr
+    else:  # a page the user named is queued, and its job says why it failed
+        assert "/status/404: HTTP 404 Not Found" in result.stderr
     assert " completed" in result.stderr and "0 completed" not in result.stderr
