@@ -270,16 +270,23 @@ async def _extract(settings: Settings, path_or_url: str) -> Extracted:
 
 @app.command()
 def ingest(
-    urls: Annotated[list[str], typer.Argument(help="Pages to ingest.")],
+    targets: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="URL_OR_FILE",
+            help="Pages (absolute http(s) URLs) and local files (PDF, DOCX, HTML, Markdown, text).",
+        ),
+    ],
     workspace: Annotated[str, typer.Option(help="Workspace name.")],
     crawl: Annotated[
-        bool, typer.Option(help="Also queue the same-site pages they link to.")
+        bool, typer.Option(help="Also queue the same-site pages the URLs link to.")
     ] = False,
     limit: Annotated[int, typer.Option(help="At most this many pages with --crawl.", min=1)] = 250,
     wait: Annotated[bool, typer.Option(help="Process the jobs here and show progress.")] = False,
     workers: Annotated[int, typer.Option(help="Workers used by --wait.", min=1)] = 4,
 ) -> None:
-    """Queue web sources; with --wait, run them and show a progress bar until all end."""
+    """Queue web pages and local files as sources; with --wait, run them and show a progress
+    bar until all end."""
     from kbsmith.sources.cli import IngestOptions, ingest_from_cli
 
     settings = _settings()
@@ -291,7 +298,12 @@ def ingest(
             db,
             settings,
             IngestOptions(
-                urls=urls, workspace=workspace, crawl=crawl, limit=limit, wait=wait, workers=workers
+                targets=targets,
+                workspace=workspace,
+                crawl=crawl,
+                limit=limit,
+                wait=wait,
+                workers=workers,
             ),
         ),
     )

@@ -15,6 +15,10 @@ class InvalidInput(DomainError):
     """The request is well-formed but its content is not acceptable (HTTP 400)."""
 
 
+class TooLarge(DomainError):
+    """A given file or body is larger than the configured limit (HTTP 413)."""
+
+
 class NotFound(DomainError):
     """No such record in the caller's workspace (HTTP 404)."""
 

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
         default=None, description="Key for API-key hashes and secrets at rest."
     )
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    upload_max_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, description="Largest file an upload may carry."
+    )
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
 

@@ -4,7 +4,7 @@ import pytest
 import trafilatura
 
 from kbsmith.extraction import ExtractionError, content_hash, documents, extract, html
-from kbsmith.extraction.mime import DOCX
+from kbsmith.extraction.mime import DOCX, sniff_file
 from tests.extraction import builders, pages
 
 
@@ -70,6 +70,25 @@ def test_type_comes_from_header_then_bytes(
     body: bytes, content_type: str | None, url: str | None, mime_type: str
 ) -> None:
     assert extract(body, content_type, url).mime_type == mime_type
+
+
+@pytest.mark.parametrize(
+    ("body", "name", "mime_type"),
+    [
+        (builders.pdf_with_lines([["Some PDF text."]]), "notes.md", "application/pdf"),
+        (builders.docx_guide(), "guide.txt", DOCX),
+        (b"PK\x03\x04" + b"\x00" * 30, "guide.docx", "application/zip"),
+        (pages.html_page("T", pages.article_body()).encode(), "page.txt", "text/html"),
+        (b"# Notes\n\nText.", "notes.md", "text/markdown"),
+        (b"# Notes\n\nText.", "notes.txt", "text/plain"),
+        (b"<p>Only a fragment</p>", "fragment.html", "text/plain"),
+        ("Text in UTF-16.".encode("utf-16"), "utf16.txt", "text/plain"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "picture.pdf", "application/octet-stream"),
+    ],
+)
+def test_an_uploaded_file_is_typed_by_its_bytes(body: bytes, name: str, mime_type: str) -> None:
+    """Its name may only tell Markdown from plain text."""
+    assert sniff_file(body, name) == mime_type
 
 
 def test_binary_without_type_is_unsupported() -> None:

@@ -10,6 +10,7 @@ from kbsmith.fetching.links import extract_links
 from kbsmith.fetching.sitemaps import parse_sitemap
 from tests.support.hostile_server import (
     HostileServer,
+    Page,
     billion_laughs,
     sitemap_index,
     url_set,
@@ -85,6 +86,31 @@ async def test_seeds_come_first_and_are_deduplicated(
     ]
     links = await discover_links(client, seeds, limit=4)
     assert links == _docs(server, "/articles/5", "/", "/articles/1", "/articles/2")
+
+
+async def test_found_pages_that_cannot_be_fetched_for_good_are_left_out(
+    client: GuardedClient, server: HostileServer
+) -> None:
+    server.pages["/gone-crawl/"] = Page(
+        b'<a href="/gone-crawl/pricing">Pricing</a> <a href="/gone-crawl/busy">Busy</a>'
+        b' <a href="/gone-crawl/guide">Guide</a> <a href="/gone-crawl/faq">FAQ</a>'
+    )
+    server.pages["/gone-crawl/pricing"] = Page(b"not found", status=404)
+    server.pages["/gone-crawl/busy"] = Page(b"try later", status=503)
+    server.pages["/gone-crawl/guide"] = Page(b"<p>guide</p>")
+    server.pages["/gone-crawl/faq"] = Page(b"<p>faq</p>")
+    seed = server.url("/gone-crawl/")
+    links = await discover_links(client, [seed])
+    # the 404 is dropped; a 503 may answer later, so it stays for its job to say
+    assert links == [seed, *(server.url(f"/gone-crawl/{p}") for p in ("busy", "guide", "faq"))]
+
+
+async def test_a_seed_that_cannot_be_fetched_stays(
+    client: GuardedClient, server: HostileServer
+) -> None:
+    server.pages["/gone-seed"] = Page(b"not found", status=404)
+    seed = server.url("/gone-seed")
+    assert await discover_links(client, [seed]) == [seed]
 
 
 async def test_invalid_seed_is_refused(client: GuardedClient) -> None:

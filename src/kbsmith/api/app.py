@@ -15,6 +15,7 @@ from kbsmith.api.errors import install_error_handlers
 from kbsmith.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from kbsmith.api.openapi import install_openapi
 from kbsmith.api.routes import ROUTERS
+from kbsmith.api.routes.uploads import UPLOAD_PATH, upload_body_limit
 from kbsmith.db.database import Database
 from kbsmith.jobs.kinds import kbsmith_worker
 from kbsmith.jobs.processes import WorkerProcesses
@@ -77,7 +78,11 @@ def create_app(
     app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        by_path={UPLOAD_PATH: upload_body_limit(settings)},
+    )
     app.add_middleware(RequestContextMiddleware)
     return app
 

@@ -70,19 +70,31 @@ ReadPrincipal = Annotated[Principal, Depends(require_scope(Scope.READ))]
 WritePrincipal = Annotated[Principal, Depends(require_scope(Scope.WRITE))]
 
 
+def _has_body(request: Request) -> bool:
+    return (
+        request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+    )
+
+
 async def require_json(request: Request) -> None:
     """A JSON route refuses other bodies with 415 instead of a confusing validation error."""
     if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
         return
     content_type = request.headers.get("content-type", "")
-    has_body = (
-        request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
-    )
     media_type = content_type.split(";")[0].strip().lower()
     if (
-        has_body
+        _has_body(request)
         and media_type
         and media_type != "application/json"
         and not media_type.endswith("+json")
     ):
         raise ApiError(415, f"content type must be application/json, not {media_type}")
+
+
+async def require_multipart(request: Request) -> None:
+    """An upload route refuses other bodies with 415; no body at all is left to the route."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if _has_body(request) and media_type != "multipart/form-data":
+        raise ApiError(
+            415, f"content type must be multipart/form-data, not {media_type or 'none given'}"
+        )

@@ -11,13 +11,21 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kbsmith.errors import Conflict, DomainError, InvalidInput, NotAcceptable, NotFound
+from kbsmith.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotAcceptable,
+    NotFound,
+    TooLarge,
+)
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {
     InvalidInput: 400,
     NotFound: 404,
     NotAcceptable: 406,
     Conflict: 409,
+    TooLarge: 413,
 }
 
 

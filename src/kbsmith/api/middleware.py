@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -71,19 +73,38 @@ class _BodyTooLarge(Exception):
     pass
 
 
-class BodySizeLimitMiddleware:
-    """413 for a body over the limit, whether announced by Content-Length or streamed."""
+@dataclass(frozen=True)
+class BodyLimit:
+    """The largest request body a route takes, and what to tell a client that sent more."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    max_bytes: int
+    advice: str = ""
+
+    @property
+    def message(self) -> str:
+        refusal = f"request body is larger than {self.max_bytes} bytes"
+        return f"{refusal}; {self.advice}" if self.advice else refusal
+
+
+class BodySizeLimitMiddleware:
+    """413 for a body over the limit, whether announced by Content-Length or streamed.
+
+    `by_path` gives some exact paths (file uploads) a limit of their own."""
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, by_path: Mapping[str, BodyLimit] | None = None
+    ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default = BodyLimit(max_bytes)
+        self.by_path = dict(by_path or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if _declared_length(scope) > self.max_bytes:
-            await self._refuse(send)
+        limit = self.by_path.get(scope["path"], self.default)
+        if _declared_length(scope) > limit.max_bytes:
+            await _refuse(send, limit)
             return
         received = 0
         overflowed = False
@@ -94,7 +115,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit.max_bytes:
                     overflowed = True
                     raise _BodyTooLarge
             return message
@@ -105,7 +126,7 @@ class BodySizeLimitMiddleware:
             if overflowed:
                 if message["type"] == "http.response.start" and not response_started:
                     response_started = True
-                    await self._refuse(send)
+                    await _refuse(send, limit)
                 return
             response_started = response_started or message["type"] == "http.response.start"
             await send(message)
@@ -114,11 +135,12 @@ class BodySizeLimitMiddleware:
             await self.app(scope, counting_receive, guarded_send)
         except _BodyTooLarge:
             if not response_started:
-                await self._refuse(send)
+                await _refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
-        response = error_response(413, f"request body is larger than {self.max_bytes} bytes")
-        await response({"type": "http"}, _no_receive, send)
+
+async def _refuse(send: Send, limit: BodyLimit) -> None:
+    response = error_response(413, limit.message)
+    await response({"type": "http"}, _no_receive, send)
 
 
 async def _no_receive() -> Message:

@@ -27,7 +27,10 @@ _GENERIC = {
     "application/x-download",
     "application/force-download",
 }
+OCTET_STREAM = "application/octet-stream"
+
 _MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta ", b"<title")
 _SNIFF_BYTES = 1024
 
@@ -46,19 +49,37 @@ def resolve(body: bytes, header: str | None, url: str | None) -> str:
     return declared
 
 
+def sniff_file(body: bytes, name: str) -> str:
+    """The type of an uploaded file, from its bytes alone: its name may only tell Markdown
+    from plain text (which no byte pattern does), never make bytes a PDF or a page."""
+    magic = _binary_magic(body)
+    if magic:
+        return magic
+    if _looks_like_html(body):
+        return HTML
+    head = body[:_SNIFF_BYTES]
+    if b"\x00" in head and not head.startswith(_UTF16_BOMS):
+        return OCTET_STREAM
+    return MARKDOWN if name.lower().endswith(_MARKDOWN_SUFFIXES) else PLAIN
+
+
 def _sniff(body: bytes, url: str | None) -> str:
     magic = _binary_magic(body)
     if magic:
         return magic
-    head = body[:_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if any(marker in head for marker in _HTML_MARKERS):
+    if _looks_like_html(body):
         return HTML
     guessed = _from_url(url)
     if guessed in (HTML, PLAIN, MARKDOWN):
         return guessed
     if b"\x00" not in body[:_SNIFF_BYTES]:
         return _refine_plain(PLAIN, url)
-    return "application/octet-stream"
+    return OCTET_STREAM
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return any(marker in head for marker in _HTML_MARKERS)
 
 
 def _binary_magic(body: bytes) -> str | None:

@@ -26,8 +26,9 @@ HTML_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
 async def discover_links(client: GuardedClient, seeds: list[str], limit: int = 250) -> list[str]:
     """Normalised URLs of the seeds' sites: seeds, sitemap entries, then BFS links.
 
-    At most *limit* URLs; robots-disallowed URLs are left out. Raises `InvalidUrl`
-    for a seed that is not an absolute http(s) URL.
+    At most *limit* URLs; robots-disallowed URLs are left out, and so are the found pages that
+    could not be fetched for good (HTTP 404, a blocked address, ...); the seeds always stay.
+    Raises `InvalidUrl` for a seed that is not an absolute http(s) URL.
     """
     seed_urls = [normalize_url(seed) for seed in seeds]
     sites = list(dict.fromkeys(_site(url) for url in seed_urls))
@@ -69,6 +70,10 @@ class _Discovered:
         self._seen.add(normalized)
         if not is_not_a_page(normalized) and await self._allowed(normalized):
             self.urls.append(normalized)
+
+    def drop(self, url: str) -> None:
+        """A found page turned out unreachable: it leaves the list (and makes room)."""
+        self.urls.remove(url)
 
     async def _allowed(self, url: str) -> bool:
         try:
@@ -130,7 +135,13 @@ async def _add_linked_pages(client: GuardedClient, found: _Discovered, seeds: se
         if not may_contain_links(url):
             continue
         fetched += 1
-        page = await _fetch_html(client, url)
+        try:
+            page = await _fetch_html(client, url)
+        except FetchError as exc:
+            if _gone_for_good(url, exc, seeds):
+                found.drop(url)
+                position -= 1
+            continue
         if page is None:
             continue
         final_url, html = page
@@ -140,12 +151,20 @@ async def _add_linked_pages(client: GuardedClient, found: _Discovered, seeds: se
             await found.add(link)
 
 
+def _gone_for_good(url: str, error: FetchError, seeds: set[str]) -> bool:
+    """A found page that failed for good (HTTP 404, a blocked address, ...) is not worth a job.
+    A seed stays (the user named it: its job says why it fails), and so does a page that may
+    answer later (a timeout, HTTP 503)."""
+    if error.retryable or url in seeds:
+        logger.info("not following the links of %s: %s", url, error)
+        return False
+    logger.info("dropping %s: %s", url, error)
+    return True
+
+
 async def _fetch_html(client: GuardedClient, url: str) -> tuple[str, str] | None:
-    try:
-        result = await client.fetch(url, accept=HTML_ACCEPT)
-    except FetchError as exc:
-        logger.info("skipping %s: %s", url, exc)
-        return None
+    """The final URL and text of an HTML page; None for other content; raises FetchError."""
+    result = await client.fetch(url, accept=HTML_ACCEPT)
     if result.content_type not in HTML_TYPES:
         return None
     try:

@@ -46,8 +46,18 @@ async def keep_raw(
     blob.fetched_at = utcnow()
 
 
+async def load_packed(session: AsyncSession, source_id: uuid.UUID) -> Packed | None:
+    """The kept bytes still compressed: `unpack` them outside the transaction."""
+    blob = await session.get(SourceBlob, source_id)
+    return None if blob is None else Packed(blob.data, blob.size)
+
+
+def unpack(packed: Packed) -> bytes:
+    return zlib.decompress(packed.data)
+
+
 async def load_raw(session: AsyncSession, source_id: uuid.UUID) -> tuple[bytes, str] | None:
     blob = await session.get(SourceBlob, source_id)
     if blob is None:
         return None
-    return zlib.decompress(blob.data), blob.content_type
+    return unpack(Packed(blob.data, blob.size)), blob.content_type

@@ -93,7 +93,7 @@ async def _ingest_web(
     await _create_missing_web_sources(session, workspace_id, wanted, existing, request)
     records = await _web_sources_by_identity(session, workspace_id, list(wanted))
     for source in records.values():
-        _apply_flags(source, request)
+        apply_flags(source, request.english, request.baser)
     await queue_ingestion(session, workspace_id, list(records.values()))
     added = [records[i].id for i in wanted if i not in existing]
     updated = [records[i].id for i in wanted if i in existing]
@@ -117,7 +117,7 @@ async def _ingest_provider(
             )
         records.update((s.id, s) for s in sources)
     for source in records.values():
-        _apply_flags(source, request)
+        apply_flags(source, request.english, request.baser)
     never_fetched = {s.id for s in records.values() if s.success is None}
     await queue_ingestion(session, workspace_id, list(records.values()))
     return IngestOutcome(
@@ -186,11 +186,12 @@ async def _create_missing_web_sources(
     )
 
 
-def _apply_flags(source: Source, request: IngestRequest) -> None:
-    if request.english is not None:
-        source.english = request.english
-    if request.baser is not None:
-        source.baser = request.baser
+def apply_flags(source: Source, english: bool | None, baser: bool | None) -> None:
+    """The flags a request gave; an absent one keeps the source's."""
+    if english is not None:
+        source.english = english
+    if baser is not None:
+        source.baser = baser
 
 
 async def queue_ingestion(

@@ -1,4 +1,5 @@
-"""The ingestion job: fetch, extract, store — with the network part outside any transaction."""
+"""The ingestion job: fetch (or, for an uploaded file, read its stored bytes), extract, store —
+with the network part outside any transaction."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from kbsmith.sources.content import FetchedContent, extract_in_thread, fetch_and
 from kbsmith.sources.models import Source
 from kbsmith.sources.providers import Provider
 from kbsmith.sources.service import INGEST_JOB
+from kbsmith.sources.stored_files import StoredFile, extract_stored_file, load_stored_file
 
 INGEST_TIMEOUT_SECONDS = 300
 
@@ -56,6 +58,9 @@ async def ingest_source(ctx: JobContext) -> None:
     target = await _target(ctx, source_id)
     if target is None:
         return  # deleted, or superseded by a newer job for the same source
+    if isinstance(target, StoredFile):
+        await _ingest_stored_file(ctx, source_id, target)
+        return
     try:
         content = await _fetch(runtime_of(ctx), target)
     except FetchError as error:
@@ -87,15 +92,27 @@ async def ingest_source(ctx: JobContext) -> None:
             apply_content(source, extracted, new_hash)
 
 
+async def _ingest_stored_file(ctx: JobContext, source_id: uuid.UUID, stored: StoredFile) -> None:
+    extracted, new_hash = await extract_stored_file(stored)
+    async with ctx.finishing() as session:
+        source = await session.get(Source, source_id)
+        # a newer upload may have replaced the bytes meanwhile: its own job stores them
+        if source is not None and source.linked_job_id == ctx.job.id:
+            record_success(source)
+            apply_content(source, extracted, new_hash)
+
+
 def _prepare(body: bytes, extracted: Extracted) -> tuple[blobs.Packed, str]:
     return blobs.pack(body), content_hash(extracted.paragraphs)
 
 
-async def _target(ctx: JobContext, source_id: uuid.UUID) -> _Target | None:
+async def _target(ctx: JobContext, source_id: uuid.UUID) -> _Target | StoredFile | None:
     async with ctx.db.read() as session:
         source = await session.get(Source, source_id)
         if source is None or source.linked_job_id != ctx.job.id:
             return None
+        if source.provider == Provider.FILES:
+            return await load_stored_file(session, source)
         conditional = bool(source.success and source.paragraphs)
         provider = Provider(source.provider)
         credentials = None
@@ -153,6 +170,10 @@ def _fetch_values(fetched: FetchResult, version: str) -> dict[str, Any]:
 def record_fetch(source: Source, fetched: FetchResult) -> None:
     source.etag = fetched.etag or source.etag
     source.last_modified = fetched.last_modified or source.last_modified
+    record_success(source)
+
+
+def record_success(source: Source) -> None:
     source.fetched_at = utcnow()
     source.success = True
     source.error = ""

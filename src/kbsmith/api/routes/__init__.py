@@ -10,11 +10,13 @@ from kbsmith.api.routes import (
     junctions,
     knowledge,
     sources,
+    uploads,
 )
 
 ROUTERS: list[APIRouter] = [
     bots.router,
     sources.router,
+    uploads.router,
     articles.router,
     folders.router,
     junctions.router,

@@ -66,7 +66,7 @@ class Document(WireModel):
             external_id=s.external_id,
             mime_type=s.mime_type,
             type=s.object_type,
-            storage_url=blobs.storage_url(s.id) if s.content_hash else "",
+            storage_url=s.storage_url or (blobs.storage_url(s.id) if s.content_hash else ""),
             english=s.english,
             baser=s.baser,
             paragraphs=s.paragraphs,
