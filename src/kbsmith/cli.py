@@ -8,14 +8,17 @@ import mimetypes
 import signal
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
+import structlog
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from kbsmith import instance
 from kbsmith.db import migrate
 from kbsmith.db.database import Database
 from kbsmith.errors import DomainError
@@ -33,14 +36,27 @@ if TYPE_CHECKING:
 app = typer.Typer(help="kbsmith: builds and keeps a support knowledge base.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
+"""Messages on stderr, one line each: never cut at the width rich assumes off a terminal."""
 
 T = TypeVar("T")
 
 
-def _settings() -> Settings:
+def _settings(*, uses_data: bool = True) -> Settings:
+    """The settings, logging configured; says on stderr which data the command works on."""
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
+    if uses_data:
+        console.print(f"kbsmith: using {instance.storage_description(settings)}", highlight=False)
+    return settings
+
+
+def _logged_settings() -> Settings:
+    """The settings of a long-running process, which logs the data it uses (JSON lines)."""
+    settings = _settings(uses_data=False)
+    structlog.get_logger(__name__).info(
+        "using storage", storage=instance.storage_description(settings)
+    )
     return settings
 
 
@@ -97,8 +113,9 @@ def serve(
 
     from kbsmith.api.app import create_app
     from kbsmith.jobs.processes import auto_process_count
+    from kbsmith.serving import MarkedServer
 
-    settings = _settings()
+    settings = _logged_settings()
     processes = _process_count(worker_processes, auto_process_count)
     if settings.is_embedded:
         _with_db(settings, migrate.upgrade)
@@ -111,7 +128,8 @@ def serve(
         access_log=False,
         timeout_graceful_shutdown=int(settings.job_shutdown_grace),
     )
-    uvicorn.Server(config).run()
+    marker = instance.serving_marker(settings, f"http://{host}:{port}")
+    MarkedServer(config, marker if settings.is_embedded else nullcontext()).run()
 
 
 @app.command()
@@ -122,7 +140,7 @@ def worker(
     from kbsmith.jobs.kinds import kbsmith_worker
     from kbsmith.runtime import Runtime
 
-    settings = _settings()
+    settings = _logged_settings()
 
     async def run(db: Database) -> None:
         runtime = Runtime(settings)
@@ -158,8 +176,25 @@ def keys_create(
             return f"{created.key.id}\t{created.secret}"
 
     key_id, secret = _with_db(settings, create).split("\t")
+    _tell_which_server_serves(settings)
     console.print(f"created key {key_id} for workspace {workspace!r}; it is shown only once:")
     typer.echo(secret)
+
+
+def _tell_which_server_serves(settings: Settings) -> None:
+    """A key works only on a server that uses the same data: say whether one is running."""
+    if not settings.is_embedded:
+        return  # servers of a shared database may run anywhere: nothing to look at here
+    servers = instance.running_servers(settings)
+    for server in servers:
+        console.print(f"kbsmith serve (pid {server.pid}) at {server.url} uses this data")
+    if not servers:
+        console.print(
+            f"[yellow]warning:[/] no kbsmith serve is running on {settings.data_dir.resolve()}; "
+            "a server started from another folder uses other data and answers 401 to this key "
+            "(run this from the server's folder, or set KBSMITH_DATA_DIR as the server has it)",
+            highlight=False,
+        )
 
 
 @keys_app.command("list")
@@ -190,23 +225,34 @@ def keys_list(
         for row in rows:
             typer.echo(json.dumps(row))
         return
-    table = Table("id", "key", "name", "scopes", "created", "state")
+    Console().print(_keys_table(rows))
+
+
+def _keys_table(rows: list[dict[str, str]]) -> Table:
+    """Ids are never shortened (`keys revoke` takes them): the other columns wrap instead."""
+    table = Table()
+    table.add_column("id", no_wrap=True, min_width=len(str(uuid.UUID(int=0))))
+    for header in ("key", "name", "scopes", "created", "state"):
+        table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(*row.values())
-    Console().print(table)
+        table.add_row(*{**row, "created": row["created"][:16].replace("T", " ")}.values())
+    return table
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: Annotated[uuid.UUID, typer.Argument(help="The key's id.")]) -> None:
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id, or its first 8 characters or more.")],
+) -> None:
     """Revoke a key: it stops working at once."""
     settings = _settings()
 
-    async def revoke(db: Database) -> None:
+    async def revoke(db: Database) -> uuid.UUID:
         async with db.write() as session:
-            await workspaces.revoke_key(session, key_id)
+            found = await workspaces.find_key_id(session, key_id)
+            await workspaces.revoke_key(session, found)
+            return found
 
-    _with_db(settings, revoke)
-    console.print(f"revoked key {key_id}")
+    console.print(f"revoked key {_with_db(settings, revoke)}")
 
 
 class OutputFormat(StrEnum):
@@ -226,7 +272,7 @@ def extract(
     from kbsmith.extraction import ExtractionError
     from kbsmith.fetching import FetchError
 
-    settings = _settings()
+    settings = _settings(uses_data=False)
     try:
         extracted = asyncio.run(_extract(settings, path_or_url))
     except (FetchError, ExtractionError, OSError) as error:

@@ -64,3 +64,6 @@ def _route_standard_logging(level: str, shared: list[Any], renderer: Any) -> Non
         logging.getLogger(name).propagate = True
     for noisy in ("uvicorn.access", "httpx", "httpcore", "trafilatura", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Alembic tells every command it runs which dialect it talks to: only worth it when debugging.
+    debugging = logging.getLevelName(level.upper()) == logging.DEBUG
+    logging.getLogger("alembic").setLevel(logging.NOTSET if debugging else logging.WARNING)

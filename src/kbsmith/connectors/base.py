@@ -23,13 +23,19 @@ class CredentialsRejected(ConnectorError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"{reason}; reconnect the provider")
+        self.reason = reason
 
 
 class DeletedUpstream(ConnectorError):
-    """The document was deleted or trashed at the provider (the record is kept)."""
+    """The document was deleted or trashed at the provider (the record is kept).
 
-    def __init__(self, what: str) -> None:
+    ``answer`` says what the provider answered to which request ("Notion answered 404 to
+    /v1/users/me"), for callers to whom a 404 means something else than a deleted document.
+    """
+
+    def __init__(self, what: str, *, answer: str = "") -> None:
         super().__init__(f"{what} was deleted upstream")
+        self.answer = answer or f"{what} was not found"
 
 
 class ProviderBusy(ConnectorError):

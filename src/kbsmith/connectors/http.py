@@ -180,5 +180,6 @@ def _raise_for_status(name: str, response: httpx.Response) -> None:
     if status in (401, 403):
         raise CredentialsRejected(_describe(name, response))
     if status in (404, 410):
-        raise DeletedUpstream(f"the {name} document")
+        answer = f"{name} answered {status} to {response.request.url.path}"
+        raise DeletedUpstream(f"the {name} document", answer=answer)
     raise ConnectorError(_describe(name, response))

@@ -11,7 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.connectors import sealing
-from kbsmith.connectors.base import Connector, ConnectorError
+from kbsmith.connectors.base import (
+    Connector,
+    ConnectorError,
+    CredentialsRejected,
+    DeletedUpstream,
+)
 from kbsmith.connectors.models import Connection
 from kbsmith.connectors.registry import ProviderSpec, spec_for
 from kbsmith.errors import InvalidInput, NotFound
@@ -64,16 +69,36 @@ def build_connector(credentials: Credentials, policy: FetchPolicy) -> Connector:
 
 
 async def verify(credentials: Credentials, policy: FetchPolicy) -> str:
-    """One cheap provider call; 400 with the provider's reason when it refuses."""
+    """One cheap provider call; 400 saying what failed when it does not succeed."""
     connector = build_connector(credentials, policy)
     try:
         return await connector.verify()
     except ConnectorError as error:
-        raise InvalidInput(
-            f"{credentials.provider.value} refused the credentials: {error.message}"
-        ) from None
+        raise InvalidInput(check_failure(credentials.provider, error)) from None
     finally:
         await connector.aclose()
+
+
+def check_failure(provider: Provider, error: ConnectorError) -> str:
+    """Why a connection check failed, in terms of the check (no document is involved)."""
+    name = provider.value
+    if isinstance(error, CredentialsRejected):
+        return f"{name} refused the credentials: {error.reason}"
+    if isinstance(error, DeletedUpstream):
+        return (
+            f"the {name} connection check failed: {error.answer}; check the address "
+            f"({ADDRESS_FIELDS.get(provider, 'baseUrl')}): it does not serve the {name} API there"
+        )
+    return f"the {name} connection check failed: {error.message}"
+
+
+ADDRESS_FIELDS = {
+    Provider.NOTION: "baseUrl",
+    Provider.ZENDESK: "subdomain or baseUrl",
+    Provider.CONFLUENCE: "siteUrl or baseUrl",
+    Provider.GOOGLEDRIVE: "baseUrl or tokenUrl",
+}
+"""The credential fields that decide where a provider's API is called."""
 
 
 async def save_connection(

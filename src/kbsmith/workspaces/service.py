@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
-from kbsmith.errors import NotFound
+from kbsmith.errors import InvalidInput, NotFound
 from kbsmith.workspaces import keys
 from kbsmith.workspaces.models import ApiKey, Workspace
 
@@ -86,6 +87,37 @@ async def revoke_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = utcnow()
     return key
+
+
+MIN_KEY_ID_PREFIX = 8
+_HEX_DIGITS = re.compile(r"[0-9a-f]+")
+
+
+async def find_key_id(session: AsyncSession, given: str) -> uuid.UUID:
+    """A key's id from the whole id or a unique prefix of at least 8 characters (as listed)."""
+    text = given.strip().removesuffix("…").lower()
+    digits = text.replace("-", "")
+    if len(digits) == 32 and _HEX_DIGITS.fullmatch(digits):
+        return uuid.UUID(digits)
+    if len(digits) < MIN_KEY_ID_PREFIX or not _HEX_DIGITS.fullmatch(digits):
+        raise InvalidInput(
+            f"{given!r} is not a key id, nor its first {MIN_KEY_ID_PREFIX} characters or more"
+        )
+    matches = await _key_ids_starting_with(session, digits)
+    if not matches:
+        raise NotFound(f"no key id starts with {given!r}")
+    if len(matches) > 1:
+        raise InvalidInput(
+            f"{given!r} starts several key ids ({', '.join(map(str, matches))}): give more of it"
+        )
+    return matches[0]
+
+
+async def _key_ids_starting_with(session: AsyncSession, digits: str) -> list[uuid.UUID]:
+    """Ids sort as their hex digits on both dialects: a prefix is a range."""
+    low, high = uuid.UUID(digits.ljust(32, "0")), uuid.UUID(digits.ljust(32, "f"))
+    query = select(ApiKey.id).where(ApiKey.id.between(low, high)).order_by(ApiKey.id).limit(5)
+    return list((await session.execute(query)).scalars())
 
 
 async def authenticate(session: AsyncSession, secret: str, secret_key: bytes) -> Principal | None:
