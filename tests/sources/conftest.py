@@ -36,8 +36,10 @@ def settings(settings: Settings, tmp_path: Path) -> Settings:
         update={
             "fetch_allow_networks": "127.0.0.1/32",
             "fetch_max_bytes": 2 * 1024 * 1024,
-            "fetch_total_timeout": 2.0,
-            "fetch_connect_timeout": 1.0,
+            # generous: a local answer can take seconds on a loaded machine, and a timeout
+            # would then fail a test about something else (the tests of timeouts set theirs)
+            "fetch_total_timeout": 15.0,
+            "fetch_connect_timeout": 5.0,
         }
     )
 

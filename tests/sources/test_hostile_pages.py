@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from kbsmith.jobs.worker import Worker
+from kbsmith.settings import Settings
 from tests.conftest import Keys
 from tests.sources.conftest import settled
 from tests.sources.documents import docx_with, pdf_with_text
@@ -52,6 +53,12 @@ def failure_cases(site: HostileServer) -> dict[str, tuple[str, str]]:
         "login wall": (site.url("/pages/login"), "login"),
         "unsupported type": (site.url("/pages/image.png"), "unsupported content type image/png"),
     }
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """A short deadline, so that the slow drip fails soon (each of its attempts waits it out)."""
+    return settings.model_copy(update={"fetch_total_timeout": 3.0})
 
 
 @pytest.fixture
