@@ -4,11 +4,17 @@ not "5")."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple, get_args
 
 import httpx
 import pytest
+from fastapi import params
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
+from kbsmith.api.routes import ROUTERS
+from kbsmith.api.schemas import WireRequest
 from tests.conftest import Keys
 from tests.knowledge.conftest import JSON, assert_error
 
@@ -149,3 +155,41 @@ async def test_bulk_without_origin_is_a_400_naming_origin(
     body = {"documentIds": [AN_ID], "isDraft": True}
     answer = await client.post("/v2/knowledge/public/bulk", json=body, headers=await keys.headers())
     assert_error(answer, 400, "origin is required")
+
+
+CHECKED_BY_THE_SERVICE = {"/v2/connections/{provider}/public"}
+"""Bodies the route takes as a plain object: the provider's credentials model validates it,
+strictly (the connections rows above)."""
+
+
+def json_bodies() -> Iterator[tuple[str, Any]]:
+    for router in ROUTERS:
+        for route in router.routes:
+            if not isinstance(route, APIRoute) or route.path in CHECKED_BY_THE_SERVICE:
+                continue
+            for body in route.dependant.body_params:
+                if not isinstance(body.field_info, params.Form):  # multipart files are not JSON
+                    yield route.path, body.field_info.annotation
+
+
+def models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    """The models an annotation holds, and the models their fields hold, recursively."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+        for field in annotation.model_fields.values():
+            yield from models_in(field.annotation)
+    for argument in get_args(annotation):
+        yield from models_in(argument)
+
+
+def test_every_json_body_of_every_route_is_a_strict_wire_request() -> None:
+    bodies = list(json_bodies())
+    assert len(bodies) >= 20
+    lax = {
+        f"{path}: {model.__name__}"
+        for path, annotation in bodies
+        for model in models_in(annotation)
+        if not issubclass(model, WireRequest)
+    }
+    assert not lax
+    assert all(list(models_in(annotation)) for _path, annotation in bodies)
