@@ -20,6 +20,8 @@ from tests.generation.support import (
 from tests.generation.test_workflow import RESET
 from tests.support.hostile_server import HostileServer, Page
 
+UNKNOWN_ID = "3f1c9d7e-1111-4c1d-9d1f-0a8b7c6d5e4f"
+
 EXPORT = (
     "Open {x} from the left menu and select the period you need.",
     "Choose Export, pick CSV or PDF, and the file downloads at once.",
@@ -185,14 +187,12 @@ async def test_bot_scope_limits_candidates_and_folders(
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"documentIds": []}, "documentIds"),
-        ({"documentIds": ["3f1c9d7e-1111-4c1d-9d1f-0a8b7c6d5e4f"]}, "documentIds"),
-        ({"documentIds": ["3f1c9d7e-1111-4c1d-9d1f-0a8b7c6d5e4f"], "origin": "inbox"}, "origin"),
+        ({"documentIds": [], "origin": "sources"}, "documentIds"),
+        ({"documentIds": [UNKNOWN_ID], "origin": "sources"}, "documentIds"),
+        ({"documentIds": [UNKNOWN_ID], "origin": "inbox"}, "origin"),
+        ({"documentIds": [UNKNOWN_ID]}, "origin"),
         (
-            {
-                "documentIds": ["3f1c9d7e-1111-4c1d-9d1f-0a8b7c6d5e4f"],
-                "restrictedOps": ["DELETE_ALL"],
-            },
+            {"documentIds": [UNKNOWN_ID], "origin": "sources", "restrictedOps": ["DELETE_ALL"]},
             "restrictedOps",
         ),
     ],
@@ -224,7 +224,9 @@ async def test_bulk_refuses_sources_without_content_and_foreign_ids(
     ).json()["addedDocumentIds"][0]
     for ids in ([good, foreign], [good, pending]):
         response = await client.post(
-            "/v2/knowledge/public/bulk", headers=mine, json={"documentIds": ids}
+            "/v2/knowledge/public/bulk",
+            headers=mine,
+            json={"documentIds": ids, "origin": "sources"},
         )
         assert response.status_code == 400, response.text
 

@@ -180,8 +180,8 @@ async def test_update_errors(kb: Kb) -> None:
     unknown = await kb.call("PUT", f"/v2/hc-articles/{uuid.uuid4()}/public", content_body())
     assert_error(unknown, 404, "article")
     assert_error(await kb.call("PUT", path, content_body(questions=[])), 400, "questions")
-    moved = content_body(parentFolderId=folder["id"])
-    assert_error(await kb.call("PUT", path, moved), 400, "parentFolderId")
+    undocumented = content_body(folderId=folder["id"])
+    assert_error(await kb.call("PUT", path, undocumented), 400, "folderId")
     assert_error(await kb.call("PUT", "/v2/hc-articles/x/public", content_body()), 400, "id")
     assert (await kb.one(article["id"]))["version"] == 1
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, Strict, StringConstraints
 
-from kbsmith.api.schemas import ApiTime, WireModel
+from kbsmith.api.schemas import ApiTime, WireId, WireModel, WireRequest
 from kbsmith.knowledge.content import (
     AGENT_INSTRUCTION_MAX_CHARS,
     FOLDER_DESCRIPTION_MAX_CHARS,
@@ -57,7 +57,7 @@ FolderTitle = Annotated[str, _text(FOLDER_TITLE_MAX_CHARS)]
 FolderDescription = Annotated[str, Field(max_length=FOLDER_DESCRIPTION_MAX_CHARS)]
 
 
-class ArticleContentIn(WireModel):
+class ArticleContentIn(WireRequest):
     """The content fields; absent ``active``/``public`` keep their value (true when new)."""
 
     title: Title
@@ -83,25 +83,31 @@ class ArticleContentIn(WireModel):
 
 
 class ArticleCreate(ArticleContentIn):
-    parent_folder_id: uuid.UUID
+    parent_folder_id: WireId
     is_draft: bool = False
     origin: Origin | None = None
 
 
-class ArticleDraftIn(ArticleContentIn):
+class ArticleRevisionIn(ArticleContentIn):
+    """The body of update, draft and publish. Fini's scripts send their create body to every
+    one of them, so each accepts all of its fields (wire tolerance); what ``parentFolderId``
+    means on each route is the service's to decide."""
+
+    parent_folder_id: WireId | None = None
     origin: Origin | None = None
+    is_draft: bool | None = Field(
+        default=None,
+        description="Accepted as in the create body and ignored: the route decides whether "
+        "the result is a draft.",
+    )
 
 
-class ArticlePublishIn(ArticleContentIn):
-    origin: Origin | None = None
+class ArticleIdsIn(WireRequest):
+    article_ids: Annotated[list[WireId], Field(min_length=1, max_length=MAX_IDS)]
 
 
-class ArticleIdsIn(WireModel):
-    article_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=MAX_IDS)]
-
-
-class ArticleMoveIn(WireModel):
-    parent_folder_id: uuid.UUID
+class ArticleMoveIn(WireRequest):
+    parent_folder_id: WireId
 
 
 class Article(WireModel):
@@ -158,14 +164,14 @@ class ArticleSummary(WireModel):
     parent_folder_id: uuid.UUID
 
 
-class FolderCreate(WireModel):
+class FolderCreate(WireRequest):
     title: FolderTitle
     description: FolderDescription = ""
-    parent_folder_id: uuid.UUID | None = None
+    parent_folder_id: WireId | None = None
     active: bool = True
 
 
-class FolderUpdate(WireModel):
+class FolderUpdate(WireRequest):
     """Only the fields given change."""
 
     title: FolderTitle | None = None
@@ -173,8 +179,8 @@ class FolderUpdate(WireModel):
     active: bool | None = None
 
 
-class FolderMoveIn(WireModel):
-    parent_folder_id: uuid.UUID | None = Field(description="null moves the folder to the top")
+class FolderMoveIn(WireRequest):
+    parent_folder_id: WireId | None = Field(description="null moves the folder to the top")
 
 
 class Folder(WireModel):
@@ -222,13 +228,13 @@ class FolderSnapshot(WireModel):
     snapshot_obj_v2: list[SnapshotFolder]
 
 
-class JunctionIn(WireModel):
-    folder_id: uuid.UUID
-    bot_id: uuid.UUID
-    action: JunctionAction
+class JunctionIn(WireRequest):
+    folder_id: WireId
+    bot_id: WireId
+    action: Annotated[JunctionAction, Strict(False)]
 
 
-class JunctionsIn(WireModel):
+class JunctionsIn(WireRequest):
     junctions: Annotated[list[JunctionIn], Field(min_length=1, max_length=MAX_IDS)]
 
 

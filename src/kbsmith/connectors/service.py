@@ -44,7 +44,8 @@ def parse_credentials(provider: Provider, body: dict[str, Any]) -> Credentials:
     if base_url is not None:
         base_url = _check_base_url(base_url)
     try:
-        secrets = spec.credentials.model_validate(body).model_dump(exclude_none=True)
+        # strict: a number is not a token, as in every other request body
+        secrets = spec.credentials.model_validate(body, strict=True).model_dump(exclude_none=True)
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "body"

@@ -185,6 +185,8 @@ async def update_article(
     content: ArticleContent,
     *,
     expected_version: int | None = None,
+    parent_folder_id: uuid.UUID | None = None,
+    origin: str | None = None,
     source_ids: Collection[uuid.UUID] = (),
     author_key_id: uuid.UUID | None = None,
 ) -> Article:
@@ -192,7 +194,10 @@ async def update_article(
 
     With ``expected_version`` (HTTP ``If-Match``) a concurrent change is refused with
     Conflict; without it, concurrent updates land one after the other as successive versions.
+    A ``parent_folder_id`` other than the article's moves it there (NotFound for an unknown
+    folder), as ``move_article`` does; ``origin``, when given, replaces the article's.
     """
+    check_origin(origin)
     article = await get_article(session, workspace_id, article_id, lock=True)
     if expected_version is not None and article.version != expected_version:
         raise Conflict(
@@ -200,6 +205,10 @@ async def update_article(
         )
     if article.is_draft_published:
         raise Conflict(f"draft {article_id} was already published and can no longer change")
+    if parent_folder_id is not None and parent_folder_id != article.parent_folder_id:
+        await place_article(session, workspace_id, article, parent_folder_id)
+    if origin is not None:
+        article.origin = origin
     apply_content(article, content)
     article.version += 1
     record_version(session, article, Change.UPDATE, author_key_id)
@@ -212,10 +221,17 @@ async def move_article(
     session: AsyncSession, workspace_id: uuid.UUID, article_id: uuid.UUID, folder_id: uuid.UUID
 ) -> Article:
     article = await get_article(session, workspace_id, article_id, lock=True)
-    await get_folder(session, workspace_id, folder_id, Lock.KEY_SHARE)
-    article.parent_folder_id = folder_id
+    await place_article(session, workspace_id, article, folder_id)
     await session.flush()
     return article
+
+
+async def place_article(
+    session: AsyncSession, workspace_id: uuid.UUID, article: Article, folder_id: uuid.UUID
+) -> None:
+    """Put the (locked) article into the folder; NotFound for a folder not in the workspace."""
+    await get_folder(session, workspace_id, folder_id, Lock.KEY_SHARE)
+    article.parent_folder_id = folder_id
 
 
 async def delete_article(

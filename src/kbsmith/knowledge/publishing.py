@@ -14,7 +14,7 @@ from collections.abc import Collection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.errors import Conflict
-from kbsmith.knowledge.articles import apply_content, find_article, get_article
+from kbsmith.knowledge.articles import apply_content, find_article, get_article, place_article
 from kbsmith.knowledge.content import ArticleContent, check_origin
 from kbsmith.knowledge.folders import Lock, get_folder
 from kbsmith.knowledge.history import Change, record_version
@@ -42,17 +42,22 @@ async def fork_draft(
     content: ArticleContent | None = None,
     *,
     origin: str | None = None,
+    parent_folder_id: uuid.UUID | None = None,
     source_ids: Collection[uuid.UUID] = (),
     author_key_id: uuid.UUID | None = None,
 ) -> Article:
     """A draft of the live article ``article_id``, with ``content`` or a copy of the original's.
 
-    NotFound when the original is unknown; Conflict when it is itself a draft.
+    The draft stays in the original's folder: a ``parent_folder_id`` (a create body sent
+    as-is) is only checked. NotFound when the original or that folder is unknown; Conflict
+    when the original is itself a draft.
     """
     check_origin(origin)
     original = await get_article(session, workspace_id, article_id, lock=True)
     if original.is_draft:
         raise Conflict(f"article {article_id} is a draft; only live articles can be forked")
+    if parent_folder_id is not None:
+        await get_folder(session, workspace_id, parent_folder_id)
     await get_folder(session, workspace_id, original.parent_folder_id, Lock.KEY_SHARE)
     draft = Article(
         id=uuid.uuid4(),
@@ -80,11 +85,15 @@ async def publish_draft(
     content: ArticleContent | None = None,
     *,
     origin: str | None = None,
+    parent_folder_id: uuid.UUID | None = None,
     author_key_id: uuid.UUID | None = None,
 ) -> Article:
     """Publish a draft, with ``content`` (and ``origin``) replacing the draft's when given;
-    answers the live article. Conflict when the article is not a draft, was already
-    published, or its original was deleted meanwhile (nothing is written then)."""
+    answers the live article. ``parent_folder_id`` places a draft that was not forked (it
+    goes live in that folder); a forked draft merges into its original where that is, so
+    there it is only checked. NotFound for an unknown folder; Conflict when the article is
+    not a draft, was already published, or its original was deleted meanwhile (nothing is
+    written then)."""
     check_origin(origin)
     draft = await get_article(session, workspace_id, draft_id, lock=True)
     if not draft.is_draft:
@@ -94,8 +103,12 @@ async def publish_draft(
             f"draft {draft_id} was already published into article {draft.original_article_id}"
         )
     if draft.original_article_id is None:
+        if parent_folder_id is not None:
+            await place_article(session, workspace_id, draft, parent_folder_id)
         live = await _publish_in_place(session, draft, content, author_key_id)
     else:
+        if parent_folder_id is not None:
+            await get_folder(session, workspace_id, parent_folder_id)
         live = await _merge_into_original(session, workspace_id, draft, content, author_key_id)
     if origin is not None:
         live.origin = origin

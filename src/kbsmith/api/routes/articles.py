@@ -92,7 +92,7 @@ async def create_article(
 )
 async def update_article(
     article_id: uuid.UUID,
-    body: wire.ArticleContentIn,
+    body: wire.ArticleRevisionIn,
     principal: WritePrincipal,
     db: DatabaseDep,
     if_match: Annotated[
@@ -107,6 +107,8 @@ async def update_article(
             article_id,
             body.to_content(),
             expected_version=expected,
+            parent_folder_id=body.parent_folder_id,
+            origin=body.origin,
             author_key_id=principal.key_id,
         )
         return wire.Article.model_validate(article)
@@ -121,7 +123,7 @@ async def fork_draft(
     article_id: uuid.UUID,
     principal: WritePrincipal,
     db: DatabaseDep,
-    body: wire.ArticleDraftIn | None = None,
+    body: wire.ArticleRevisionIn | None = None,
 ) -> wire.Article:
     async with db.write() as session:
         draft = await publishing.fork_draft(
@@ -130,6 +132,7 @@ async def fork_draft(
             article_id,
             body.to_content() if body else None,
             origin=body.origin if body else None,
+            parent_folder_id=body.parent_folder_id if body else None,
             author_key_id=principal.key_id,
         )
         return wire.Article.model_validate(draft)
@@ -144,7 +147,7 @@ async def publish_draft(
     article_id: uuid.UUID,
     principal: WritePrincipal,
     db: DatabaseDep,
-    body: wire.ArticlePublishIn | None = None,
+    body: wire.ArticleRevisionIn | None = None,
 ) -> wire.Article:
     async with db.write() as session:
         live = await publishing.publish_draft(
@@ -153,6 +156,7 @@ async def publish_draft(
             article_id,
             body.to_content() if body else None,
             origin=body.origin if body else None,
+            parent_folder_id=body.parent_folder_id if body else None,
             author_key_id=principal.key_id,
         )
         return wire.Article.model_validate(live)

@@ -6,14 +6,14 @@ from fastapi import APIRouter, Depends
 
 from kbsmith.api.deps import DatabaseDep, ReadPrincipal, WritePrincipal, require_json
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.schemas import ApiTime, NonEmptyText, WireModel
+from kbsmith.api.schemas import ApiTime, NonEmptyText, WireModel, WireRequest
 from kbsmith.knowledge import agents
 from kbsmith.knowledge.models import Agent
 
 router = APIRouter(tags=["agents"], dependencies=[Depends(require_json)])
 
 
-class BotCreate(WireModel):
+class BotCreate(WireRequest):
     name: NonEmptyText
 
 

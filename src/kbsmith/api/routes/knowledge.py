@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import Response
@@ -11,7 +11,7 @@ from pydantic import Field
 
 from kbsmith.api.deps import DatabaseDep, ReadPrincipal, WritePrincipal, require_json
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.schemas import ApiTime, WireModel
+from kbsmith.api.schemas import ApiTime, WireId, WireModel, WireRequest
 from kbsmith.errors import InvalidInput
 from kbsmith.generation import service, tree
 from kbsmith.generation.operations import parse_operations
@@ -22,17 +22,17 @@ json_only = [Depends(require_json)]
 MAX_CSV_BYTES = 1024 * 1024
 
 MAX_IDS = 1000
-IdList = Annotated[list[uuid.UUID], Field(max_length=MAX_IDS)]
+IdList = Annotated[list[WireId], Field(max_length=MAX_IDS)]
 
 
-class GenerateBody(WireModel):
+class GenerateBody(WireRequest):
     candidate_knowledge: str
     origin: str = "generated"
-    document_id: uuid.UUID | None = None
+    document_id: WireId | None = None
     hc_event_id: Annotated[str | None, Field(max_length=200)] = None
     restricted_ops: list[str] | None = None
     instructions: Annotated[str, Field(max_length=10_000)] = ""
-    bot_id: uuid.UUID | None = None
+    bot_id: WireId | None = None
     is_draft: bool = True
 
 
@@ -40,12 +40,12 @@ class GenerateAnswer(WireModel):
     background_job_id: uuid.UUID
 
 
-class BulkBody(WireModel):
+class BulkBody(WireRequest):
     document_ids: IdList
-    origin: str = "sources"
+    origin: Literal["sources"] = Field(description="Required, as in the contract")
     restricted_ops: list[str] | None = None
     instructions: Annotated[str, Field(max_length=10_000)] = ""
-    bot_id: uuid.UUID | None = None
+    bot_id: WireId | None = None
     is_draft: bool = True
 
 
@@ -58,7 +58,7 @@ class BulkAnswer(WireModel):
     jobs: list[BulkJob]
 
 
-class StatusBody(WireModel):
+class StatusBody(WireRequest):
     job_ids: IdList
 
 
@@ -147,7 +147,7 @@ async def jobs_status(body: StatusBody, principal: ReadPrincipal, db: DatabaseDe
     )
 
 
-class TreeInitBody(WireModel):
+class TreeInitBody(WireRequest):
     init_prompt: Annotated[str, Field(max_length=20_000)]
 
 

@@ -18,7 +18,7 @@ from kbsmith.api.deps import (
     require_json,
 )
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.schemas import ApiTime, WireModel
+from kbsmith.api.schemas import ApiTime, WireId, WireModel, WireRequest
 from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
 from kbsmith.errors import NotFound
 from kbsmith.sources import blobs, crawl, resources, service
@@ -27,7 +27,7 @@ from kbsmith.sources.providers import parse_provider
 router = APIRouter(tags=["documents"], dependencies=[Depends(require_json)])
 
 MAX_IDS = 1000
-IdList = Annotated[list[uuid.UUID], Field(max_length=MAX_IDS)]
+IdList = Annotated[list[WireId], Field(max_length=MAX_IDS)]
 ValueList = Annotated[list[str], Field(max_length=MAX_IDS)]
 
 
@@ -84,7 +84,7 @@ class Document(WireModel):
         )
 
 
-class IngestBody(WireModel):
+class IngestBody(WireRequest):
     source: str = "web"
     document_ids_to_add: ValueList = []
     document_ids_to_refresh: ValueList = []
@@ -97,11 +97,11 @@ class IngestAnswer(WireModel):
     updated_document_ids: list[uuid.UUID]
 
 
-class RefreshBody(WireModel):
+class RefreshBody(WireRequest):
     document_ids: IdList
 
 
-class DeleteBody(WireModel):
+class DeleteBody(WireRequest):
     document_ids: IdList
     delete_articles: bool = False
 
@@ -123,7 +123,7 @@ class DeleteAnswer(WireModel):
     deleted_articles: list[DeletedArticle]
 
 
-class CrawlBody(WireModel):
+class CrawlBody(WireRequest):
     links: ValueList
     limit: int = Field(default=crawl.DEFAULT_LIMIT, ge=1, le=crawl.MAX_LIMIT)
 
@@ -259,7 +259,7 @@ async def crawl_links(
     return CrawlAnswer(data=found, message=f"found {len(found)} links")
 
 
-class ResourceIn(WireModel):
+class ResourceIn(WireRequest):
     external_id: Annotated[str, Field(min_length=1, max_length=512)]
     title: str = ""
     original_url: str = ""
@@ -268,7 +268,7 @@ class ResourceIn(WireModel):
     icon_link: str = ""
 
 
-class RegisterBody(WireModel):
+class RegisterBody(WireRequest):
     resources: Annotated[list[ResourceIn], Field(max_length=MAX_IDS)]
 
 
