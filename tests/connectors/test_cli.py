@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.connectors.fakes.notion import TOKEN, FakeNotion
 from tests.support.processes import run_kbsmith
-
-
-@pytest.fixture
-def notion() -> Iterator[FakeNotion]:
-    fake = FakeNotion().start()
-    yield fake
-    fake.stop()
-
 
 run = run_kbsmith
 

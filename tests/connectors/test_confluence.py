@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -77,13 +76,6 @@ CLOUD = {"siteUrl": SITE, "email": EMAIL, "apiToken": API_TOKEN}
 DATA_CENTER = {"siteUrl": DC_SITE, "personalAccessToken": PERSONAL_ACCESS_TOKEN}
 SPACE_FIELDS = {"externalId", "title", "originalUrl", "object", "children"}
 PAGE_FIELDS = {"externalId", "title", "originalUrl", "object", "mimeType"}
-
-
-@pytest.fixture
-def confluence() -> Iterator[FakeConfluence]:
-    fake = FakeConfluence().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

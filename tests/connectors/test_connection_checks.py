@@ -3,7 +3,6 @@ does not serve the provider's API (a 404 there is no deleted document)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,36 +32,6 @@ def assert_names_the_address(message: str, provider: str, path: str, field: str)
     assert "deleted upstream" not in message
     assert f"answered 404 to {WRONG_PATH}{path}" in message, message
     assert field in message and f"does not serve the {provider} API" in message
-
-
-@pytest.fixture
-def notion() -> Iterator[FakeNotion]:
-    fake = FakeNotion().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def zendesk() -> Iterator[FakeZendesk]:
-    fake = FakeZendesk()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def confluence() -> Iterator[FakeConfluence]:
-    fake = FakeConfluence().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def drive() -> Iterator[FakeDrive]:
-    fake = FakeDrive()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 async def test_notion_check_tells_a_wrong_address_from_a_refused_token(notion: FakeNotion) -> None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
 from kbsmith.connectors import service as connections
 from kbsmith.connectors.base import ResourceRef
@@ -21,14 +19,6 @@ from tests.connectors.fakes import googledrive as fake
 from tests.connectors.fakes.googledrive import FakeDrive
 from tests.connectors.provider_flow import connect, discover, imported, refreshed, register
 from tests.sources.test_listing import generate_article_by_hand
-
-
-@pytest.fixture
-def drive() -> Iterator[FakeDrive]:
-    server = FakeDrive()
-    server.start()
-    yield server
-    server.stop()
 
 
 async def connected(client: httpx.AsyncClient, keys: Keys, drive: FakeDrive) -> dict[str, str]:

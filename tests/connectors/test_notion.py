@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -63,13 +62,6 @@ ADVANCED_SETUP_PARAGRAPHS = [
     "Troubleshooting Check that the clock of your server is in sync.",
 ]
 WIRE_FIELDS = {"externalId", "title", "originalUrl", "mimeType", "iconLink", "object"}
-
-
-@pytest.fixture
-def notion() -> Iterator[FakeNotion]:
-    fake = FakeNotion().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

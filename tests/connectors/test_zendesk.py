@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
 from kbsmith.connectors import service as connections
 from kbsmith.connectors.base import ResourceRef
@@ -20,14 +18,6 @@ from tests.connectors.fakes import zendesk as fake
 from tests.connectors.fakes.zendesk import FakeZendesk
 from tests.connectors.provider_flow import connect, discover, imported, refreshed, register
 from tests.sources.test_listing import generate_article_by_hand
-
-
-@pytest.fixture
-def zendesk() -> Iterator[FakeZendesk]:
-    server = FakeZendesk()
-    server.start()
-    yield server
-    server.stop()
 
 
 async def connected(client: httpx.AsyncClient, keys: Keys, zendesk: FakeZendesk) -> dict[str, str]:

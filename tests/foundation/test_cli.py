@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,7 +14,6 @@ import pytest
 from tests.support.cli import (
     cli_env,
     free_port,
-    help_site,
     ingest_through,
     kbsmith,
     migrated_env,
@@ -24,12 +22,6 @@ from tests.support.cli import (
     wait_until_up,
 )
 from tests.support.hostile_server import HostileServer
-
-
-@pytest.fixture
-def web() -> Iterator[HostileServer]:
-    with help_site() as server:
-        yield server
 
 
 @pytest.mark.usefixtures("db")

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import free_port, help_site, migrated_env, start_serve, wait_until_up
+from tests.support.cli import free_port, migrated_env, start_serve, wait_until_up
 from tests.support.hostile_server import HostileServer
 from tests.support.processes import REPO_ROOT
 
 QUICKSTART = REPO_ROOT / "docs" / "quickstart.sh"
-
-
-@pytest.fixture
-def web() -> Iterator[HostileServer]:
-    with help_site() as server:
-        yield server
 
 
 @pytest.mark.usefixtures("db")

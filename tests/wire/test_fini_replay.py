@@ -10,7 +10,7 @@ from kbsmith.jobs.worker import Worker
 from tests.conftest import Keys
 from tests.generation.support import page, wait_jobs
 from tests.generation.test_workflow import RESET
-from tests.knowledge.conftest import JSON, Kb
+from tests.knowledge.conftest import JSON, Kb, article_body
 from tests.sources.conftest import settled
 from tests.support.hostile_server import HostileServer, Page
 
@@ -52,19 +52,8 @@ ALL_OPERATIONS = ["ADD_ARTICLE_TO_FOLDER", "UPDATE_ARTICLE", "DO_NOTHING"]
 
 def create_body(folder_id: str, *, is_draft: bool = False, **content: Any) -> JSON:
     """The create body with every field Fini documents for it."""
-    return {
-        "title": "Canceling your subscription",
-        "mainKnowledge": "Customers can cancel from Billing in the dashboard.",
-        "agentInstruction": "Use this only for self-serve web plans.",
-        "questions": ["How do I cancel?"],
-        "keywords": ["cancel", "billing"],
-        "escalation": False,
-        "parentFolderId": folder_id,
-        "active": True,
-        "public": True,
-        "origin": "manual",
-        "isDraft": is_draft,
-    } | content
+    documented = {"active": True, "public": True, "origin": "manual", "isDraft": is_draft}
+    return article_body(folder_id, **documented) | content
 
 
 def assert_article(answer: JSON, **expected: Any) -> None:
