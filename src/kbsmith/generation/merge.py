@@ -1,112 +1,322 @@
-"""Three-way merge of Markdown by paragraph, so an update never destroys a person's edit.
+"""Three-way merge of Markdown by paragraph: a source change is never lost, nor a person's edit.
 
 base: the text last generated from the source; ours: the article as it is now (maybe edited by
-a person); theirs: the text generated now. Where only one side changed a region, that change
-wins; where both changed it differently, the person's text is kept and the region is reported.
+a person); theirs: the text generated now from the source.
+
+Each side is aligned with the base paragraph by paragraph (``align``): identical paragraphs by
+difflib's SequenceMatcher, then, inside each changed stretch, a changed paragraph with the base
+paragraph it rewrites, a split paragraph with the base paragraph it came from (and a joined one
+with its base paragraphs), and a moved paragraph with its old place. Base paragraphs tied
+together by a split or join on either side form one unit; every unit is decided on its own:
+
+- the person left it as it was → the source's version (changed, split, moved or deleted);
+- the source left it as it was → the person's version;
+- both made it the same → that;
+- both changed it differently → a conflict: the person's version stays in the merged text,
+  the source's version goes to ``proposed`` (the text a reviewer may accept instead).
+
+So a source change next to a person's edit is applied, however close. The order is the
+source's; a paragraph the person added stays after the paragraph it followed.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+
+SIMILAR = 0.5
+"""A changed paragraph rewrites a base paragraph when their words overlap this much (Dice)."""
+GROUPED = 0.8
+"""A split (or join) needs this overlap between the base and the pieces put together."""
+POSITIONAL = 0.01
+"""A paragraph replaced by another in the same place, alike or not, rewrites it (as in diff3),
+unless a better pairing exists."""
+MOVED = 0.8
+"""A paragraph deleted in one place and added in another is a move at this overlap."""
+MAX_ALIGNED_CELLS = 10_000
+"""Changed stretches larger than this (base by side paragraphs) are aligned one to one only."""
 
 
 @dataclass(frozen=True)
 class Conflict:
-    ours: list[str]
-    theirs: list[str]
+    """One unit changed by both sides: each side's paragraphs and the base's, as Markdown."""
+
+    ours: str
+    theirs: str
+    base: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"ours": self.ours, "theirs": self.theirs, "base": self.base}
 
 
 @dataclass(frozen=True)
 class MergeResult:
     paragraphs: list[str]
+    """The merge; a conflict keeps the person's paragraphs."""
+    proposed: list[str]
+    """The same merge with the source's paragraphs at every conflict."""
     conflicts: list[Conflict]
 
     @property
     def text(self) -> str:
         return "\n\n".join(self.paragraphs)
 
+    @property
+    def proposed_text(self) -> str:
+        return "\n\n".join(self.proposed)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Base paragraphs (indices) and the side's paragraphs (indices) they became. No base:
+    the side added them; no side: the side deleted them."""
+
+    base: tuple[int, ...]
+    side: tuple[int, ...]
+
 
 def split_paragraphs(text: str) -> list[str]:
     return [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
 
 
-def merge3(base: Sequence[str], ours: Sequence[str], theirs: Sequence[str]) -> MergeResult:
-    merged: list[str] = []
-    conflicts: list[Conflict] = []
-    for base_part, our_part, their_part in _regions(base, ours, theirs):
-        if our_part == their_part or their_part == base_part:
-            merged += our_part
-        elif our_part == base_part:
-            merged += their_part
-        elif _only_inserted(base_part, our_part):
-            merged += _with_insertions(base_part, our_part, their_part)
-        elif _only_inserted(base_part, their_part):
-            merged += _with_insertions(base_part, their_part, our_part)
-        else:
-            merged += our_part
-            conflicts.append(Conflict(list(our_part), list(their_part)))
-    return MergeResult(merged, conflicts)
-
-
-def _only_inserted(base: Sequence[str], side: Sequence[str]) -> bool:
-    """``side`` kept every base paragraph, in order, and only added new ones."""
-    remaining = iter(side)
-    return all(any(item == candidate for candidate in remaining) for item in base)
-
-
-def _with_insertions(
-    base: Sequence[str], inserter: Sequence[str], changer: Sequence[str]
-) -> list[str]:
-    """The changed paragraphs of one side, with the paragraphs the other side added placed
-    before them (when added before any base paragraph) or after them."""
-    kept = set(base)
-    seen_base = False
-    before: list[str] = []
-    after: list[str] = []
-    for paragraph in inserter:
-        if paragraph in kept:
-            seen_base = True
-        else:
-            (after if seen_base else before).append(paragraph)
-    return [*before, *changer, *after]
-
-
 def union(ours: Sequence[str], theirs: Sequence[str]) -> MergeResult:
     """No common ancestor: keep everything the article says and add what is new."""
     present = set(ours)
-    return MergeResult([*ours, *(p for p in theirs if p not in present)], [])
+    merged = [*ours, *(p for p in theirs if p not in present)]
+    return MergeResult(merged, merged, [])
 
 
-def _regions(
-    base: Sequence[str], ours: Sequence[str], theirs: Sequence[str]
-) -> list[tuple[Sequence[str], Sequence[str], Sequence[str]]]:
-    """Alternating stable and unstable regions, as in diff3: sync points are base ranges
-    that both sides kept unchanged."""
-    ours_sync = _matched(base, ours)
-    theirs_sync = _matched(base, theirs)
-    regions: list[tuple[Sequence[str], Sequence[str], Sequence[str]]] = []
-    b = o = t = 0
-    for base_index in range(len(base) + 1):
-        at_end = base_index == len(base)
-        if not at_end and not (base_index in ours_sync and base_index in theirs_sync):
+# --- alignment ------------------------------------------------------------------------------
+
+
+def align(base: Sequence[str], side: Sequence[str]) -> list[Piece]:
+    """Every base and every side paragraph in exactly one piece; pieces in side order, then
+    the deletions."""
+    matcher = SequenceMatcher(a=list(base), b=list(side), autojunk=False)
+    pieces: list[Piece] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            pieces += [Piece((i1 + k,), (j1 + k,)) for k in range(i2 - i1)]
+        else:
+            pieces += _align_changed(base, side, i1, i2, j1, j2)
+    return _pair_moves(base, side, pieces)
+
+
+def _words(text: str) -> Counter[str]:
+    return Counter(re.findall(r"\w+", text.casefold()))
+
+
+def similarity(a: str, b: str) -> float:
+    """Dice overlap of the two texts' words (as multisets): 1 identical, 0 nothing shared."""
+    wa, wb = _words(a), _words(b)
+    total = sum(wa.values()) + sum(wb.values())
+    return 2 * sum((wa & wb).values()) / total if total else 1.0
+
+
+Step = tuple[int, int, float]
+"""How many base and side paragraphs one alignment step takes, and what it scores."""
+
+
+def _align_changed(
+    base: Sequence[str], side: Sequence[str], i1: int, i2: int, j1: int, j2: int
+) -> list[Piece]:
+    """The best monotone alignment of a changed stretch (dynamic programming): 1↔1 rewrites,
+    1↔2 splits and 2↔1 joins score their overlap; unpaired paragraphs were added or deleted."""
+    m, n = i2 - i1, j2 - j1
+    grouped = m * n <= MAX_ALIGNED_CELLS
+    best: dict[tuple[int, int], tuple[float, Step | None]] = {(0, 0): (0.0, None)}
+    for i in range(m + 1):
+        for j in range(n + 1):
+            if (i, j) == (0, 0):
+                continue
+            options: list[tuple[float, Step]] = []
+            if i:
+                options.append((best[i - 1, j][0], (1, 0, 0.0)))
+            if j:
+                options.append((best[i, j - 1][0], (0, 1, 0.0)))
+            steps = [(1, 1), (1, 2), (2, 1)] if grouped else [(1, 1)]
+            for di, dj in steps:
+                if i >= di and j >= dj:
+                    score = _step_score(base, side, i1 + i - di, i1 + i, j1 + j - dj, j1 + j)
+                    if score > 0:
+                        options.append((best[i - di, j - dj][0] + score, (di, dj, score)))
+            best[i, j] = max(options, key=lambda option: option[0])
+    return _trace(best, m, n, i1, j1)
+
+
+def _step_score(
+    base: Sequence[str], side: Sequence[str], b1: int, b2: int, s1: int, s2: int
+) -> float:
+    sim = similarity("\n\n".join(base[b1:b2]), "\n\n".join(side[s1:s2]))
+    if (b2 - b1, s2 - s1) == (1, 1):
+        return sim if sim >= SIMILAR else POSITIONAL
+    return sim * (b2 - b1 + s2 - s1) / 2 if sim >= GROUPED else 0.0
+
+
+def _trace(
+    best: dict[tuple[int, int], tuple[float, Step | None]], m: int, n: int, i1: int, j1: int
+) -> list[Piece]:
+    pieces: list[Piece] = []
+    i, j = m, n
+    while (i, j) != (0, 0):
+        step = best[i, j][1]
+        assert step is not None
+        di, dj, _ = step
+        pieces.append(Piece(tuple(range(i1 + i - di, i1 + i)), tuple(range(j1 + j - dj, j1 + j))))
+        i, j = i - di, j - dj
+    pieces.reverse()
+    return pieces
+
+
+def _pair_moves(base: Sequence[str], side: Sequence[str], pieces: list[Piece]) -> list[Piece]:
+    """A base paragraph deleted here and a like paragraph added elsewhere: moved."""
+    deleted = [p.base[0] for p in pieces if not p.side]
+    added = [p.side[0] for p in pieces if not p.base]
+    pairs = sorted(
+        (
+            (similarity(base[b], side[s]), b, s)
+            for b in deleted
+            for s in added
+            if similarity(base[b], side[s]) >= MOVED
+        ),
+        reverse=True,
+    )
+    moved: dict[int, int] = {}
+    for _, b, s in pairs:
+        if b not in moved and s not in moved.values():
+            moved[b] = s
+    if not moved:
+        return pieces
+    kept = [
+        p
+        for p in pieces
+        if not (not p.side and p.base[0] in moved)
+        and not (not p.base and p.side[0] in moved.values())
+    ]
+    kept += [Piece((b,), (s,)) for b, s in moved.items()]
+    return sorted(kept, key=lambda p: (p.side[0] if p.side else len(side), p.base))
+
+
+# --- merging --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Unit:
+    """Base paragraphs decided together, with what each side made of them."""
+
+    base: list[int]
+    ours: list[int] = field(default_factory=list)
+    theirs: list[int] = field(default_factory=list)
+
+
+def merge3(base: Sequence[str], ours: Sequence[str], theirs: Sequence[str]) -> MergeResult:
+    our_pieces, their_pieces = align(base, ours), align(base, theirs)
+    units = _units(len(base), our_pieces, their_pieces)
+    added_by_source = {theirs[s] for p in their_pieces if not p.base for s in p.side}
+    tails = _tails(units, our_pieces, ours, added_by_source)
+    kept: list[str] = []
+    proposed: list[str] = []
+    conflicts: list[Conflict] = []
+
+    def emit(unit: _Unit | None) -> None:
+        if unit is not None:
+            ours_part, theirs_part, conflict = _decide(unit, base, ours, theirs)
+            kept.extend(ours_part)
+            proposed.extend(theirs_part)
+            if conflict:
+                conflicts.append(conflict)
+        for item in tails.get(id(unit) if unit else None, []):
+            if isinstance(item, str):
+                kept.append(item)
+                proposed.append(item)
+            else:
+                emit(item)
+
+    emit(None)
+    done: set[int] = set()
+    for piece in their_pieces:
+        if not piece.side:
             continue
-        o_next = len(ours) if at_end else ours_sync[base_index]
-        t_next = len(theirs) if at_end else theirs_sync[base_index]
-        if (b, o, t) != (base_index, o_next, t_next):
-            regions.append((base[b:base_index], ours[o:o_next], theirs[t:t_next]))
-        if at_end:
-            break
-        regions.append(([base[base_index]], [ours[o_next]], [theirs[t_next]]))
-        b, o, t = base_index + 1, o_next + 1, t_next + 1
-    return regions
+        if not piece.base:
+            kept.extend(theirs[s] for s in piece.side)
+            proposed.extend(theirs[s] for s in piece.side)
+            continue
+        unit = units[piece.base[0]]
+        if id(unit) not in done:
+            done.add(id(unit))
+            emit(unit)
+    return MergeResult(kept, proposed, conflicts)
 
 
-def _matched(base: Sequence[str], other: Sequence[str]) -> dict[int, int]:
-    matcher = SequenceMatcher(a=list(base), b=list(other), autojunk=False)
-    pairs: dict[int, int] = {}
-    for block in matcher.get_matching_blocks():
-        for k in range(block.size):
-            pairs[block.a + k] = block.b + k
-    return pairs
+def _units(size: int, *sides: list[Piece]) -> dict[int, _Unit]:
+    """Base index → its unit; base paragraphs that a split or join ties together share one."""
+    parent = list(range(size))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for pieces in sides:
+        for piece in pieces:
+            for other in piece.base[1:]:
+                parent[root(other)] = root(piece.base[0])
+    by_root: dict[int, _Unit] = {}
+    for i in range(size):
+        by_root.setdefault(root(i), _Unit([])).base.append(i)
+    units = {i: by_root[root(i)] for i in range(size)}
+    for pieces, attribute in ((sides[0], "ours"), (sides[1], "theirs")):
+        for piece in pieces:
+            if piece.base:
+                getattr(units[piece.base[0]], attribute).extend(piece.side)
+    for unit in by_root.values():
+        unit.ours.sort()
+        unit.theirs.sort()
+    return units
+
+
+TailItem = str | _Unit
+
+
+def _tails(
+    units: dict[int, _Unit], our_pieces: list[Piece], ours: Sequence[str], added: set[str]
+) -> dict[int | None, list[TailItem]]:
+    """What follows each unit that the source kept (key: its id; None: the start): the
+    paragraphs the person added after it (but those the source added too: its copy is in
+    place), and the units the source deleted that the person still has, in the person's
+    order."""
+    tails: dict[int | None, list[TailItem]] = {}
+    anchor: int | None = None
+    placed: set[int] = set()
+    for piece in sorted(our_pieces, key=lambda p: p.side[0] if p.side else -1):
+        if not piece.side:
+            continue
+        if not piece.base:
+            tails.setdefault(anchor, []).extend(ours[s] for s in piece.side if ours[s] not in added)
+            continue
+        unit = units[piece.base[0]]
+        if unit.theirs:
+            anchor = id(unit)
+        elif id(unit) not in placed:
+            placed.add(id(unit))
+            tails.setdefault(anchor, []).append(unit)
+    return tails
+
+
+def _decide(
+    unit: _Unit, base: Sequence[str], ours: Sequence[str], theirs: Sequence[str]
+) -> tuple[list[str], list[str], Conflict | None]:
+    """What the merge keeps of one unit, what it proposes, and the conflict if any."""
+    base_part = [base[i] for i in unit.base]
+    ours_part = [ours[i] for i in unit.ours]
+    theirs_part = [theirs[i] for i in unit.theirs]
+    if ours_part in (base_part, theirs_part):
+        return theirs_part, theirs_part, None
+    if theirs_part == base_part:
+        return ours_part, ours_part, None
+    conflict = Conflict(*("\n\n".join(part) for part in (ours_part, theirs_part, base_part)))
+    return ours_part, theirs_part, conflict
