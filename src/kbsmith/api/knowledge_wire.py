@@ -110,6 +110,22 @@ class ArticleMoveIn(WireRequest):
     parent_folder_id: WireId
 
 
+class MergeConflict(WireModel):
+    ours: str
+    theirs: str
+    base: str
+
+
+class Generation(WireModel):
+    """(ext) Why a draft exists: the generation job that wrote it."""
+
+    job_id: uuid.UUID | None
+    operation: str
+    reason: str
+    source_ids: list[uuid.UUID]
+    conflicts: list[MergeConflict]
+
+
 class Article(WireModel):
     id: uuid.UUID
     title: str
@@ -128,6 +144,7 @@ class Article(WireModel):
     is_draft_published: bool
     version: int
     source_ids: list[uuid.UUID]
+    generation: Generation | None = None
     created_at: ApiTime
     updated_at: ApiTime
 

@@ -35,6 +35,7 @@ class SourceState:
     generated_text: str
     content_hash: str
     origin: str
+    pending_draft_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ def _state(source: Source) -> SourceState:
         generated_text=source.generated_text,
         content_hash=source.content_hash,
         origin=origin_of(source.provider, source.original_url),
+        pending_draft_id=source.pending_draft_id,
     )
 
 

@@ -69,7 +69,9 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
             session, workspace_id, gathered, inp, decision, generator.thresholds
         )
         try:
-            saved = await save(session, workspace_id, request, decision, written, gathered.source)
+            saved = await save(
+                session, workspace_id, request, decision, written, gathered.source, ctx.job.id
+            )
         except DomainError as error:
             generator.index.distrust(workspace_id)
             raise RetryableJobError(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import update
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.generation.gathering import SourceState
 from kbsmith.generation.inputs import Decision, WrittenArticle
-from kbsmith.generation.merge import merge3, split_paragraphs, union
+from kbsmith.generation.merge import Conflict, merge3, split_paragraphs, union
 from kbsmith.generation.operations import Operation
 from kbsmith.generation.request import GenerationRequest
 from kbsmith.knowledge import articles, folders, publishing
@@ -27,6 +28,9 @@ class Saved:
     article_id: uuid.UUID | None
     target_id: uuid.UUID | None
     reason: str
+    conflicts: tuple[Conflict, ...] = ()
+    draft_id: uuid.UUID | None = None
+    """The draft that holds the source's version of the conflicts."""
 
     def as_result(self, extra: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -34,6 +38,8 @@ class Saved:
             "hcArticleId": str(self.article_id) if self.article_id else None,
             "targetArticleId": str(self.target_id) if self.target_id else None,
             "reason": self.reason,
+            "conflicts": [conflict.as_json() for conflict in self.conflicts],
+            "conflictDraftId": str(self.draft_id) if self.draft_id else None,
             **extra,
         }
 
@@ -45,13 +51,14 @@ async def save(
     decision: Decision,
     written: WrittenArticle | None,
     source: SourceState | None,
+    job_id: uuid.UUID | None = None,
 ) -> Saved:
     if decision.operation is Operation.ADD:
         assert written is not None
         saved = await _add(session, workspace_id, request, decision, written)
     elif decision.operation is Operation.UPDATE:
         assert written is not None and decision.target is not None
-        saved = await _update(session, workspace_id, request, decision, written, source)
+        saved = await _update(session, workspace_id, request, decision, written, source, job_id)
     else:
         assert decision.target is not None
         saved = await _nothing(session, workspace_id, request, decision)
@@ -95,21 +102,82 @@ async def _update(
     decision: Decision,
     written: WrittenArticle,
     source: SourceState | None,
+    job_id: uuid.UUID | None,
 ) -> Saved:
     assert decision.target is not None
     current = await articles.get_article(
         session, workspace_id, decision.target.candidate.id, lock=True
     )
     base = source.generated_text if source and decision.target.linked else ""
-    content, conflicts = merged_content(current, written, base)
-    reason = decision.reason + (
-        f"; {conflicts} paragraph(s) edited by a person and changed at the source: the person's "
-        "text was kept, review the source's new wording"
-        if conflicts
-        else ""
-    )
+    merged = merged_content(current, written, base)
+    conflicts = merged.conflicts
+    reason = decision.reason + _conflict_note(len(conflicts))
+    forked = request.is_draft and not current.is_draft
+    # A fork is what the reviewer publishes: it holds the source's version of conflicts.
+    content = merged.proposed if forked else merged.content
     article = await _write_update(session, workspace_id, request, current, content)
-    return Saved(Operation.UPDATE, article.id, current.id, reason)
+    draft: Article | None = None
+    if conflicts and source is not None:
+        draft = (
+            article
+            if forked
+            else await _conflict_draft(
+                session, workspace_id, request, article, merged.proposed, source
+            )
+        )
+        draft.generation = generation_record(job_id, reason, source, conflicts)
+    return Saved(
+        Operation.UPDATE,
+        article.id,
+        current.id,
+        reason,
+        tuple(conflicts),
+        draft.id if draft else None,
+    )
+
+
+def _conflict_note(count: int) -> str:
+    if not count:
+        return ""
+    return (
+        f"; {count} paragraph(s) changed both by a person and at the source: the person's text "
+        "was kept, the source's version awaits review in a draft"
+    )
+
+
+async def _conflict_draft(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    request: GenerationRequest,
+    article: Article,
+    proposed: ArticleContent,
+    source: SourceState,
+) -> Article:
+    """The draft that holds the source's version for the reviewer: a fork of the live
+    article (the one still pending from an earlier job, rewritten), or the article itself
+    when it is a draft (a draft cannot be forked; its ``generation`` lists the conflicts)."""
+    if article.is_draft:
+        return article
+    if source.pending_draft_id is not None:
+        pending = await articles.find_article(session, workspace_id, source.pending_draft_id)
+        if pending and pending.is_pending_draft and pending.original_article_id == article.id:
+            return await articles.update_article(session, workspace_id, pending.id, proposed)
+    return await publishing.fork_draft(
+        session, workspace_id, article.id, proposed, origin=request.origin, source_ids=[source.id]
+    )
+
+
+def generation_record(
+    job_id: uuid.UUID | None, reason: str, source: SourceState, conflicts: Sequence[Conflict]
+) -> dict[str, Any]:
+    """What a draft records of the job that wrote it (the Review API's ``generation``)."""
+    return {
+        "job_id": str(job_id) if job_id else None,
+        "operation": Operation.UPDATE.value,
+        "reason": reason,
+        "source_ids": [str(source.id)],
+        "conflicts": [conflict.as_json() for conflict in conflicts],
+    }
 
 
 async def _write_update(
@@ -141,10 +209,18 @@ async def _nothing(
     return Saved(Operation.NOTHING, None, target.candidate.id, decision.reason)
 
 
-def merged_content(
-    current: Article, written: WrittenArticle, base: str
-) -> tuple[ArticleContent, int]:
-    """Merge the new text into the article as it is now; a person's edit is never lost."""
+@dataclass(frozen=True)
+class Merged:
+    content: ArticleContent
+    """The article with the person's text at conflicts."""
+    proposed: ArticleContent
+    """The article with the source's text at conflicts."""
+    conflicts: list[Conflict]
+
+
+def merged_content(current: Article, written: WrittenArticle, base: str) -> Merged:
+    """Merge the new text into the article as it is now; a person's edit is never lost, nor
+    a source change the person did not touch."""
     ours = split_paragraphs(current.main_knowledge)
     theirs = split_paragraphs(written.main_knowledge)
     result = merge3(split_paragraphs(base), ours, theirs) if base else union(ours, theirs)
@@ -158,7 +234,8 @@ def merged_content(
         active=current.active,
         public=current.public,
     )
-    return content, len(result.conflicts)
+    proposed = replace(content, main_knowledge=result.proposed_text)
+    return Merged(content, proposed, result.conflicts)
 
 
 def _merged_list(ours: list[str], theirs: list[str]) -> list[str]:
@@ -194,12 +271,30 @@ async def _sync_source(
         operation=saved.operation.value,
         reason=saved.reason,
     )
-    generated: dict[str, object] = {"generated_hash": state.content_hash}
-    if written is not None:
-        generated["generated_text"] = written.main_knowledge
     await session.execute(
         update(Source)
         .where(Source.id == state.id)
-        .values(**generated)
+        .values(**_generated(saved, state, written))
         .execution_options(synchronize_session=False)
     )
+
+
+def _generated(saved: Saved, state: SourceState, written: WrittenArticle | None) -> dict[str, Any]:
+    """The source's generation state after a save. With conflicts it stays ``changed``: the
+    content and text it was generated from wait on the draft until a reviewer settles it."""
+    if saved.conflicts:
+        assert written is not None
+        return {
+            "pending_draft_id": saved.draft_id,
+            "pending_hash": state.content_hash,
+            "pending_text": written.main_knowledge,
+        }
+    generated: dict[str, Any] = {
+        "generated_hash": state.content_hash,
+        "pending_draft_id": None,
+        "pending_hash": "",
+        "pending_text": "",
+    }
+    if written is not None:
+        generated["generated_text"] = written.main_knowledge
+    return generated

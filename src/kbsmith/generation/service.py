@@ -33,6 +33,8 @@ class JobReport:
     target_article_id: str | None
     reason: str | None
     error: str | None
+    conflicts: list[dict[str, str]]
+    conflict_draft_id: str | None
 
 
 def check_request(request: GenerationRequest) -> None:
@@ -129,4 +131,6 @@ def _report(job: Job) -> JobReport:
         target_article_id=result.get("targetArticleId"),
         reason=result.get("reason"),
         error=job.error or None,
+        conflicts=result.get("conflicts", []),
+        conflict_draft_id=result.get("conflictDraftId"),
     )

@@ -94,6 +94,26 @@ async def move_links(
     )
 
 
+async def settle_pending(
+    session: AsyncSession, workspace_id: uuid.UUID, draft_id: uuid.UUID
+) -> None:
+    """A reviewer settled a merge-conflict draft (published or dismissed it): its sources now
+    count as generated from the content the draft was written from (``changed`` clears unless
+    the content changed again since), and that text is the base of their next merge."""
+    await session.execute(
+        update(Source)
+        .where(Source.workspace_id == workspace_id, Source.pending_draft_id == draft_id)
+        .values(
+            generated_hash=Source.pending_hash,
+            generated_text=Source.pending_text,
+            pending_draft_id=None,
+            pending_hash="",
+            pending_text="",
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 ArticleIds = Collection[uuid.UUID] | Select[uuid.UUID]
 """Article ids as values, or as a subquery when there may be very many."""
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -67,6 +68,9 @@ class Article(IdMixin, TimestampMixin, Base):
     original_article_version: Mapped[int | None] = mapped_column(default=None)
     is_draft_published: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
+    generation: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    """For a draft written by a generation job: ``{job_id, operation, reason, source_ids,
+    conflicts: [{ours, theirs, base}]}``, why it exists (``generation`` on the wire)."""
 
     source_links: Mapped[list[ArticleSource]] = relationship(
         lazy="selectin",

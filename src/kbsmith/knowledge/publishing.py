@@ -18,7 +18,7 @@ from kbsmith.knowledge.articles import apply_content, find_article, get_article,
 from kbsmith.knowledge.content import ArticleContent, check_origin
 from kbsmith.knowledge.folders import Lock, get_folder
 from kbsmith.knowledge.history import Change, record_version
-from kbsmith.knowledge.links import link_sources, move_links
+from kbsmith.knowledge.links import link_sources, move_links, settle_pending
 from kbsmith.knowledge.models import Article
 
 
@@ -112,6 +112,7 @@ async def publish_draft(
         live = await _merge_into_original(session, workspace_id, draft, content, author_key_id)
     if origin is not None:
         live.origin = origin
+    await settle_pending(session, workspace_id, draft.id)
     await session.flush()
     return live
 

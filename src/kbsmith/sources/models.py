@@ -39,6 +39,14 @@ class Source(IdMixin, TimestampMixin, Base):
     """The content hash that the linked knowledge was last generated from."""
     generated_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     """The article text last generated from this source: the base of three-way merges."""
+    pending_draft_id: Mapped[uuid.UUID | None] = mapped_column(default=None, index=True)
+    """A draft holding this source's version of paragraphs a person changed too (a merge
+    conflict): until it is published or dismissed, ``generated_hash`` and ``generated_text``
+    stay as they were (the source stays ``changed``)."""
+    pending_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """The content hash that draft was generated from."""
+    pending_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """The text generated then: the merge base once the draft is settled."""
     success: Mapped[bool | None] = mapped_column(default=None)
     error: Mapped[str] = mapped_column(Text, default="")
     linked_job_id: Mapped[uuid.UUID | None] = mapped_column(

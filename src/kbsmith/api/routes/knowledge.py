@@ -62,6 +62,14 @@ class StatusBody(WireRequest):
     job_ids: IdList
 
 
+class MergeConflict(WireModel):
+    """A paragraph (or a few) changed both by a person and at the source, as Markdown."""
+
+    ours: str
+    theirs: str
+    base: str
+
+
 class JobStatus(WireModel):
     id: uuid.UUID
     job_status: str
@@ -73,6 +81,12 @@ class JobStatus(WireModel):
     target_article_id: str | None
     reason: str | None
     error: str | None
+    conflicts: list[MergeConflict] = Field(
+        default_factory=list,
+        description="(ext) What an update could not merge: the person's text (ours) was kept "
+        "in the article, the source's (theirs) waits in the draft conflictDraftId.",
+    )
+    conflict_draft_id: str | None = None
 
 
 class StatusAnswer(WireModel):
@@ -141,6 +155,8 @@ async def jobs_status(body: StatusBody, principal: ReadPrincipal, db: DatabaseDe
                 target_article_id=r.target_article_id,
                 reason=r.reason,
                 error=r.error,
+                conflicts=[MergeConflict.model_validate(c) for c in r.conflicts],
+                conflict_draft_id=r.conflict_draft_id,
             )
             for r in reports
         ]
