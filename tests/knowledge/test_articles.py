@@ -37,6 +37,7 @@ async def test_create_answers_the_article_with_every_field(kb: Kb) -> None:
         "isDraftPublished": False,
         "version": 1,
         "sourceIds": [],
+        "generation": None,
         "createdAt": "",
         "updatedAt": "",
     }
