@@ -148,3 +148,29 @@ async def test_a_conflict_keeps_the_edit_and_waits_in_a_draft_with_the_source_ch
 
     (settled,) = await bulk(client, headers, [document_id], isDraft=False)
     assert settled["operation"] == "DO_NOTHING", settled["reason"]
+
+
+async def test_a_conflict_in_a_draft_update_puts_the_sources_version_in_the_fork(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    document_id, article_id = await live_article_edited_by_a_person(client, headers, site)
+    theirs = "Upgrades take effect at the next billing cycle and are not prorated."
+    site.pages[URL] = plans_page(price="$18", upgrade=theirs)
+    await refresh(client, headers, document_id)
+
+    (job,) = await bulk(client, headers, [document_id], restrictedOps=["UPDATE_ARTICLE"])
+    assert job["jobStatus"] == "COMPLETED", job["error"]
+    assert job["conflicts"] == [{"ours": EDITED, "theirs": theirs, "base": UPGRADE}]
+    assert job["conflictDraftId"] == job["hcArticleId"] != article_id
+    (fork,) = await articles_by_id(client, headers, job["hcArticleId"])
+    assert fork["originalArticleId"] == article_id and fork["generation"]["conflicts"]
+    assert theirs in fork["mainKnowledge"] and "| $18 |" in fork["mainKnowledge"]
+    (live,) = await articles_by_id(client, headers, article_id)
+    assert EDITED in live["mainKnowledge"] and "| $15 |" in live["mainKnowledge"]
+    assert (await document(client, headers, document_id))["changed"] is True
+
+    published = await client.post(f"/v2/hc-articles/{fork['id']}/publish/public", headers=headers)
+    assert published.status_code == 200, published.text
+    source = await document(client, headers, document_id)
+    assert source["changed"] is False and source["linkedKnowledgeId"] == article_id
