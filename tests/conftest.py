@@ -98,7 +98,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         secret_key=TEST_SECRET,
         max_body_bytes=64 * 1024,
-        job_lease_seconds=2,
+        # long enough that a CPU-starved heartbeat never loses a lease in a test about
+        # something else (the tests of lost leases set their own)
+        job_lease_seconds=10,
         job_poll_interval=0.05,
         job_backoff_base=0.01,
         job_backoff_max=0.05,

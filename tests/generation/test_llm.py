@@ -78,7 +78,7 @@ def settings(settings: Settings, llm: FakeLLM, llm_overrides: dict[str, Any]) ->
             "llm_base_url": llm.base_url,
             "llm_api_key": SecretStr(API_KEY),
             "llm_model": MODEL,
-            "llm_timeout": 1.0,
+            "llm_timeout": 10.0,  # generous on a loaded machine; the timeout tests set theirs
             "llm_max_retries": 2,
             "llm_backoff_base": 0.01,
             "llm_backoff_max": 1.0,
