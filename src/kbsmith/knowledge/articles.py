@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.answers.index import index_article
 from kbsmith.db.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -158,6 +159,7 @@ async def create_article(
     record_version(session, article, Change.CREATE, author_key_id)
     await link_sources(session, workspace_id, article, source_ids)
     await session.flush()
+    await index_article(session, article)
     return article
 
 
@@ -205,6 +207,7 @@ async def update_article(
     record_version(session, article, Change.UPDATE, author_key_id)
     await link_sources(session, workspace_id, article, source_ids)
     await session.flush()
+    await index_article(session, article)
     return article
 
 
@@ -215,6 +218,7 @@ async def move_article(
     await get_folder(session, workspace_id, folder_id, Lock.KEY_SHARE)
     article.parent_folder_id = folder_id
     await session.flush()
+    await index_article(session, article)
     return article
 
 

@@ -13,6 +13,7 @@ from collections.abc import Collection
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.answers.index import index_article
 from kbsmith.errors import Conflict
 from kbsmith.knowledge.articles import apply_content, find_article, get_article
 from kbsmith.knowledge.content import ArticleContent, check_origin
@@ -100,6 +101,7 @@ async def publish_draft(
     if origin is not None:
         live.origin = origin
     await session.flush()
+    await index_article(session, live)
     return live
 
 

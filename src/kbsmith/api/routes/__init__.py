@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from kbsmith.api.routes import (
+    answers,
     articles,
     bots,
     connections,
@@ -14,6 +15,7 @@ from kbsmith.api.routes import (
 
 ROUTERS: list[APIRouter] = [
     bots.router,
+    answers.router,
     sources.router,
     articles.router,
     folders.router,
