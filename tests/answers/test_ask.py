@@ -4,6 +4,7 @@ the workspace and the agent's folders, and say "I don't know" rather than make o
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -184,9 +185,9 @@ async def test_stream_sends_the_answer_in_pieces_then_the_whole_body(asker: Aske
     assert "".join(data["answer"] for _, data in events[:-1]) == whole["answer"]
 
 
-def _parse_event(block: str) -> tuple[str, dict[str, object]]:
+def _parse_event(block: str) -> tuple[str, dict[str, Any]]:
     lines = dict(line.split(": ", 1) for line in block.split("\n"))
-    data: dict[str, object] = json.loads(lines["data"])
+    data: dict[str, Any] = json.loads(lines["data"])
     return lines["event"], data
 
 
