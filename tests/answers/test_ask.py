@@ -22,7 +22,7 @@ async def test_the_answer_quotes_and_cites_the_article_that_answers(asker: Asker
     cancel = await asker.write(folder["id"], CANCEL)
     await asker.write(folder["id"], INVOICES)
 
-    answer = await asker.ask("how can I cancel my plan?")
+    answer = await asker.ask("How can I cancel my subscription?")
 
     assert set(answer) == ANSWER_FIELDS
     assert answer["success"] == 1
@@ -37,7 +37,7 @@ async def test_the_answer_quotes_and_cites_the_article_that_answers(asker: Asker
     assert scores == sorted(scores, reverse=True)
     assert len({e["articleId"] for e in answer["based_on"]}) == len(answer["based_on"])
     assert answer["messages"] == [
-        {"role": "user", "content": "how can I cancel my plan?"},
+        {"role": "user", "content": "How can I cancel my subscription?"},
         {"role": "assistant", "content": answer["answer"]},
     ]
 

@@ -32,7 +32,7 @@ from kbsmith.knowledge.repository import visible_folders
 LEXICAL_PASSAGES = 200
 """Passages the full-text query returns, best first: the candidates are their articles."""
 MAX_CANDIDATES = 30
-SEMANTIC_WEIGHT = 0.7
+SEMANTIC_WEIGHT = 0.9
 MAX_QUERY_TERMS = 32
 
 Vector = np.ndarray[tuple[int], np.dtype[np.float32]]
