@@ -12,7 +12,7 @@ from tests.knowledge.conftest import JSON, Kb
 
 ASK = "/v2/bots/ask-question"
 
-IOS = {
+IOS: JSON = {
     "title": "Resetting your password on iOS",
     "mainKnowledge": (
         "On an iPhone or iPad, open the Acme app, tap Account, then Reset password.\n\n"
@@ -21,7 +21,7 @@ IOS = {
     "questions": ["How do I reset my password on iOS?"],
     "keywords": ["password", "iphone"],
 }
-ANDROID = {
+ANDROID: JSON = {
     "title": "Resetting your password on Android",
     "mainKnowledge": (
         "On an Android phone, open the Acme app menu, choose Profile, then Forgot password.\n\n"
@@ -30,7 +30,7 @@ ANDROID = {
     "questions": ["How do I reset my password on Android?"],
     "keywords": ["password", "android"],
 }
-CANCEL = {
+CANCEL: JSON = {
     "title": "Canceling your subscription",
     "mainKnowledge": (
         "Open Billing in the dashboard and choose Cancel plan. Your plan stays active until "
@@ -39,7 +39,7 @@ CANCEL = {
     "questions": ["How do I cancel my subscription?"],
     "keywords": ["cancel", "billing"],
 }
-INVOICES = {
+INVOICES: JSON = {
     "title": "Downloading invoices as PDF",
     "mainKnowledge": (
         "Every invoice can be downloaded as a PDF from Billing, Invoices: pick the month and "
