@@ -20,7 +20,8 @@ async def ask_from_cli(
     """Prints the answer, then its sources; True when the knowledge answered."""
     async with db.read() as session:
         owner = await require_workspace(session, workspace)
-        answer = await service.ask(session, owner.id, service.Question(question, agent_id=bot_id))
+    asked = service.Question(question, agent_id=bot_id)
+    answer = await service.ask_and_record(db, owner.id, asked, key_id=None)
     out.print(escape(answer.text))
     if answer.based_on:
         out.print("\n[bold]Sources[/]")

@@ -5,6 +5,7 @@ floor the answer is a plain "I don't know that yet" with nothing cited: never ma
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +20,9 @@ from kbsmith.answers.answering import (
     snippet,
     standalone_question,
 )
+from kbsmith.answers.records import record_answer
 from kbsmith.answers.retrieval import Candidate, retrieve
+from kbsmith.db.database import Database
 from kbsmith.generation.embeddings import Embedder, load_embedder
 from kbsmith.knowledge.agents import get_agent
 
@@ -91,3 +94,24 @@ def _citation(question: str, candidate: Candidate) -> Citation:
     return Citation(
         candidate.article_id, candidate.title, round(candidate.score, 4), used, snippet(used)
     )
+
+
+async def ask_and_record(
+    db: Database, workspace_id: uuid.UUID, question: Question, *, key_id: uuid.UUID | None
+) -> Answer:
+    """``ask`` in a read transaction, then the answer recorded in a short write of its own
+    (asking needs only the read scope; the record is kbsmith's, not the caller's, change)."""
+    started = time.perf_counter()
+    async with db.read() as session:
+        answer = await ask(session, workspace_id, question)
+    latency_ms = (time.perf_counter() - started) * 1000
+    async with db.write() as session:
+        record_answer(
+            session,
+            workspace_id,
+            answer,
+            agent_id=question.agent_id,
+            key_id=key_id,
+            latency_ms=latency_ms,
+        )
+    return answer

@@ -14,8 +14,8 @@ from kbsmith.api.routes import (
 )
 
 ROUTERS: list[APIRouter] = [
+    answers.router,  # before bots: /v2/bots/requests/public is not /v2/bots/{id}/public
     bots.router,
-    answers.router,
     sources.router,
     articles.router,
     folders.router,

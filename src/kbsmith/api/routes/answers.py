@@ -8,15 +8,17 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from kbsmith.answers import service
+from kbsmith.answers import records, service
 from kbsmith.answers.answering import Turn
+from kbsmith.answers.models import AnswerRecord
 from kbsmith.api.deps import DatabaseDep, ReadPrincipal, require_json
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.schemas import WireModel
+from kbsmith.api.schemas import ApiTime, WireModel
+from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
 
 router = APIRouter(tags=["agents"], dependencies=[Depends(require_json)])
 
@@ -117,8 +119,9 @@ async def ask_question(
         history=[Turn(m.role, m.content) for m in body.message_history],
         agent_id=body.bot_id,
     )
-    async with db.read() as session:
-        answer = await service.ask(session, principal.workspace_id, question)
+    answer = await service.ask_and_record(
+        db, principal.workspace_id, question, key_id=principal.key_id
+    )
     rendered = render(answer)
     if body.stream:
         return StreamingResponse(_events(rendered), media_type="text/event-stream")
@@ -135,3 +138,64 @@ async def _events(rendered: AskQuestionOut) -> AsyncIterator[str]:
 
 def _event(name: str, data: object) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+class RecordedSource(WireModel):
+    article_id: uuid.UUID
+    title: str
+    score: float
+
+
+class AnswerRequest(WireModel):
+    """(ext) One recorded question and its answer."""
+
+    id: uuid.UUID
+    """The answer's ``answer_uuid``."""
+    question: str
+    standalone_question: str
+    answer: str
+    success: Literal[0, 1]
+    based_on: list[RecordedSource]
+    latency_ms: float
+    key_id: uuid.UUID | None
+    bot_id: uuid.UUID | None
+    created_at: ApiTime
+
+
+class AnswerRequestPage(WireModel):
+    requests: list[AnswerRequest]
+    has_more: bool
+
+
+def render_record(record: AnswerRecord) -> AnswerRequest:
+    return AnswerRequest(
+        id=record.id,
+        question=record.question,
+        standalone_question=record.standalone_question,
+        answer=record.answer,
+        success=1 if record.success else 0,
+        based_on=[RecordedSource.model_validate(entry) for entry in record.based_on],
+        latency_ms=record.latency_ms,
+        key_id=record.key_id,
+        bot_id=record.agent_id,
+        created_at=record.created_at,
+    )
+
+
+@router.get("/v2/bots/requests/public", summary="List the questions asked, newest first (ext)")
+async def list_requests(
+    principal: ReadPrincipal,
+    db: DatabaseDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[uuid.UUID | None, Query(description="An answer_uuid")] = None,
+    direction: Annotated[Direction, Query(description="next: older; previous: newer")] = (
+        Direction.NEXT
+    ),
+) -> AnswerRequestPage:
+    async with db.read() as session:
+        page = await records.list_records(
+            session, principal.workspace_id, cursor_id=cursor, direction=direction, limit=limit
+        )
+        return AnswerRequestPage(
+            requests=[render_record(r) for r in page.items], has_more=page.has_more
+        )

@@ -1,4 +1,4 @@
-"""answer passages with their full-text index
+"""answer passages with their full-text index, and answer records
 
 Revision ID: 0007
 Revises: 0006
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import kbsmith.db.base
 from kbsmith.db.dialect import full_text_ddl, full_text_drop_ddl
 
 revision: str = "0007"
@@ -50,9 +51,38 @@ def upgrade() -> None:
     )
     for statement in full_text_ddl(op.get_bind().dialect.name):
         op.execute(statement)
+    op.create_table(
+        "answer_records",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("workspace_id", sa.Uuid(), nullable=False),
+        sa.Column("key_id", sa.Uuid(), nullable=True),
+        sa.Column("agent_id", sa.Uuid(), nullable=True),
+        sa.Column("question", sa.Text(), nullable=False),
+        sa.Column("standalone_question", sa.Text(), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=False),
+        sa.Column("success", sa.Boolean(), nullable=False),
+        sa.Column("based_on", sa.JSON(), nullable=False),
+        sa.Column("latency_ms", sa.Float(), nullable=False),
+        sa.Column("created_at", kbsmith.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_answer_records_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_answer_records")),
+    )
+    op.create_index(
+        "ix_answer_records_listing",
+        "answer_records",
+        ["workspace_id", "created_at", "id"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_answer_records_listing", table_name="answer_records")
+    op.drop_table("answer_records")
     for statement in full_text_drop_ddl(op.get_bind().dialect.name):
         op.execute(statement)
     op.drop_index(op.f("ix_answer_passages_workspace_id"), table_name="answer_passages")
