@@ -13,7 +13,9 @@ lexical part of its score, so every weight and floor can be tried without asking
 
 The entries are split in half by hash: the weight and the floor are chosen on the fit half
 (the floor is the least one that refuses >= 90% of absent phrasings there) and the figures are
-printed for both halves, with and without the embedding model.
+printed for both halves, with and without the embedding model. "ranking top1/top5/MRR" rank
+the candidates without the floor (what retrieval alone achieves); ``bench/answers.py`` measures
+``based_on`` itself, where a refusal (below the floor) counts as a miss.
 """
 
 from __future__ import annotations
@@ -107,6 +109,15 @@ def top1(sample: list[Asked], weight: float) -> float:
     return sum(1 for a in sample if ranking(a, weight)[:1] == [a.right]) / len(sample)
 
 
+def top5_mrr(sample: list[Asked], weight: float) -> tuple[float, float]:
+    ranks = [ranking(a, weight)[:5] for a in sample]
+    top5 = sum(1 for r, a in zip(ranks, sample, strict=True) if a.right in r) / len(sample)
+    mrr = sum(
+        1 / (r.index(a.right) + 1) for r, a in zip(ranks, sample, strict=True) if a.right in r
+    )
+    return top5, mrr / len(sample)
+
+
 def best_other(asked: Asked, weight: float) -> float:
     return max((s for a, s in scores(asked, weight).items() if a != asked.right), default=0.0)
 
@@ -125,9 +136,12 @@ def figures(sample: list[Asked], weight: float, floor: float) -> dict[str, float
     answered = sum(1 for a in sample if max(scores(a, weight).values(), default=0) >= floor)
     refused = sum(1 for a in sample if best_other(a, weight) < floor)
     n = len(sample)
+    top5, mrr = top5_mrr(sample, weight)
     return {
         "phrasings": n,
-        "top1": top1(sample, weight),
+        "ranking top1": top1(sample, weight),
+        "top5": top5,
+        "MRR": mrr,
         "answered (success 1)": answered / n,
         "answered from the right article": answered_right / n,
         "refused when deleted": refused / n,

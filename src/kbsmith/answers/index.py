@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, insert, select
@@ -43,18 +44,33 @@ async def index_article(session: AsyncSession, article: Article) -> None:
     if not wanted:
         return
     vectors = await _vectors(wanted, stored, load_embedder())
-    rows = [
+    await add_passages(session, passage_rows(article.workspace_id, article.id, wanted, vectors))
+
+
+def passage_rows(
+    workspace_id: uuid.UUID,
+    article_id: uuid.UUID,
+    passages: Sequence[PassageText],
+    vectors: Mapping[str, bytes],
+) -> list[dict[str, Any]]:
+    return [
         {
-            "workspace_id": article.workspace_id,
-            "article_id": article.id,
+            "workspace_id": workspace_id,
+            "article_id": article_id,
             "position": position,
             "kind": passage.kind.value,
             "text": passage.text,
             "vector": vectors.get(passage.text) if passage.embedded else None,
         }
-        for position, passage in enumerate(wanted)
+        for position, passage in enumerate(passages)
     ]
-    await session.execute(insert(table_of(AnswerPassage)), rows)
+
+
+async def add_passages(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert passage rows (from ``passage_rows``) of articles that have none yet: the write
+    of ``index_article``, and bulk loads of new live articles (``bench/answers.py``)."""
+    if rows:
+        await session.execute(insert(table_of(AnswerPassage)), list(rows))
 
 
 async def _stored(session: AsyncSession, article_id: uuid.UUID) -> dict[Stored, bytes | None]:
