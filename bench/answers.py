@@ -221,8 +221,16 @@ async def add_filler(
             await session.execute(insert(ArticleVersion), [version_of(a) for a in articles])
             await add_passages(session, passages)
     if not db.is_sqlite:
-        async with db.write() as session:
-            await session.execute(text("ANALYZE"))
+        await vacuum(db)
+
+
+async def vacuum(db: Database) -> None:
+    """After a bulk load, as autovacuum would soon do: statistics, and the GIN index's pending
+    list merged into the index (scanning a long pending list is slow)."""
+    engine = create_async_engine(db.url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text("VACUUM ANALYZE"))
+    await engine.dispose()
 
 
 def filler_article(

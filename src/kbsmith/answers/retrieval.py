@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.answers.index import decode_vector
 from kbsmith.answers.models import AnswerPassage
 from kbsmith.answers.passages import PassageKind
 from kbsmith.db.base import table_of
-from kbsmith.db.dialect import full_text
+from kbsmith.db.dialect import full_text, unindexed
 from kbsmith.generation.embeddings import Embedder
 from kbsmith.generation.text import STOPWORDS, content_words, words
 from kbsmith.knowledge.models import Article
@@ -34,6 +34,11 @@ LEXICAL_PASSAGES = 200
 MAX_CANDIDATES = 30
 SEMANTIC_WEIGHT = 0.9
 MAX_QUERY_TERMS = 32
+COMMON_TERM_PASSAGES = 2_000
+"""A term held by at least this many passages of the workspace finds too much to rank (a
+100,000-article workspace has ~16,000 passages with "go"): the full-text query leaves it
+out, or when every term is that common, asks for passages holding all of them. Scoring still
+uses the whole question."""
 
 Vector = np.ndarray[tuple[int], np.dtype[np.float32]]
 
@@ -90,10 +95,19 @@ async def retrieve(
     return sorted(candidates.values(), key=lambda c: (-c.score, c.lexical_rank))
 
 
+def in_workspace(session: AsyncSession, workspace_id: uuid.UUID) -> ColumnElement[bool]:
+    """The workspace condition kept off its index on SQLite: the full-text match must drive
+    the query (else SQLite walks every passage of the workspace, matching each)."""
+    return unindexed(AnswerPassage.workspace_id.expression, session) == workspace_id
+
+
 def _scoped(
-    statement: Select[Any], workspace_id: uuid.UUID, agent_id: uuid.UUID | None
+    session: AsyncSession,
+    statement: Select[Any],
+    workspace_id: uuid.UUID,
+    agent_id: uuid.UUID | None,
 ) -> Select[Any]:
-    statement = statement.where(AnswerPassage.workspace_id == workspace_id)
+    statement = statement.where(in_workspace(session, workspace_id))
     if agent_id is None:
         return statement
     visible = select(visible_folders(workspace_id, agent_id).c.id)
@@ -108,15 +122,38 @@ async def _lexical_candidates(
     terms: Sequence[str],
     agent_id: uuid.UUID | None,
 ) -> dict[uuid.UUID, Candidate]:
-    search = full_text(session, table_of(AnswerPassage), terms)
+    common = await _common_terms(session, workspace_id, terms)
+    rare = [term for term in terms if term not in common]
+    search = full_text(session, table_of(AnswerPassage), rare or terms, every=not rare)
     statement = select(AnswerPassage.article_id).select_from(search.source).where(search.matches)
-    statement = _scoped(statement, workspace_id, agent_id)
+    statement = _scoped(session, statement, workspace_id, agent_id)
     statement = statement.order_by(search.relevance.desc()).limit(LEXICAL_PASSAGES)
     ranked = dict.fromkeys((await session.scalars(statement)).all())
     return {
         article_id: Candidate(article_id, "", rank)
         for rank, article_id in enumerate(list(ranked)[:MAX_CANDIDATES])
     }
+
+
+async def _common_terms(
+    session: AsyncSession, workspace_id: uuid.UUID, terms: Sequence[str]
+) -> set[str]:
+    """The terms held by at least ``COMMON_TERM_PASSAGES`` passages, counted up to that
+    number only (one statement, one bounded count per term)."""
+    passages = table_of(AnswerPassage)
+    counts = []
+    for term in terms:
+        search = full_text(session, passages, [term])
+        held = (
+            select(literal(1))
+            .select_from(search.source)
+            .where(search.matches, in_workspace(session, workspace_id))
+            .limit(COMMON_TERM_PASSAGES)
+            .subquery()
+        )
+        counts.append(select(func.count()).select_from(held).scalar_subquery())
+    row = (await session.execute(select(*counts))).one()
+    return {term for term, count in zip(terms, row, strict=True) if count >= COMMON_TERM_PASSAGES}
 
 
 async def _load_passages(session: AsyncSession, candidates: dict[uuid.UUID, Candidate]) -> None:

@@ -192,17 +192,21 @@ class FullText(NamedTuple):
     relevance: ColumnElement[float]
 
 
-def full_text(session: AsyncSession, passages: Table, terms: Sequence[str]) -> FullText:
-    """Passages holding any of ``terms`` (plain words): FTS5 ``MATCH`` ranked by bm25 on
-    SQLite; ``websearch_to_tsquery`` over the GIN-indexed tsvector, ranked by ``ts_rank``, on
-    PostgreSQL. Both stem English words."""
+def full_text(
+    session: AsyncSession, passages: Table, terms: Sequence[str], *, every: bool = False
+) -> FullText:
+    """Passages holding any of ``terms`` (plain words; all of them with ``every``): FTS5
+    ``MATCH`` ranked by bm25 on SQLite; ``websearch_to_tsquery`` over the GIN-indexed tsvector,
+    ranked by ``ts_rank``, on PostgreSQL. Both stem English words."""
     if session.get_bind().dialect.name == "sqlite":
         fts = table(FULL_TEXT_TABLE, column("rowid", Integer))
-        query = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        joiner = " AND " if every else " OR "
+        query = joiner.join('"' + term.replace('"', '""') + '"' for term in terms)
         match = literal_column(FULL_TEXT_TABLE).op("MATCH")(query)
         bm25 = func.bm25(literal_column(FULL_TEXT_TABLE), type_=Float())
         return FullText(passages.join(fts, fts.c.rowid == passages.c.id), match, -bm25)
     vector: ColumnElement[Any] = literal_column(f"{passages.name}.{FULL_TEXT_COLUMN}")
-    tsquery = func.websearch_to_tsquery(literal_column("'english'"), " or ".join(terms))
+    joined = " ".join(terms) if every else " or ".join(terms)
+    tsquery = func.websearch_to_tsquery(literal_column("'english'"), joined)
     rank = func.ts_rank(vector, tsquery, type_=Float())
     return FullText(passages, vector.op("@@")(tsquery), rank)
