@@ -185,6 +185,17 @@ async def test_stream_sends_the_answer_in_pieces_then_the_whole_body(asker: Aske
     assert "".join(data["answer"] for _, data in events[:-1]) == whole["answer"]
 
 
+async def test_a_question_of_its_own_after_history_stands_alone(asker: Asker) -> None:
+    folder = await asker.folder("Apps")
+    await asker.write(folder["id"], IOS)
+    cancel = await asker.write(folder["id"], CANCEL)
+    history = (await asker.ask("How do I reset my password on iOS?"))["messages"]
+
+    cited = await asker.cited("Cancel my subscription?", messageHistory=history)
+
+    assert cited[:1] == [cancel["id"]]
+
+
 def _parse_event(block: str) -> tuple[str, dict[str, Any]]:
     lines = dict(line.split(": ", 1) for line in block.split("\n"))
     data: dict[str, Any] = json.loads(lines["data"])

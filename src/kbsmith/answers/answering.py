@@ -65,7 +65,12 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str:
 
 
 def _is_follow_up(question: str) -> bool:
-    return bool(FOLLOW_UP_OPENERS.match(question)) or len(question.split()) <= SHORT_FOLLOW_UP_WORDS
+    """ "and for Android?", "what about refunds?", or a short fragment such as "on Windows?";
+    a short question of its own ("How do I cancel?") stands alone."""
+    if FOLLOW_UP_OPENERS.match(question):
+        return True
+    words = question.split()
+    return len(words) <= SHORT_FOLLOW_UP_WORDS and words[0].lower() in PREPOSITIONS
 
 
 def _last_preposition(tokens: Sequence[str]) -> int | None:
