@@ -413,5 +413,21 @@ def connect(
     console.print(f"[green]connected {provider}[/] for workspace {workspace!r}: {account}")
 
 
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    workspace: Annotated[str, typer.Option(help="Workspace name.")],
+    bot: Annotated[uuid.UUID | None, typer.Option(help="Answer from this agent's folders.")] = None,
+) -> None:
+    """Answer a question from the live knowledge and list its sources (exit 1: not known)."""
+    from kbsmith.answers.cli import ask_from_cli
+
+    settings = _settings()
+    if settings.is_embedded:
+        _with_db(settings, migrate.upgrade)
+    if not _with_db(settings, lambda db: ask_from_cli(db, workspace, question, bot)):
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()

@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, Select, String, Table, cast, event, text, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    FromClause,
+    Integer,
+    Select,
+    String,
+    Table,
+    cast,
+    column,
+    event,
+    func,
+    literal_column,
+    table,
+    text,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -127,3 +143,70 @@ async def lock_for_migration(connection: AsyncConnection, url: str) -> None:
     """Several processes may start at once against PostgreSQL; one migrates at a time."""
     if not is_sqlite(url):
         await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({POSTGRES_MIGRATION_LOCK})")
+
+
+# Full-text search over answer passages: an FTS5 table kept by triggers on SQLite, a generated
+# tsvector column with a GIN index on PostgreSQL. Neither is an ORM object: the migration
+# creates them and the migration test knows their names.
+FULL_TEXT_TABLE = "answer_passages_fts"
+FULL_TEXT_COLUMN = "search"
+FULL_TEXT_INDEX = "ix_answer_passages_search"
+
+_SQLITE_FULL_TEXT = (
+    "CREATE VIRTUAL TABLE answer_passages_fts USING fts5(text, content='answer_passages', "
+    "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER answer_passages_fts_insert AFTER INSERT ON answer_passages BEGIN "
+    "INSERT INTO answer_passages_fts(rowid, text) VALUES (new.id, new.text); END",
+    "CREATE TRIGGER answer_passages_fts_delete AFTER DELETE ON answer_passages BEGIN "
+    "INSERT INTO answer_passages_fts(answer_passages_fts, rowid, text) "
+    "VALUES ('delete', old.id, old.text); END",
+    "CREATE TRIGGER answer_passages_fts_update AFTER UPDATE OF text ON answer_passages BEGIN "
+    "INSERT INTO answer_passages_fts(answer_passages_fts, rowid, text) "
+    "VALUES ('delete', old.id, old.text); "
+    "INSERT INTO answer_passages_fts(rowid, text) VALUES (new.id, new.text); END",
+)
+_POSTGRES_FULL_TEXT = (
+    "ALTER TABLE answer_passages ADD COLUMN search tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('english', text)) STORED",
+    "CREATE INDEX ix_answer_passages_search ON answer_passages USING gin (search)",
+)
+
+
+def full_text_ddl(dialect_name: str) -> tuple[str, ...]:
+    """What the migration runs after creating ``answer_passages``."""
+    return _SQLITE_FULL_TEXT if dialect_name == "sqlite" else _POSTGRES_FULL_TEXT
+
+
+def full_text_drop_ddl(dialect_name: str) -> tuple[str, ...]:
+    if dialect_name == "sqlite":
+        return ("DROP TABLE IF EXISTS answer_passages_fts",)
+    return ()
+
+
+class FullText(NamedTuple):
+    """A full-text match over passages: select from ``source``, filter by ``matches``, order
+    by ``relevance`` (higher is better; comparable only within one query)."""
+
+    source: FromClause
+    matches: ColumnElement[bool]
+    relevance: ColumnElement[float]
+
+
+def full_text(
+    session: AsyncSession, passages: Table, terms: Sequence[str], *, every: bool = False
+) -> FullText:
+    """Passages holding any of ``terms`` (plain words; all of them with ``every``): FTS5
+    ``MATCH`` ranked by bm25 on SQLite; ``websearch_to_tsquery`` over the GIN-indexed tsvector,
+    ranked by ``ts_rank``, on PostgreSQL. Both stem English words."""
+    if session.get_bind().dialect.name == "sqlite":
+        fts = table(FULL_TEXT_TABLE, column("rowid", Integer))
+        joiner = " AND " if every else " OR "
+        query = joiner.join('"' + term.replace('"', '""') + '"' for term in terms)
+        match = literal_column(FULL_TEXT_TABLE).op("MATCH")(query)
+        bm25 = func.bm25(literal_column(FULL_TEXT_TABLE), type_=Float())
+        return FullText(passages.join(fts, fts.c.rowid == passages.c.id), match, -bm25)
+    vector: ColumnElement[Any] = literal_column(f"{passages.name}.{FULL_TEXT_COLUMN}")
+    joined = " ".join(terms) if every else " or ".join(terms)
+    tsquery = func.websearch_to_tsquery(literal_column("'english'"), joined)
+    rank = func.ts_rank(vector, tsquery, type_=Float())
+    return FullText(passages, vector.op("@@")(tsquery), rank)

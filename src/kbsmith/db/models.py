@@ -1,5 +1,6 @@
 """Imports every table so that metadata (and Alembic) sees them all."""
 
+from kbsmith.answers.models import AnswerPassage, AnswerRecord
 from kbsmith.connectors.models import Connection
 from kbsmith.db.base import Base
 from kbsmith.generation.models import ArticleVector
@@ -18,6 +19,8 @@ from kbsmith.workspaces.models import ApiKey, Workspace
 __all__ = [
     "Agent",
     "AgentFolder",
+    "AnswerPassage",
+    "AnswerRecord",
     "ApiKey",
     "Article",
     "ArticleSource",

@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.answers.index import index_article
 from kbsmith.db.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -158,6 +159,7 @@ async def create_article(
     record_version(session, article, Change.CREATE, author_key_id)
     await link_sources(session, workspace_id, article, source_ids)
     await session.flush()
+    await index_article(session, article)
     return article
 
 
@@ -214,6 +216,7 @@ async def update_article(
     record_version(session, article, Change.UPDATE, author_key_id)
     await link_sources(session, workspace_id, article, source_ids)
     await session.flush()
+    await index_article(session, article)
     return article
 
 
@@ -223,6 +226,7 @@ async def move_article(
     article = await get_article(session, workspace_id, article_id, lock=True)
     await place_article(session, workspace_id, article, folder_id)
     await session.flush()
+    await index_article(session, article)
     return article
 
 

@@ -13,6 +13,7 @@ from collections.abc import Collection
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.answers.index import index_article
 from kbsmith.errors import Conflict
 from kbsmith.knowledge.articles import apply_content, find_article, get_article, place_article
 from kbsmith.knowledge.content import ArticleContent, check_origin
@@ -114,6 +115,7 @@ async def publish_draft(
         live.origin = origin
     await settle_pending(session, workspace_id, draft.id)
     await session.flush()
+    await index_article(session, live)
     return live
 
 

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from kbsmith.api.routes import (
+    answers,
     articles,
     bots,
     connections,
@@ -14,6 +15,7 @@ from kbsmith.api.routes import (
 )
 
 ROUTERS: list[APIRouter] = [
+    answers.router,  # before bots: /v2/bots/requests/public is not /v2/bots/{id}/public
     bots.router,
     sources.router,
     uploads.router,

@@ -1,0 +1,363 @@
+"""Ask-question quality and latency, through the HTTP API, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/answers.py [--scales 1000,10000,100000] [--samples 200]
+                                      [--postgres-url URL] [--data DIR] [--skip-scale]
+                                      [--skip-quality]
+
+Quality: one live article per CovidFAQ entry (``_faq.py``: its FAQ question as title and first
+question, its answer as body), created with ``POST /v2/hc-articles/public``; every customer
+phrasing asked with ``POST /v2/bots/ask-question``: top-1 and top-5 of
+``based_on[0..4].source_id``, MRR, the share answered ``success: 1`` (and answered from the right
+article). A BM25 baseline (``bm25s`` over title + body, the same articles, this run) is printed
+beside it, on all phrasings and on the held-out half (the floor was fitted on the other half by
+``bench/answers_calibration.py``). Then 20% of the articles are deleted and their phrasings asked
+again: the share answered ``success: 0`` (target >= 90%).
+
+Scale: the FAQ articles plus filler articles up to 1,000 / 10,000 / 100,000 (titles and bodies
+made of Banking77 customer requests, in a second folder; their passages are written by the
+answers package's bulk path with vectors of pool texts, embedding each pool text once), then
+p50 / p99 of ask-question (FAQ phrasings) and p50 at the largest over p50 at the smallest
+(targets: p99 < 100 ms at 100,000; ratio <= 3).
+
+Data: CovidFAQ from ``ML-Recipes/BERT-FAQ`` (MIT; questions from the JHU COVID-QA project) and
+Banking77 (PolyAI, CC-BY-4.0; Casanueva et al., 2020), in ``../shared/data/faq-dev``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import bm25s  # type: ignore[import-untyped]
+import httpx
+import numpy as np
+from sqlalchemy import insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from _faq import DEFAULT_DATA, Entry, load_entries
+from kbsmith.answers.index import add_passages, encode_vector, passage_rows
+from kbsmith.answers.passages import article_passages
+from kbsmith.api.app import create_app
+from kbsmith.db import migrate
+from kbsmith.db.database import Database
+from kbsmith.generation.embeddings import load_embedder
+from kbsmith.knowledge.models import Article, ArticleVersion, Folder
+from kbsmith.logging import configure_logging
+from kbsmith.settings import Settings
+from kbsmith.workspaces import service as workspaces
+from kbsmith.workspaces.service import Scope
+from knowledge import fresh_database
+
+SECRET = "bench-secret-key-for-api-key-hashes"
+ASK = "/v2/bots/ask-question"
+DELETED_SHARE = 0.2
+CHUNK = 2_000
+POOL = 3_000
+SEED = 12
+
+
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+    headers: dict[str, str]
+
+    async def post(self, path: str, body: Any) -> Any:
+        response = await self.http.post(path, json=body, headers=self.headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+async def open_api(url: str, workdir: Path) -> tuple[Api, Database, uuid.UUID]:
+    db = Database(url)
+    await migrate.upgrade(db)
+    async with db.write() as session:
+        owner = await workspaces.get_or_create_workspace(session, "bench")
+        key = await workspaces.create_key(
+            session, owner, {Scope.READ, Scope.WRITE}, "b", SECRET.encode()
+        )
+    settings = Settings(data_dir=workdir / "data", database_url=url, secret_key=SECRET)
+    app = create_app(settings, db)
+    transport = httpx.ASGITransport(app=app)
+    http = httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60)
+    return Api(http, {"Authorization": f"Bearer {key.secret}"}), db, owner.id
+
+
+async def create_faq(api: Api, entries: list[Entry]) -> tuple[str, dict[str, str]]:
+    folder = await api.post("/v2/hc-folders/public", {"title": "COVID-19", "parentFolderId": None})
+    ids = {}
+    for entry in entries:
+        body = {
+            "title": entry.title,
+            "mainKnowledge": entry.body,
+            "questions": entry.questions,
+            "keywords": entry.keywords,
+            "parentFolderId": folder["id"],
+        }
+        ids[entry.key] = (await api.post("/v2/hc-articles/public", body))["id"]
+    return folder["id"], ids
+
+
+def ranks_metrics(ranked: list[tuple[list[str], str]]) -> dict[str, float]:
+    n = len(ranked)
+    top1 = sum(1 for got, right in ranked if got[:1] == [right]) / n
+    top5 = sum(1 for got, right in ranked if right in got[:5]) / n
+    mrr = sum(1 / (got[:5].index(right) + 1) for got, right in ranked if right in got[:5]) / n
+    return {"top1": top1, "top5": top5, "mrr": mrr}
+
+
+def bm25_rankings(entries: list[Entry], ids: dict[str, str]) -> dict[str, list[str]]:
+    corpus = [f"{e.title}\n{e.body}" for e in entries]
+    retriever = bm25s.BM25()
+    retriever.index(
+        bm25s.tokenize(corpus, stopwords="en", show_progress=False), show_progress=False
+    )
+    phrasings = [p for e in entries for p in e.phrasings]
+    tokens = bm25s.tokenize(phrasings, stopwords="en", show_progress=False)
+    found, _ = retriever.retrieve(tokens, k=5, show_progress=False)
+    return {p: [ids[entries[i].key] for i in row] for p, row in zip(phrasings, found, strict=True)}
+
+
+async def quality(api: Api, entries: list[Entry], label: str) -> None:
+    _, ids = await create_faq(api, entries)
+    bm25 = bm25_rankings(entries, ids)
+    ours: list[tuple[bool, str, dict[str, Any]]] = []
+    for entry in entries:
+        for phrasing in entry.phrasings:
+            ours.append((entry.fit, ids[entry.key], await api.post(ASK, {"question": phrasing})))
+    ranked = [([b["source_id"] for b in a["based_on"]], right) for _, right, a in ours]
+    baseline = [(bm25[p], ids[e.key]) for e in entries for p in e.phrasings]
+    held = [i for i, (fit, _, _) in enumerate(ours) if not fit]
+    print(f"\n== quality, {label}: {len(entries)} articles, {len(ours)} phrasings ==")
+    for name, rows in (("all", range(len(ours))), ("held-out", held)):
+        mine = ranks_metrics([ranked[i] for i in rows])
+        base = ranks_metrics([baseline[i] for i in rows])
+        answered = sum(ours[i][2]["success"] for i in rows) / len(rows)
+        right = sum(1 for i in rows if ours[i][2]["success"] and ranked[i][0][:1] == [ranked[i][1]])
+        print(
+            f"  {name:9s} kbsmith top1 {mine['top1']:.3f} top5 {mine['top5']:.3f} "
+            f"MRR {mine['mrr']:.3f} | BM25 top1 {base['top1']:.3f} top5 {base['top5']:.3f} "
+            f"MRR {base['mrr']:.3f} | top1 - BM25 {mine['top1'] - base['top1']:+.3f} | "
+            f"success:1 {answered:.3f} (right article {right / len(rows):.3f})"
+        )
+    await deleted(api, entries, ids)
+
+
+async def deleted(api: Api, entries: list[Entry], ids: dict[str, str]) -> None:
+    gone = random.Random(SEED).sample(entries, round(len(entries) * DELETED_SHARE))
+    for entry in gone:
+        response = await api.http.delete(
+            f"/v2/hc-articles/{ids[entry.key]}/public", headers=api.headers
+        )
+        assert response.status_code == 200
+    asked = [await api.post(ASK, {"question": p}) for e in gone for p in e.phrasings]
+    refused = sum(1 for a in asked if a["success"] == 0) / len(asked)
+    wrong = sum(1 for a in asked if a["success"] == 1) / len(asked)
+    print(
+        f"  after deleting {len(gone)} articles: {len(asked)} of their phrasings answered "
+        f"success:0 {refused:.3f} (target >= 0.90); answered from another article {wrong:.3f}"
+    )
+
+
+def filler_pool(data: Path) -> tuple[list[str], dict[str, bytes]]:
+    with (data / "banking77-train.csv").open(encoding="utf-8") as handle:
+        texts = list(dict.fromkeys(row["text"].strip() for row in csv.DictReader(handle)))
+    pool = random.Random(SEED).sample(texts, min(POOL, len(texts)))
+    embedder = load_embedder()
+    vectors = {}
+    if embedder is not None:
+        for start in range(0, len(pool), 256):
+            batch = pool[start : start + 256]
+            for t, v in zip(batch, embedder.embed(batch), strict=True):
+                vectors[t] = encode_vector(v)
+    return pool, vectors
+
+
+async def add_filler(
+    db: Database, workspace_id: uuid.UUID, count: int, pool: list[str], vectors: dict[str, bytes]
+) -> None:
+    rng = random.Random(SEED)
+    now = datetime.now(UTC)
+    async with db.write() as session:
+        folder_id = uuid.uuid4()
+        await session.execute(
+            insert(Folder),
+            [
+                {
+                    "id": folder_id,
+                    "workspace_id": workspace_id,
+                    "parent_folder_id": None,
+                    "title": "Banking",
+                    "description": "",
+                    "active": True,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ],
+        )
+        for start in range(0, count, CHUNK):
+            articles, passages = [], []
+            for _ in range(min(CHUNK, count - start)):
+                title, *body = rng.sample(pool, 4)
+                row = filler_article(workspace_id, folder_id, title, "\n\n".join(body), now)
+                articles.append(row)
+                wanted = article_passages(title, [title], ["banking"], row["main_knowledge"])
+                own = {p.text: vectors.get(p.text) or vectors.get(body[0]) for p in wanted}
+                passages += passage_rows(
+                    workspace_id, row["id"], wanted, {k: v for k, v in own.items() if v}
+                )
+            await session.execute(insert(Article), articles)
+            await session.execute(insert(ArticleVersion), [version_of(a) for a in articles])
+            await add_passages(session, passages)
+    if not db.is_sqlite:
+        await vacuum(db)
+
+
+async def vacuum(db: Database) -> None:
+    """After a bulk load, as autovacuum would soon do: statistics, and the GIN index's pending
+    list merged into the index (scanning a long pending list is slow)."""
+    engine = create_async_engine(db.url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text("VACUUM ANALYZE"))
+    await engine.dispose()
+
+
+def filler_article(
+    workspace_id: uuid.UUID, folder_id: uuid.UUID, title: str, body: str, now: datetime
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "workspace_id": workspace_id,
+        "parent_folder_id": folder_id,
+        "title": title,
+        "main_knowledge": body,
+        "agent_instruction": "",
+        "questions": [title],
+        "keywords": ["banking"],
+        "escalation": False,
+        "active": True,
+        "public": True,
+        "origin": "bench",
+        "is_draft": False,
+        "is_draft_published": False,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def version_of(article: dict[str, Any]) -> dict[str, Any]:
+    fields = ("title", "main_knowledge", "agent_instruction", "questions", "keywords")
+    return {
+        "id": uuid.uuid4(),
+        "article_id": article["id"],
+        "version": 1,
+        "change": "create",
+        "escalation": False,
+        "active": True,
+        "public": True,
+        "created_at": article["created_at"],
+        **{f: article[f] for f in fields},
+    }
+
+
+async def latency(api: Api, entries: list[Entry], samples: int) -> tuple[float, float]:
+    phrasings = [p for e in entries for p in e.phrasings]
+    chosen = random.Random(SEED).choices(phrasings, k=samples + 10)
+    timings = []
+    for index, question in enumerate(chosen):
+        started = time.perf_counter()
+        await api.post(ASK, {"question": question})
+        if index >= 10:
+            timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings), float(np.percentile(timings, 99))
+
+
+async def scale(
+    kind: str,
+    postgres_url: str | None,
+    entries: list[Entry],
+    scales: list[int],
+    samples: int,
+    data: Path,
+    workdir: Path,
+) -> None:
+    pool, vectors = filler_pool(data)
+    p50s = {}
+    print(f"\n== latency, {kind} ==")
+    for size in scales:
+        url = await fresh_database(kind, postgres_url, workdir)
+        api, db, workspace_id = await open_api(url, workdir)
+        started = time.perf_counter()
+        await create_faq(api, entries)
+        await add_filler(db, workspace_id, max(0, size - len(entries)), pool, vectors)
+        built = time.perf_counter() - started
+        p50, p99 = await latency(api, entries, samples)
+        p50s[size] = p50
+        print(f"  {size:>7,} articles (built in {built:.0f} s): p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+        await api.http.aclose()
+        await db.dispose()
+        await drop_database(url)
+    if len(p50s) > 1:
+        ratio = p50s[max(p50s)] / p50s[min(p50s)]
+        print(f"  p50 at {max(p50s):,} / p50 at {min(p50s):,}: {ratio:.2f} (target <= 3)")
+
+
+async def drop_database(url: str) -> None:
+    """PostgreSQL databases made by ``fresh_database`` are dropped after use (SQLite files go
+    with the temporary directory)."""
+    if url.startswith("sqlite"):
+        return
+    admin = create_async_engine(
+        make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    async with admin.connect() as connection:
+        name = make_url(url).database
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+async def main(args: argparse.Namespace) -> None:
+    configure_logging("WARNING")
+    entries = load_entries(args.data)
+    kinds = ["sqlite"] + (["postgresql"] if args.postgres_url else [])
+    with tempfile.TemporaryDirectory() as directory:
+        workdir = Path(directory)
+        for kind in [] if args.skip_quality else kinds:
+            url = await fresh_database(kind, args.postgres_url, workdir)
+            api, db, _ = await open_api(url, workdir)
+            await quality(api, entries, kind)
+            await api.http.aclose()
+            await db.dispose()
+            await drop_database(url)
+        if not args.skip_scale:
+            for kind in kinds:
+                await scale(
+                    kind, args.postgres_url, entries, args.scales, args.samples, args.data, workdir
+                )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--scales", type=lambda v: [int(x) for x in v.split(",")], default=[1_000, 10_000, 100_000]
+    )
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--postgres-url", default=os.environ.get("KBSMITH_TEST_POSTGRES_URL"))
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true")
+    asyncio.run(main(parser.parse_args()))

@@ -1,0 +1,1 @@
+"""Answers from published knowledge: the passage index, retrieval, extractive answers."""

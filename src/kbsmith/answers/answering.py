@@ -1,0 +1,115 @@
+"""Turning retrieved passages into an answer, offline: a follow-up made standalone, the best
+article's answering passages quoted with the article cited, or a plain "I don't know"."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kbsmith.answers.retrieval import Candidate, Passage, term_overlap
+
+NOT_KNOWN = "I don't know that yet: nothing published in this knowledge base answers the question."
+SECOND_PASSAGE_MARGIN = 0.05
+"""A second body passage is quoted when it answers nearly as well as the best one."""
+SNIPPET_CHARS = 240
+
+FOLLOW_UP_OPENERS = re.compile(
+    r"^\s*(?:and|or|but|also|then|so|what about|how about|and what about|and how about|"
+    r"same for|what if|and if)\b[\s,]*",
+    re.IGNORECASE,
+)
+PREPOSITIONS = frozenset(
+    [
+        "for",
+        "on",
+        "in",
+        "with",
+        "at",
+        "from",
+        "to",
+        "by",
+        "under",
+        "during",
+        "about",
+        "via",
+        "using",
+    ]
+)
+SHORT_FOLLOW_UP_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str
+    content: str
+
+
+def standalone_question(question: str, history: Sequence[Turn]) -> str:
+    """A follow-up ("and for Android?") rewritten with the previous user question
+    ("How do I reset my password on iOS?" → "How do I reset my password for Android?");
+    any other question as it is."""
+    previous = next((t.content for t in reversed(history) if t.role == "user"), None)
+    if previous is None or not _is_follow_up(question):
+        return question
+    core = FOLLOW_UP_OPENERS.sub("", question).strip().rstrip("?").strip()
+    if not core:
+        return previous
+    base = previous.strip().rstrip("?").strip()
+    tokens = base.split()
+    if core.split()[0].lower() in PREPOSITIONS:
+        cut = _last_preposition(tokens)
+        if cut is not None:
+            return " ".join([*tokens[:cut], core]) + "?"
+    return f"{base} {core}?"
+
+
+def _is_follow_up(question: str) -> bool:
+    """ "and for Android?", "what about refunds?", or a short fragment such as "on Windows?";
+    a short question of its own ("How do I cancel?") stands alone."""
+    if FOLLOW_UP_OPENERS.match(question):
+        return True
+    words = question.split()
+    return len(words) <= SHORT_FOLLOW_UP_WORDS and words[0].lower() in PREPOSITIONS
+
+
+def _last_preposition(tokens: Sequence[str]) -> int | None:
+    for index in range(len(tokens) - 1, 0, -1):
+        if tokens[index].lower() in PREPOSITIONS:
+            return index
+    return None
+
+
+def answering_passages(question: str, candidate: Candidate) -> list[Passage]:
+    """The body passage(s) of the article that answer the question best (by meaning when
+    embedded, else by shared words); the title when the article has no body passage."""
+    body = candidate.body
+    if not body:
+        return candidate.passages[:1]
+    ranked = sorted(body, key=lambda p: -_fit(question, candidate, p))
+    best = ranked[0]
+    chosen = [best]
+    if len(ranked) > 1 and _fit(question, candidate, ranked[1]) >= (
+        _fit(question, candidate, best) - SECOND_PASSAGE_MARGIN
+    ):
+        chosen.append(ranked[1])
+    order = {p.id: i for i, p in enumerate(body)}
+    return sorted(chosen, key=lambda p: order[p.id])
+
+
+def _fit(question: str, candidate: Candidate, passage: Passage) -> float:
+    if candidate.similarities:
+        return candidate.similarities.get(passage.id, 0.0)
+    return term_overlap(question, passage.text)
+
+
+def extractive_answer(title: str, passages: Sequence[Passage]) -> str:
+    quoted = "\n>\n".join("> " + p.text.replace("\n", "\n> ") for p in passages)
+    return f'According to "{title}":\n\n{quoted}'
+
+
+def snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= SNIPPET_CHARS:
+        return flat
+    return flat[: SNIPPET_CHARS - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,73 @@
+"""What of an article is searchable: its title, its questions, its keywords, its body in
+passages of a few sentences. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kbsmith.generation.text import plain
+
+PASSAGE_CHARS = 600
+"""A body passage gathers paragraphs up to about this many characters (MiniLM reads ~256
+tokens; an answer quotes whole passages)."""
+MAX_BODY_PASSAGES = 60
+MAX_QUESTIONS = 20
+
+
+class PassageKind(StrEnum):
+    TITLE = "title"
+    QUESTION = "question"
+    KEYWORDS = "keywords"
+    BODY = "body"
+
+
+@dataclass(frozen=True)
+class PassageText:
+    kind: PassageKind
+    text: str
+
+    @property
+    def embedded(self) -> bool:
+        """Keywords are searched by their words only: a list of terms has no meaning to embed."""
+        return self.kind is not PassageKind.KEYWORDS
+
+
+def article_passages(
+    title: str, questions: Sequence[str], keywords: Sequence[str], main_knowledge: str
+) -> list[PassageText]:
+    passages = [PassageText(PassageKind.TITLE, title.strip())]
+    seen = {title.strip().casefold()}
+    for question in questions[:MAX_QUESTIONS]:
+        if question.strip() and question.strip().casefold() not in seen:
+            seen.add(question.strip().casefold())
+            passages.append(PassageText(PassageKind.QUESTION, question.strip()))
+    if any(keyword.strip() for keyword in keywords):
+        passages.append(PassageText(PassageKind.KEYWORDS, ", ".join(keywords)))
+    passages += [PassageText(PassageKind.BODY, chunk) for chunk in body_chunks(main_knowledge)]
+    return [passage for passage in passages if passage.text]
+
+
+def body_chunks(main_knowledge: str) -> list[str]:
+    """Paragraphs as plain text, short neighbours joined up to ``PASSAGE_CHARS``."""
+    chunks: list[str] = []
+    current = ""
+    for paragraph in _paragraphs(main_knowledge):
+        if current and len(current) + len(paragraph) + 1 > PASSAGE_CHARS:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{paragraph}" if current else paragraph
+    if current:
+        chunks.append(current)
+    return chunks[:MAX_BODY_PASSAGES]
+
+
+def _paragraphs(markdown: str) -> list[str]:
+    paragraphs = []
+    for block in markdown.split("\n\n"):
+        lines = [plain(line).strip() for line in block.splitlines()]
+        text = " ".join(line for line in lines if line)
+        if text:
+            paragraphs.append(text)
+    return paragraphs
