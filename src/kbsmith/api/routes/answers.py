@@ -17,7 +17,7 @@ from kbsmith.answers.answering import Turn
 from kbsmith.answers.models import AnswerRecord
 from kbsmith.api.deps import DatabaseDep, ReadPrincipal, require_json
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.schemas import ApiTime, WireModel
+from kbsmith.api.schemas import ApiTime, WireId, WireModel, WireRequest
 from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
 
 router = APIRouter(tags=["agents"], dependencies=[Depends(require_json)])
@@ -28,18 +28,12 @@ STREAM_PIECE = re.compile(r"\S+\s*|\s+")
 """Streamed pieces are words with the space after them: joined, they are the answer."""
 
 
-class StrictWireModel(WireModel):
-    """A request body whose types are strict: ``"stream": "yes"`` is a 400 naming ``stream``."""
-
-    model_config = ConfigDict(strict=True)
-
-
-class ChatMessage(StrictWireModel):
+class ChatMessage(WireRequest):
     role: Literal["user", "assistant", "system"]
     content: str
 
 
-class AskQuestionIn(StrictWireModel):
+class AskQuestionIn(WireRequest):
     question: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=QUESTION_MAX_CHARS)
     ]
@@ -52,7 +46,7 @@ class AskQuestionIn(StrictWireModel):
     functions: list[Any] | None = None
     function_call: Annotated[Any, Field(alias="function_call")] = None
     user_attributes: Annotated[dict[str, Any] | None, Field(alias="user_attributes")] = None
-    bot_id: Annotated[uuid.UUID | None, Field(strict=False)] = None
+    bot_id: WireId | None = None
     """(ext) answer only from the folders assigned to this agent, and their subfolders."""
 
 
