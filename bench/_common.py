@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -447,3 +448,19 @@ def wait_for_jobs(
                 highlight=False,
             )
         time.sleep(poll)
+
+
+def version_row(article: dict[str, Any]) -> dict[str, Any]:
+    """The first version of an article row made for a bulk load."""
+    fields = ("title", "main_knowledge", "agent_instruction", "questions", "keywords")
+    return {
+        "id": uuid.uuid4(),
+        "article_id": article["id"],
+        "version": 1,
+        "change": "create",
+        "escalation": False,
+        "active": True,
+        "public": True,
+        "created_at": article["created_at"],
+        **{field: article[field] for field in fields},
+    }

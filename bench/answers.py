@@ -46,6 +46,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from _common import version_row
 from _faq import DEFAULT_DATA, Entry, load_entries
 from kbsmith.answers.index import add_passages, encode_vector, passage_rows
 from kbsmith.answers.passages import article_passages
@@ -218,7 +219,7 @@ async def add_filler(
                     workspace_id, row["id"], wanted, {k: v for k, v in own.items() if v}
                 )
             await session.execute(insert(Article), articles)
-            await session.execute(insert(ArticleVersion), [version_of(a) for a in articles])
+            await session.execute(insert(ArticleVersion), [version_row(a) for a in articles])
             await add_passages(session, passages)
     if not db.is_sqlite:
         await vacuum(db)
@@ -254,21 +255,6 @@ def filler_article(
         "version": 1,
         "created_at": now,
         "updated_at": now,
-    }
-
-
-def version_of(article: dict[str, Any]) -> dict[str, Any]:
-    fields = ("title", "main_knowledge", "agent_instruction", "questions", "keywords")
-    return {
-        "id": uuid.uuid4(),
-        "article_id": article["id"],
-        "version": 1,
-        "change": "create",
-        "escalation": False,
-        "active": True,
-        "public": True,
-        "created_at": article["created_at"],
-        **{f: article[f] for f in fields},
     }
 
 

@@ -39,6 +39,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from _common import version_row
 from kbsmith.api.app import create_app
 from kbsmith.db import migrate
 from kbsmith.db.database import Database
@@ -132,21 +133,6 @@ def article_rows(
             "created_at": stamp,
             "updated_at": stamp,
         }
-
-
-def version_row(article: dict[str, Any]) -> dict[str, Any]:
-    fields = ("title", "main_knowledge", "agent_instruction", "questions", "keywords")
-    return {
-        "id": uuid.uuid4(),
-        "article_id": article["id"],
-        "version": 1,
-        "change": "create",
-        "escalation": False,
-        "active": True,
-        "public": True,
-        "created_at": article["created_at"],
-        **{field: article[field] for field in fields},
-    }
 
 
 async def build(db: Database, articles: int, folders: int) -> tuple[Dataset, str]:

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from kbsmith.knowledge.content import ArticleContent
 from tests.conftest import Keys
 from tests.knowledge.conftest import JSON, Kb
 
@@ -73,3 +74,13 @@ async def asker(client: httpx.AsyncClient, keys: Keys) -> Asker:
 @pytest.fixture
 async def stranger(client: httpx.AsyncClient, keys: Keys) -> Asker:
     return Asker(client, await keys.headers("globex"))
+
+
+def content_of(topic: JSON) -> ArticleContent:
+    """An article's content from one of the topics above (their wire bodies)."""
+    return ArticleContent(
+        title=topic["title"],
+        main_knowledge=topic["mainKnowledge"],
+        questions=topic["questions"],
+        keywords=topic["keywords"],
+    )

@@ -8,23 +8,12 @@ from pathlib import Path
 from kbsmith.db import migrate
 from kbsmith.db.database import Database
 from kbsmith.knowledge import agents, articles, folders, junctions
-from kbsmith.knowledge.content import ArticleContent
 from kbsmith.settings import Settings
 from kbsmith.workspaces import service as workspaces
-from tests.answers.conftest import CANCEL, INVOICES
-from tests.knowledge.conftest import JSON
+from tests.answers.conftest import CANCEL, INVOICES, content_of
 from tests.support.processes import run_kbsmith
 
 run = run_kbsmith
-
-
-def _content(topic: JSON) -> ArticleContent:
-    return ArticleContent(
-        title=topic["title"],
-        main_knowledge=topic["mainKnowledge"],
-        questions=topic["questions"],
-        keywords=topic["keywords"],
-    )
 
 
 async def _seed(url: str) -> str:
@@ -36,10 +25,10 @@ async def _seed(url: str) -> str:
         billing = await folders.create_folder(session, workspace.id, "Billing")
         documents = await folders.create_folder(session, workspace.id, "Documents")
         await articles.create_article(
-            session, workspace.id, _content(CANCEL), parent_folder_id=billing.id
+            session, workspace.id, content_of(CANCEL), parent_folder_id=billing.id
         )
         await articles.create_article(
-            session, workspace.id, _content(INVOICES), parent_folder_id=documents.id
+            session, workspace.id, content_of(INVOICES), parent_folder_id=documents.id
         )
         agent = await agents.create_agent(session, workspace.id, "Documents bot")
         change = junctions.JunctionChange(agent.id, documents.id, junctions.JunctionAction.ADD)

@@ -9,10 +9,8 @@ from kbsmith.answers import service
 from kbsmith.answers.answering import NOT_KNOWN
 from kbsmith.db.database import Database
 from kbsmith.knowledge import articles, folders
-from kbsmith.knowledge.content import ArticleContent
 from kbsmith.workspaces import service as workspaces
-from tests.answers.conftest import CANCEL, INVOICES
-from tests.knowledge.conftest import JSON
+from tests.answers.conftest import CANCEL, INVOICES, content_of
 
 
 async def _seed(db: Database) -> tuple[uuid.UUID, dict[str, uuid.UUID]]:
@@ -22,19 +20,10 @@ async def _seed(db: Database) -> tuple[uuid.UUID, dict[str, uuid.UUID]]:
         ids = {}
         for topic in (CANCEL, INVOICES):
             created = await articles.create_article(
-                session, workspace.id, _content(topic), parent_folder_id=folder.id
+                session, workspace.id, content_of(topic), parent_folder_id=folder.id
             )
             ids[topic["title"]] = created.id
         return workspace.id, ids
-
-
-def _content(topic: JSON) -> ArticleContent:
-    return ArticleContent(
-        title=topic["title"],
-        main_knowledge=topic["mainKnowledge"],
-        questions=topic["questions"],
-        keywords=topic["keywords"],
-    )
 
 
 async def test_lexical_answers_and_refusals(db: Database) -> None:
