@@ -6,6 +6,7 @@ FTS5 table follows by trigger), in the deleting transaction."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,11 +18,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kbsmith.answers.models import AnswerPassage
 from kbsmith.answers.passages import PassageText, article_passages
 from kbsmith.db.base import table_of
-from kbsmith.generation.embeddings import Embedder, load_embedder
+from kbsmith.generation.embeddings import load_embedder
+from kbsmith.generation.features import CachedEmbedder
 from kbsmith.knowledge.models import Article
 
 Stored = tuple[str, str]
 """(kind, text) of a stored passage."""
+PASSAGE_VECTORS_CACHED = 4096
+
+
+@functools.cache
+def passage_embedder() -> CachedEmbedder | None:
+    """The process's passage embedder. It remembers vectors by text, so a writer that embeds
+    an article's passages before its transaction (``embed_ahead``) leaves nothing to compute
+    inside it, where SQLite's one write lock is held."""
+    inner = load_embedder()
+    return CachedEmbedder(inner, PASSAGE_VECTORS_CACHED) if inner is not None else None
+
+
+async def embed_ahead(
+    title: str, questions: Sequence[str], keywords: Sequence[str], main_knowledge: str
+) -> None:
+    """Embed the passages of content about to be written live, outside the writing
+    transaction (a generation job calls it before saving)."""
+    embedder = passage_embedder()
+    passages = article_passages(title, questions, keywords, main_knowledge)
+    texts = [p.text for p in passages if p.embedded]
+    if embedder is not None and texts:
+        await asyncio.to_thread(embedder.embed, texts)
 
 
 def answerable(article: Article) -> bool:
@@ -43,7 +67,7 @@ async def index_article(session: AsyncSession, article: Article) -> None:
     await session.execute(delete(AnswerPassage).where(AnswerPassage.article_id == article.id))
     if not wanted:
         return
-    vectors = await _vectors(wanted, stored, load_embedder())
+    vectors = await _vectors(wanted, stored, passage_embedder())
     await add_passages(session, passage_rows(article.workspace_id, article.id, wanted, vectors))
 
 
@@ -83,7 +107,9 @@ async def _stored(session: AsyncSession, article_id: uuid.UUID) -> dict[Stored, 
 
 
 async def _vectors(
-    passages: Sequence[PassageText], stored: dict[Stored, bytes | None], embedder: Embedder | None
+    passages: Sequence[PassageText],
+    stored: dict[Stored, bytes | None],
+    embedder: CachedEmbedder | None,
 ) -> dict[str, bytes]:
     known = {text: vector for (_, text), vector in stored.items() if vector is not None}
     if embedder is None:

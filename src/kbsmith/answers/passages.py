@@ -13,6 +13,11 @@ PASSAGE_CHARS = 600
 """A body passage gathers paragraphs up to about this many characters (MiniLM reads ~256
 tokens; an answer quotes whole passages)."""
 MAX_BODY_PASSAGES = 60
+EMBEDDED_BODY_PASSAGES = 3
+"""Body passages given a vector, from the top: an article's opening says what it is about,
+and embedding every passage of a long page costs a generation job several times its own CPU
+(the PostgreSQL manual: 874 instead of 106 ms per source). Later passages are found by
+their words."""
 MAX_QUESTIONS = 20
 
 
@@ -27,11 +32,9 @@ class PassageKind(StrEnum):
 class PassageText:
     kind: PassageKind
     text: str
-
-    @property
-    def embedded(self) -> bool:
-        """Keywords are searched by their words only: a list of terms has no meaning to embed."""
-        return self.kind is not PassageKind.KEYWORDS
+    embedded: bool = True
+    """Keywords are searched by their words only (a list of terms has no meaning to embed),
+    and so are the body passages past the first few."""
 
 
 def article_passages(
@@ -44,8 +47,11 @@ def article_passages(
             seen.add(question.strip().casefold())
             passages.append(PassageText(PassageKind.QUESTION, question.strip()))
     if any(keyword.strip() for keyword in keywords):
-        passages.append(PassageText(PassageKind.KEYWORDS, ", ".join(keywords)))
-    passages += [PassageText(PassageKind.BODY, chunk) for chunk in body_chunks(main_knowledge)]
+        passages.append(PassageText(PassageKind.KEYWORDS, ", ".join(keywords), embedded=False))
+    passages += [
+        PassageText(PassageKind.BODY, chunk, embedded=index < EMBEDDED_BODY_PASSAGES)
+        for index, chunk in enumerate(body_chunks(main_knowledge))
+    ]
     return [passage for passage in passages if passage.text]
 
 

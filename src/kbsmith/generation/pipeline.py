@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.answers.index import embed_ahead
 from kbsmith.db.dialect import lock_workspace_knowledge
 from kbsmith.errors import DomainError
 from kbsmith.generation.backend import GenerationBackend
@@ -57,6 +58,11 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
         decision, used = await generator.backend.decide(inp)
         written, wrote = await _write(generator.backend, inp, decision)
         await _embed_written(generator, decision, written)
+        if written is not None and not request.is_draft:
+            # what goes live is indexed for answers in the saving transaction: embed it now
+            await embed_ahead(
+                written.title, written.questions, written.keywords, written.main_knowledge
+            )
     except NoFittingOperation as error:
         raise PermanentJobError(str(error)) from None
     usage = {
