@@ -13,11 +13,12 @@ PASSAGE_CHARS = 600
 """A body passage gathers paragraphs up to about this many characters (MiniLM reads ~256
 tokens; an answer quotes whole passages)."""
 MAX_BODY_PASSAGES = 60
-EMBEDDED_BODY_PASSAGES = 3
-"""Body passages given a vector, from the top: an article's opening says what it is about,
-and embedding every passage of a long page costs a generation job several times its own CPU
-(the PostgreSQL manual: 874 instead of 106 ms per source). Later passages are found by
-their words."""
+EMBEDDED_BODY_PASSAGES = 1
+"""Body passages given a vector, from the top: an article's opening says what it is about, and
+each vector costs a live write ~30 ms of CPU (on the PostgreSQL manual, embedding every passage
+made a live generation 874 instead of 105 ms of CPU per source; with one, 226). Later passages
+are found by their words. On CovidFAQ, 1, 3 or every passage embedded score the same
+(`bench/answers_calibration.py`)."""
 MAX_QUESTIONS = 20
 
 
