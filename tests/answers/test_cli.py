@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from kbsmith.db import migrate
 from kbsmith.db.database import Database
 from kbsmith.knowledge import agents, articles, folders, junctions
@@ -12,6 +14,9 @@ from kbsmith.settings import Settings
 from kbsmith.workspaces import service as workspaces
 from tests.answers.conftest import CANCEL, INVOICES, content_of
 from tests.support.processes import run_kbsmith
+
+pytestmark = pytest.mark.slow  # starts real kbsmith processes
+
 
 run = run_kbsmith
 

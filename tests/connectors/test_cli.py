@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.connectors.fakes.notion import TOKEN, FakeNotion
 from tests.support.processes import run_kbsmith
+
+pytestmark = pytest.mark.slow  # starts real kbsmith processes
+
 
 run = run_kbsmith
 

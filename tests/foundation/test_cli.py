@@ -23,6 +23,8 @@ from tests.support.cli import (
 )
 from tests.support.hostile_server import HostileServer
 
+pytestmark = pytest.mark.slow  # starts real kbsmith processes
+
 
 @pytest.mark.usefixtures("db")
 def test_keys_create_list_revoke_and_serve(

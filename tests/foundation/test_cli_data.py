@@ -31,6 +31,9 @@ from tests.support.cli import (
     wait_until_up,
 )
 
+pytestmark = pytest.mark.slow  # starts real kbsmith processes
+
+
 NO_SERVER_WARNING = "warning: no kbsmith serve is running on"
 
 

@@ -12,6 +12,9 @@ from tests.support.cli import free_port, migrated_env, start_serve, wait_until_u
 from tests.support.hostile_server import HostileServer
 from tests.support.processes import REPO_ROOT
 
+pytestmark = pytest.mark.slow  # starts real kbsmith processes
+
+
 QUICKSTART = REPO_ROOT / "docs" / "quickstart.sh"
 
 

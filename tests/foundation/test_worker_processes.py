@@ -5,12 +5,17 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+import pytest
+
 from kbsmith.db.database import Database
 from kbsmith.jobs import queue
 from kbsmith.jobs.models import JobStatus
 from tests.support.effects import effect_counts
 from tests.support.processes import start_worker, stop, worker_environment, workers
 from tests.support.waiting import eventually, load_jobs, wait_for_jobs
+
+pytestmark = pytest.mark.slow  # starts real kbsmith processes
+
 
 FAST_LEASES = {"job_lease_seconds": 1.5, "job_poll_interval": 0.05, "job_shutdown_grace": 5}
 

@@ -12,18 +12,17 @@ import asyncio
 import itertools
 import json
 import re
-import socket
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.support.asgi_thread import ThreadedAsgiServer
 
 API_KEY = "sk-fake-test-key-7f3a9c2e"
 ADD, UPDATE, NOTHING = "ADD_ARTICLE_TO_FOLDER", "UPDATE_ARTICLE", "DO_NOTHING"
@@ -94,13 +93,13 @@ class FakeLLM:
         self.requests: list[Recorded] = []
         self._epoch = 0
         self._ids = itertools.count(1)
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
+        app = Starlette(routes=[Route("/v1/chat/completions", self._complete, methods=["POST"])])
+        # a stalled request must not hold up stopping the server
+        self._server = ThreadedAsgiServer(app, graceful_shutdown=1)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{self._server.url}/v1"
 
     def then(self, *behaviours: Behaviour) -> None:
         self.script.extend(behaviours)
@@ -165,30 +164,11 @@ class FakeLLM:
     # lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", 0))
-        self.port = listener.getsockname()[1]
-        app = Starlette(routes=[Route("/v1/chat/completions", self._complete, methods=["POST"])])
-        config = uvicorn.Config(
-            app, lifespan="off", log_level="warning", access_log=False, timeout_graceful_shutdown=1
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [listener]}, daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the fake LLM server did not start")
-            time.sleep(0.01)
+        self._server.start()
 
     def stop(self) -> None:
         self.reset()
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
+        self._server.stop()
 
 
 def _error(

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.generation.support import page
 from tests.generation.test_workflow import RESET
 from tests.support.hostile_server import HostileServer, Page
 from tests.support.processes import run_kbsmith
+
+pytestmark = pytest.mark.slow  # starts real kbsmith processes
+
 
 run = run_kbsmith
 

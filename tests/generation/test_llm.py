@@ -398,6 +398,7 @@ def release(held: subprocess.Popen[bytes]) -> None:
     held.stdin.close()
 
 
+@pytest.mark.slow  # starts real kbsmith worker processes
 async def test_a_worker_killed_mid_generation_completes_the_job_once(
     client: httpx.AsyncClient,
     keys: Keys,

@@ -15,6 +15,9 @@ from tests.sources.test_ingestion import ARTICLE
 from tests.support.hostile_server import HostileServer, Page
 from tests.support.processes import run_kbsmith
 
+pytestmark = pytest.mark.slow  # starts real kbsmith processes
+
+
 run = run_kbsmith
 
 

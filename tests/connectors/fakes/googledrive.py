@@ -32,8 +32,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.connectors.fakes.asgi_thread import ThreadedAsgiServer
 from tests.extraction.builders import pdf_with_lines
+from tests.support.asgi_thread import ThreadedAsgiServer
 
 SERVICE_ACCOUNT_EMAIL = "kbsmith-reader@acme-docs.iam.gserviceaccount.com"
 DELEGATED_USER = "docs-admin@acme.example"

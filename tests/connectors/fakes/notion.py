@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.connectors.fakes.asgi_thread import ThreadedAsgiServer
+from tests.support.asgi_thread import ThreadedAsgiServer
 
 Json = dict[str, Any]
 NOTION_VERSION = "2022-06-28"

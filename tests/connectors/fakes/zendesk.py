@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.connectors.fakes.asgi_thread import ThreadedAsgiServer
+from tests.support.asgi_thread import ThreadedAsgiServer
 
 SUBDOMAIN = "acme"
 EMAIL = "agent@acme.example"

@@ -11,8 +11,13 @@ from starlette.types import ASGIApp
 
 
 class ThreadedAsgiServer:
-    def __init__(self, app: ASGIApp) -> None:
+    """The fake servers of outside services (provider APIs, an LLM server) speak HTTP on
+    127.0.0.1 like the real ones; *graceful_shutdown* bounds how long stopping waits for
+    requests still open (None: as long as they take)."""
+
+    def __init__(self, app: ASGIApp, graceful_shutdown: int | None = None) -> None:
         self._app = app
+        self._graceful_shutdown = graceful_shutdown
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -26,7 +31,13 @@ class ThreadedAsgiServer:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", 0))
         self.port = listener.getsockname()[1]
-        config = uvicorn.Config(self._app, lifespan="off", log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            self._app,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=self._graceful_shutdown,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [listener]}, daemon=True
@@ -35,7 +46,7 @@ class ThreadedAsgiServer:
         deadline = time.monotonic() + 10
         while not self._server.started:
             if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the fake provider server did not start")
+                raise RuntimeError("the fake server did not start")
             time.sleep(0.01)
 
     def stop(self) -> None:
