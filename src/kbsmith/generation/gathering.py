@@ -18,7 +18,7 @@ from kbsmith.generation.inputs import origin_of
 from kbsmith.generation.request import GenerationRequest
 from kbsmith.generation.retrieval import FolderRow
 from kbsmith.generation.shortlist import WorkspaceIndex
-from kbsmith.generation.text import first_heading
+from kbsmith.generation.text import first_heading, title_from_line
 from kbsmith.jobs.errors import PermanentJobError
 from kbsmith.knowledge import agents
 from kbsmith.knowledge.models import Folder
@@ -95,7 +95,7 @@ def _content(request: GenerationRequest, source: Source | None) -> tuple[str, li
 
 
 def _first_line(paragraphs: list[str]) -> str:
-    return paragraphs[0].splitlines()[0].lstrip("#").strip()[:120] if paragraphs else ""
+    return title_from_line(paragraphs[0].splitlines()[0]) if paragraphs else ""
 
 
 def _state(source: Source) -> SourceState:

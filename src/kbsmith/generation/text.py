@@ -325,3 +325,17 @@ def keywords(text: str, limit: int = 8) -> list[str]:
 def paragraph_key(paragraph: str) -> str:
     """Paragraph identity for merging and containment: case and spacing do not matter."""
     return " ".join(words(paragraph))
+
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+
+
+def title_from_line(line: str, limit: int = 120) -> str:
+    """A title made from a text's first line: its first sentence, cut at a word boundary
+    when longer than *limit* (never mid-word), without a trailing full stop or comma."""
+    text = " ".join(line.lstrip("#").split())
+    text = SENTENCE_END.split(text, maxsplit=1)[0]
+    if len(text) > limit:
+        cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+        text = cut.rstrip(",;:-\u2013\u2014 ")
+    return text.rstrip(".,;: ")
