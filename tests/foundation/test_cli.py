@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.support.cli import (
+    PROCESS_DEADLINE,
     cli_env,
     free_port,
     ingest_through,
@@ -80,7 +81,7 @@ def children(pid: int) -> set[int]:
 
 
 def wait_for_children(pid: int, count: int, besides: frozenset[int] = frozenset()) -> set[int]:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + PROCESS_DEADLINE
     while time.monotonic() < deadline:
         found = children(pid)
         if len(found) == count and not found & besides:
