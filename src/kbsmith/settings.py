@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     generation_embeddings: bool = Field(
         default=True, description="Use the MiniLM model if installed."
     )
-    generation_same_topic_body: float = Field(default=0.75, ge=0, le=1)
+    generation_same_topic: float | None = Field(default=None, ge=0, le=1)
+    """Probability from which content is on an article's topic; None: the fitted one."""
     generation_same_content: float = Field(default=0.8, ge=0, le=1)
     llm_base_url: str | None = Field(
         default=None, description="OpenAI-compatible server (…/v1); set: the LLM backend is used."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -364,3 +366,70 @@ async def test_a_second_page_with_the_same_title_gets_a_title_of_its_own(
     assert [j["operation"] for j in jobs] == [ADD, ADD], jobs
     titles = sorted(a["title"] for a in await all_articles(client, headers))
     assert titles == ["DECLARE", "DECLARE — declare a cursor name"]
+
+
+WIRE_ANSWER = (
+    "Wire transfers leave the same business day when they are sent before 3 pm.\n\n"
+    "Transfers sent later leave on the next business day, and a fee of $25 applies to "
+    "international wires."
+)
+
+
+async def _faq_article(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
+    folder = await client.post("/v2/hc-folders/public", headers=headers, json={"title": "Wires"})
+    assert folder.status_code == 200, folder.text
+    title = "How long does a wire transfer take?"
+    body = {
+        "title": title,
+        "mainKnowledge": WIRE_ANSWER,
+        "questions": [title],
+        "keywords": ["wire"],
+        "parentFolderId": folder.json()["id"],
+    }
+    made = await client.post("/v2/hc-articles/public", headers=headers, json=body)
+    assert made.status_code == 200, made.text
+    return str(made.json()["id"])
+
+
+async def _generate(client: httpx.AsyncClient, headers: dict[str, str], text: str) -> Any:
+    body = {"candidateKnowledge": text, "origin": "generated", "isDraft": True}
+    answer = await client.post("/v2/knowledge/public", headers=headers, json=body)
+    assert answer.status_code == 200, answer.text
+    (job,) = await wait_jobs(client, headers, [answer.json()["backgroundJobId"]])
+    return job
+
+
+@pytest.mark.parametrize(
+    ("text", "operations"),
+    [
+        # a customer's rewording of the question with the known answer: never a duplicate
+        (f"when will my wire arrive\n\n{WIRE_ANSWER}", {UPDATE, NOTHING}),
+        # the question run into the answer's first line
+        (f"When does my wire get there?\n{WIRE_ANSWER}", {UPDATE, NOTHING}),
+        # the article's own text, title heading included: nothing to change
+        (f"# How long does a wire transfer take?\n\n{WIRE_ANSWER}", {NOTHING}),
+    ],
+    ids=["rewording", "question-run-in", "own-text"],
+)
+async def test_a_known_answer_asked_in_other_words_is_not_a_new_article(
+    client: httpx.AsyncClient, keys: Keys, workers: Worker, text: str, operations: set[str]
+) -> None:
+    headers = await keys.headers()
+    made = await _faq_article(client, headers)
+    job = await _generate(client, headers, text)
+    assert job["operation"] in operations and job["targetArticleId"] == made, job
+
+
+async def test_a_neighbouring_question_is_a_new_article(
+    client: httpx.AsyncClient, keys: Keys, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    await _faq_article(client, headers)
+    text = (
+        "Why was my wire transfer returned?\n\n"
+        "A wire comes back when the receiving bank cannot match the account name and number. "
+        "Check both with the recipient and send it again; the returned amount is credited "
+        "within 5 business days."
+    )
+    job = await _generate(client, headers, text)
+    assert job["operation"] == ADD, job

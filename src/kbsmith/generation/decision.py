@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kbsmith.generation.features import Features
 from kbsmith.generation.inputs import (
@@ -12,12 +12,17 @@ from kbsmith.generation.inputs import (
     ScoredCandidate,
 )
 from kbsmith.generation.operations import Operation
+from kbsmith.generation.topic import shipped_model
+
+
+def _fitted_threshold() -> float:
+    return shipped_model().threshold
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    same_topic_body: float = 0.75
-    """Body similarity at which two articles with agreeing titles are about the same thing."""
+    same_topic: float = field(default_factory=_fitted_threshold)
+    """Probability (`topic.py`) from which new content is about an article's topic."""
     same_content: float = 0.8
     """Share of paragraphs already present word for word: the same content, whatever the titles."""
     adds_nothing: float = 1.0
@@ -35,18 +40,11 @@ def repeats_added_article(mine: Features, theirs: Features, thresholds: Threshol
 def covering_article(inp: GenerationInput, thresholds: Thresholds) -> ScoredCandidate | None:
     """The article this content belongs to: its own last article, or one on the same topic."""
     for item in inp.candidates:
-        if item.linked:
+        if item.linked or item.containment >= thresholds.same_content:
             return item
-    for item in inp.candidates:
-        if item.containment >= thresholds.same_content:
-            return item
-        if (
-            item.title_agreement
-            and not item.sibling
-            and item.body_similarity >= thresholds.same_topic_body
-        ):
-            return item
-    return None
+    # another page of the same site is another topic unless it repeats this content
+    topical = [c for c in inp.candidates if not c.sibling and c.same_topic >= thresholds.same_topic]
+    return max(topical, key=lambda c: c.same_topic, default=None)
 
 
 def decide(inp: GenerationInput, thresholds: Thresholds) -> Decision:
@@ -121,12 +119,12 @@ def _nothing(inp: GenerationInput, target: ScoredCandidate, why: str) -> Decisio
 def _why_same(target: ScoredCandidate) -> str:
     if target.linked:
         return "it was generated from this source, which has changed"
-    if target.title_agreement:
-        return (
-            f"same subject (title similarity {target.title_similarity:.2f}, "
-            f"body similarity {target.body_similarity:.2f})"
-        )
-    return f"{target.containment:.0%} of the content is already there"
+    if target.containment >= 0.5:
+        return f"{target.containment:.0%} of the content is already there"
+    return (
+        f"same subject (probability {target.same_topic:.2f}; title similarity "
+        f"{target.title_similarity:.2f}, body similarity {target.body_similarity:.2f})"
+    )
 
 
 def _closest(inp: GenerationInput) -> str:

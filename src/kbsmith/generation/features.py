@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kbsmith.generation.text import content_words, paragraph_key, title_key, title_terms
+from kbsmith.extraction.paragraphs import split_markdown
+from kbsmith.generation.text import (
+    SENTENCE_END,
+    content_words,
+    paragraph_key,
+    title_key,
+    title_terms,
+)
 
 if TYPE_CHECKING:
     from kbsmith.generation.embeddings import Embedder
@@ -21,6 +28,8 @@ BODY_CHARS_EMBEDDED = 400
 """About 100 tokens (MiniLM was trained on up to 128): the opening of a body says what it is
 about, and the cost grows with the length (600 characters took 31 ms of CPU, 400 take 21)."""
 VECTOR_CACHE_SIZE = 20_000
+QUESTIONS_EMBEDDED = 3
+"""An article's title and first questions are how customers ask for it; more cost more."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,8 @@ class Features:
     body_vector: Vector | None
     title_key: str = ""
     """The title as `text.title_key` has it: titles without content words match by it."""
+    question_vectors: Vector | None = None
+    """The title's vector and those of the first questions: the ways the topic is asked."""
 
 
 def body_for_embedding(text: str) -> str:
@@ -57,6 +68,11 @@ class CachedEmbedder:
         """A vector computed elsewhere (another worker, stored with its article)."""
         with self._lock:
             self._store(text, vector)
+
+    def known(self) -> list[tuple[str, Vector]]:
+        """Every vector held, to keep them elsewhere (a benchmark's cache on disk)."""
+        with self._lock:
+            return list(self._vectors.items())
 
     def cached(self, text: str) -> Vector | None:
         with self._lock:
@@ -84,11 +100,40 @@ class CachedEmbedder:
             self._vectors.popitem(last=False)
 
 
+def body_keys(title: str, text: str) -> frozenset[str]:
+    """The body's paragraphs as comparable keys, the same for new content and for an article:
+    split by the one Markdown splitter, without heading lines (the title heading, section
+    names) and without a first sentence that only repeats the title (a text's question)."""
+    title_words = paragraph_key(title)
+    keys = set()
+    for unit in split_markdown(text):
+        body = " ".join(line for line in unit.splitlines() if not line.lstrip().startswith("#"))
+        first, *rest = SENTENCE_END.split(body, maxsplit=1)
+        if title_words and paragraph_key(first) == title_words:
+            body = rest[0] if rest else ""
+        key = paragraph_key(body)
+        if key:
+            keys.add(key)
+    return frozenset(keys)
+
+
 def lexical_features(title: str, text: str, questions: Sequence[str] = ()) -> Features:
-    paragraphs = [p for p in text.split("\n\n") if p.strip()]
     terms = Counter(content_words(" ".join([title, *questions, text])))
-    keys = frozenset(k for k in (paragraph_key(p) for p in paragraphs) if k)
-    return Features(title_terms(title), terms, keys, None, None, title_key(title))
+    return Features(title_terms(title), terms, body_keys(title, text), None, None, title_key(title))
+
+
+def asked_as(title: str, text: str, questions: Sequence[str]) -> list[str]:
+    """The texts whose vectors say how the topic is asked: the title, then new questions."""
+    first = title_for_embedding(title, text)
+    seen = {title_key(first)}
+    asked = [first]
+    for question in questions:
+        if len(asked) > QUESTIONS_EMBEDDED:
+            break
+        if title_key(question) not in seen:
+            seen.add(title_key(question))
+            asked.append(question)
+    return asked
 
 
 def embed_features(
@@ -98,8 +143,14 @@ def embed_features(
     lexical = [lexical_features(t, x, q) for t, x, q in items]
     if embedder is None or not items:
         return lexical
-    titles = embedder.embed([title_for_embedding(t, x) for t, x, _ in items])
+    asked = [asked_as(t, x, q) for t, x, q in items]
+    vectors = embedder.embed([text for texts in asked for text in texts])
     bodies = embedder.embed([body_for_embedding(x) for _, x, _ in items])
-    return [
-        replace(f, title_vector=titles[i], body_vector=bodies[i]) for i, f in enumerate(lexical)
-    ]
+    features, start = [], 0
+    for i, feature in enumerate(lexical):
+        own = vectors[start : start + len(asked[i])]
+        start += len(asked[i])
+        features.append(
+            replace(feature, title_vector=own[0], body_vector=bodies[i], question_vectors=own)
+        )
+    return features

@@ -87,14 +87,16 @@ async def _source(
 def _content(request: GenerationRequest, source: Source | None) -> tuple[str, list[str]]:
     if request.candidate_knowledge is not None:
         paragraphs = split_markdown(request.candidate_knowledge)
-        title = (source.title if source else "") or first_heading(paragraphs)
-        return title or _first_line(paragraphs), paragraphs
+        return (source.title if source else "") or text_title(paragraphs), paragraphs
     if source is None or not source.paragraphs:
         raise PermanentJobError("the document has no successfully ingested content")
     return source.title, list(source.paragraphs)
 
 
-def _first_line(paragraphs: list[str]) -> str:
+def text_title(paragraphs: list[str]) -> str:
+    """A pasted text's title: its first heading, else its first line's first sentence."""
+    if heading := first_heading(paragraphs):
+        return heading
     return title_from_line(paragraphs[0].splitlines()[0]) if paragraphs else ""
 
 

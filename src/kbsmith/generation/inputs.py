@@ -41,6 +41,10 @@ class ScoredCandidate:
     sibling: bool = False
     """Generated from another document of the same site or provider: a separate page there
     is a separate topic, so only repeated content (containment) makes it the same."""
+    same_topic: float = 0.0
+    """Probability that the new content is about this article's topic (`topic.py`)."""
+    signals: tuple[float, ...] = ()
+    """What that probability was computed from, in the order of `topic.SIGNALS`."""
 
 
 @dataclass(frozen=True)

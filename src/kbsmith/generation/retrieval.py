@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -13,6 +13,7 @@ from kbsmith.generation.features import Features
 from kbsmith.generation.inputs import FolderOption, ScoredCandidate
 from kbsmith.generation.shortlist import TITLE_AGREEMENT_JACCARD, Shortlisted
 from kbsmith.generation.text import title_terms
+from kbsmith.generation.topic import TopicModel, shipped_model, signals, with_margins
 
 TOP_CANDIDATES = 10
 SEMANTIC_WEIGHT = 0.6
@@ -30,12 +31,20 @@ def score_candidates(
     shortlist: Sequence[Shortlisted],
     linked_id: uuid.UUID | None,
     source: tuple[uuid.UUID, str] | None = None,
+    model: TopicModel | None = None,
 ) -> list[ScoredCandidate]:
     """Every shortlisted candidate scored, best first; the linked article always first.
     *source* is the (id, origin) of the document the new content comes from."""
+    model = model or shipped_model()
+    rows = [signals(new, item.entry.features, item.lexical) for item in shortlist]
+    inputs = with_margins(rows, model.rival_floor)
     scored = [
         _score(new, item, item.entry.candidate.id == linked_id, _sibling(item, source))
         for item in shortlist
+    ]
+    scored = [
+        replace(s, same_topic=model.probability(row), signals=row)
+        for s, row in zip(scored, inputs, strict=True)
     ]
     scored.sort(key=lambda s: (s.linked, s.score), reverse=True)
     return scored

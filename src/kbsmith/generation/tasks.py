@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from kbsmith.generation.backend import GenerationBackend, OfflineBackend
@@ -47,10 +48,9 @@ async def generator_of(runtime: Runtime) -> Generator:
 
 def _build(runtime: Runtime) -> Generator:
     settings = runtime.settings
-    thresholds = Thresholds(
-        same_topic_body=settings.generation_same_topic_body,
-        same_content=settings.generation_same_content,
-    )
+    thresholds = Thresholds(same_content=settings.generation_same_content)
+    if settings.generation_same_topic is not None:
+        thresholds = replace(thresholds, same_topic=settings.generation_same_topic)
     return Generator(
         backend=backend_for(runtime, thresholds),
         index=CandidateIndex(_embedder() if settings.generation_embeddings else None),

@@ -140,6 +140,7 @@ def _candidate(handle: int, item: ScoredCandidate) -> str:
     article = item.candidate
     facts = [
         f"score {item.score:.2f}",
+        f"same-topic probability {item.same_topic:.2f}",
         f"title similarity {item.title_similarity:.2f}",
         f"body similarity {item.body_similarity:.2f}",
         f"{item.containment:.0%} of the new paragraphs already in it word for word",

@@ -1,0 +1,239 @@
+"""Fits the same-topic model of ``generation/topic.py`` and prints how it decides.
+
+    .venv/bin/python bench/topic_fit.py [--data DIR] [--write]
+
+The cases are those of ``bench/decisions.py`` (``_decision_sets.py``). Each case's content is
+turned into features and shortlisted by the same code a generation job runs
+(``features.embed_features``, ``shortlist.WorkspaceIndex``, ``retrieval.score_candidates``);
+every (content, shortlisted article) pair is one example, labelled by whether the article is
+the right one. A logistic regression is fitted on the fit cases only (CovidFAQ's fit half,
+Banking77 ``train``); its threshold is the least probability that keeps false merges of the fit
+``neighbour`` cases at or under ``--false-merges`` (default 0). ``absent`` cases are not used:
+CovidFAQ has entries on one topic with two answers ("What is corona virus?", "What is a
+coronavirus?"), so with one deleted, a merge into the other may well be right. The decision
+figures are then printed for the fit and the held-out cases, by the production
+``decision.covering_article``. An article's question margin is measured against the best other
+article or, when none is closer, the "rival floor": the question similarity 95% of wrong
+articles stay under in the fit cases (so a workspace of one article is no clear match).
+``--write`` stores the fitted numbers in ``generation/data/topic_model.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from _decision_sets import Case, DecisionSet, banking, covid
+from _faq import DEFAULT_DATA
+from kbsmith.extraction.paragraphs import split_markdown
+from kbsmith.generation.decision import Thresholds, covering_article
+from kbsmith.generation.embeddings import load_embedder
+from kbsmith.generation.features import CachedEmbedder, Features, embed_features
+from kbsmith.generation.gathering import text_title
+from kbsmith.generation.inputs import Candidate, GenerationInput, ScoredCandidate
+from kbsmith.generation.operations import Operation
+from kbsmith.generation.retrieval import score_candidates
+from kbsmith.generation.shortlist import IndexedArticle, Shortlisted, WorkspaceIndex
+from kbsmith.generation.topic import MODEL_PATH, SIGNALS, TopicModel
+
+FOLDER = uuid.UUID(int=1)
+VECTORS = Path(__file__).resolve().parents[1] / ".cache" / "topic_fit_vectors.npz"
+L2 = 1e-3
+NEUTRAL = tuple(0.0 for _ in SIGNALS)
+RIVAL_PERCENTILE = 95
+"""The rival floor: the question similarity 95% of wrong articles stay under."""
+
+
+@dataclass
+class Scored:
+    case: Case
+    shortlist: list[Shortlisted]
+    new: Features
+    ids: dict[uuid.UUID, str]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--false-merges", type=float, default=0.0)
+    parser.add_argument("--write", action="store_true")
+    parser.add_argument(
+        "--signals", type=lambda v: v.split(","), default=list(SIGNALS), help="used ones, a,b,c"
+    )
+    parser.add_argument("--vectors", type=Path, default=VECTORS, help="embedding cache")
+    args = parser.parse_args()
+    embedder = load_embedder()
+    cached = CachedEmbedder(embedder, capacity=1_000_000) if embedder else None
+    if cached is not None:
+        recall(cached, args.vectors)
+    sets = [covid(args.data), banking(args.data)]
+    started = time.monotonic()
+    scored = [s for decision_set in sets for s in shortlisted(decision_set, cached)]
+    print(f"{len(scored)} cases embedded and shortlisted in {time.monotonic() - started:.0f} s")
+    if cached is not None:
+        keep(cached, args.vectors)
+    fit_cases = [s for s in scored if s.case.fit]
+    x, y, _ = examples(fit_cases, TopicModel(NEUTRAL, 0.0, 0.5))
+    floor = float(np.percentile(x[y == 0, 0], RIVAL_PERCENTILE))
+    x, y, weight = examples(fit_cases, TopicModel(NEUTRAL, 0.0, 0.5, floor))
+    x[:, [i for i, name in enumerate(SIGNALS) if name not in args.signals]] = 0.0
+    print(f"{len(y)} pairs ({int(y.sum())} right) in {time.monotonic() - started:.0f} s")
+    weights, bias = fit_logistic(x, y, weight)
+    model = TopicModel(tuple(float(w) for w in weights), float(bias), 0.5, floor)
+    threshold = pick_threshold(model, fit_cases, args.false_merges)
+    model = TopicModel(model.weights, model.bias, threshold, floor)
+    print(
+        "signals   ", " ".join(f"{n}={w:+.2f}" for n, w in zip(SIGNALS, model.weights, strict=True))
+    )
+    print(f"bias {model.bias:+.2f}  threshold {threshold:.9f}  rival floor {floor:.3f}")
+    for fit in (True, False):
+        print(f"\n== {'fit' if fit else 'held-out'} cases")
+        report([s for s in scored if s.case.fit is fit], model)
+    if args.write:
+        MODEL_PATH.write_text(
+            json.dumps(
+                {
+                    "signals": list(SIGNALS),
+                    "weights": [round(w, 4) for w in model.weights],
+                    "bias": round(model.bias, 4),
+                    "threshold": round(threshold, 6),
+                    "rival_floor": round(floor, 4),
+                    "fitted_by": "bench/topic_fit.py",
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        print(f"\nwrote {MODEL_PATH}")
+
+
+def recall(embedder: CachedEmbedder, path: Path) -> None:
+    """Vectors of an earlier run (the same model): embedding is most of this script's time."""
+    if path.exists():
+        with np.load(path, allow_pickle=False) as stored:
+            if str(stored["model"]) == embedder.model_id:
+                for text, vector in zip(stored["texts"], stored["vectors"], strict=True):
+                    embedder.remember(str(text), vector)
+
+
+def keep(embedder: CachedEmbedder, path: Path) -> None:
+    known = embedder.known()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(
+        path,
+        model=np.array(embedder.model_id),
+        texts=np.array([t for t, _ in known]),
+        vectors=np.stack([v for _, v in known]),
+    )
+
+
+def shortlisted(decision_set: DecisionSet, embedder: CachedEmbedder | None) -> list[Scored]:
+    items = [(a.title, a.body, list(a.questions)) for a in decision_set.articles]
+    index, ids = WorkspaceIndex(), {}
+    for article, features in zip(
+        decision_set.articles, embed_features(embedder, items), strict=True
+    ):
+        candidate = Candidate(
+            uuid.uuid4(),
+            article.title,
+            article.body,
+            list(article.questions),
+            FOLDER,
+            False,
+            None,
+            1,
+        )
+        ids[candidate.id] = article.key
+        index.add(1, IndexedArticle(candidate, features))
+    contents = []
+    for case in decision_set.cases:
+        paragraphs = split_markdown(case.text)
+        contents.append((text_title(paragraphs), "\n\n".join(paragraphs), ()))
+    news = embed_features(embedder, contents)
+    return [
+        Scored(case, index.shortlist(new, None), new, ids)
+        for case, new in zip(decision_set.cases, news, strict=True)
+    ]
+
+
+def candidates(scored: Scored, model: TopicModel) -> list[ScoredCandidate]:
+    absent = scored.case.absent
+    shortlist = [s for s in scored.shortlist if scored.ids[s.entry.candidate.id] != absent]
+    return score_candidates(scored.new, shortlist, None, None, model)
+
+
+def examples(
+    scored: list[Scored], neutral: TopicModel
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (content, shortlisted article) pair's signals and whether the article is right
+    (*neutral*: a model whose weights do not matter, only its rival floor)."""
+    rows, labels = [], []
+    for item in scored:
+        if item.case.absent is not None:
+            continue  # its pairs are those of its present twin
+        for candidate in candidates(item, neutral):
+            rows.append(candidate.signals)
+            labels.append(float(item.ids[candidate.candidate.id] == item.case.right))
+    y = np.array(labels)
+    positives = max(1.0, y.sum())
+    weight = np.where(y == 1, 1.0 / positives, 1.0 / max(1.0, len(y) - positives))
+    return np.array(rows), y, weight * len(y)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, float]:
+    """Weighted, L2-regularised logistic regression by Newton's method."""
+    design = np.hstack([x, np.ones((len(x), 1))])
+    beta = np.zeros(design.shape[1])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-np.clip(design @ beta, -60, 60)))
+        gradient = design.T @ (weight * (p - y)) + L2 * np.r_[beta[:-1], 0]
+        hessian = (design * (weight * p * (1 - p))[:, None]).T @ design + L2 * np.eye(len(beta))
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return beta[:-1], float(beta[-1])
+
+
+def pick_threshold(model: TopicModel, scored: list[Scored], false_merges: float) -> float:
+    worst = sorted(
+        (max((c.same_topic for c in candidates(s, model)), default=0.0))
+        for s in scored
+        if s.case.kind == "neighbour"
+    )
+    allowed = int(false_merges * len(worst))
+    return min(1 - 1e-9, max(0.5, worst[len(worst) - allowed - 1] + 1e-9)) if worst else 0.5
+
+
+def decided(scored: Scored, model: TopicModel) -> str:
+    """'right', 'add' or 'false merge' by the production rule."""
+    found = candidates(scored, model)
+    inp = GenerationInput(
+        "", [], frozenset(Operation), found, [], unchanged_since_last_generation=False
+    )
+    target = covering_article(inp, Thresholds(same_topic=model.threshold))
+    if target is None:
+        return "add" if scored.case.right is not None else "right"
+    return "right" if scored.ids[target.candidate.id] == scored.case.right else "false merge"
+
+
+def report(scored: list[Scored], model: TopicModel) -> None:
+    by_kind: dict[str, Counter[str]] = defaultdict(Counter)
+    for item in scored:
+        by_kind[item.case.kind][decided(item, model)] += 1
+    for kind, counts in sorted(by_kind.items()):
+        total = sum(counts.values())
+        shares = "  ".join(f"{k} {counts[k] / total:.3f}" for k in ("right", "add", "false merge"))
+        print(f"{kind:10} n={total:5}  {shares}")
+
+
+if __name__ == "__main__":
+    main()
