@@ -71,6 +71,8 @@ class Article(IdMixin, TimestampMixin, Base):
     generation: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     """For a draft written by a generation job: ``{job_id, operation, reason, source_ids,
     conflicts: [{ours, theirs, base}]}``, why it exists (``generation`` on the wire)."""
+    dismissed_at: Mapped[datetime | None] = mapped_column(default=None)
+    """A reviewer dismissed this draft or no-op record without publishing it."""
 
     source_links: Mapped[list[ArticleSource]] = relationship(
         lazy="selectin",

@@ -1,0 +1,28 @@
+"""review: a draft or no-op record dismissed by a reviewer
+
+Revision ID: 0009_review
+Revises: 0008
+Create Date: 2026-12-04 16:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from kbsmith.db.base import UTCDateTime
+
+revision: str = "0009_review"
+down_revision: str | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("dismissed_at", UTCDateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.drop_column("dismissed_at")
