@@ -126,13 +126,15 @@ async def _update(
                 session, workspace_id, request, article, merged.proposed, source
             )
         )
-        draft.generation = generation_record(
-            job_id,
-            Operation.UPDATE,
-            reason,
-            [source.id],
-            conflicts,
-            live_merged=draft.id != article.id,
+        draft.record_generation(
+            generation_record(
+                job_id,
+                Operation.UPDATE,
+                reason,
+                [source.id],
+                conflicts,
+                live_merged=draft.id != article.id,
+            )
         )
     return Saved(
         Operation.UPDATE,

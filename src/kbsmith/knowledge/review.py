@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only, raiseload
 
 from kbsmith.db.base import utcnow
 from kbsmith.db.pagination import DEFAULT_LIMIT, Direction, Page, keyset_page
@@ -42,19 +42,14 @@ class QueueFilters:
     """A provider: web, notion, zendesk, confluence, googledrive, files."""
 
 
-def _operation() -> ColumnElement[Any]:
-    operation: ColumnElement[Any] = Article.generation["operation"].as_string()
-    return operation
-
-
 def _queue(workspace_id: uuid.UUID, filters: QueueFilters) -> Select[Article]:
     statement = repository.article_listing(
         workspace_id, None, filters.folder_id, ReviewState.PENDING
     )
     if filters.operation == MANUAL:
-        statement = statement.where(_operation().is_(None))
+        statement = statement.where(Article.generation_operation.is_(None))
     elif filters.operation:
-        statement = statement.where(_operation() == filters.operation)
+        statement = statement.where(Article.generation_operation == filters.operation)
     if filters.source_type:
         of_type = (
             select(ArticleSource.article_id)
@@ -74,11 +69,19 @@ async def review_queue(
     direction: Direction = Direction.NEXT,
     limit: int = DEFAULT_LIMIT,
 ) -> Page[Article]:
-    """What awaits a reviewer, newest first, one keyset page."""
+    """What awaits a reviewer, newest first, one keyset page of articles with only what a
+    queue shows loaded (title, folder, generation, times): not their bodies nor sources."""
     cursor = await article_cursor(session, workspace_id, cursor_id)
+    shown = load_only(
+        Article.title,
+        Article.parent_folder_id,
+        Article.generation,
+        Article.generation_operation,
+        Article.updated_at,
+    )
     return await keyset_page(
         session,
-        _queue(workspace_id, filters),
+        _queue(workspace_id, filters).options(shown, raiseload(Article.source_links)),
         Article.updated_at,
         Article.id,
         cursor=cursor,
@@ -89,7 +92,7 @@ async def review_queue(
 
 async def review_counts(session: AsyncSession, workspace_id: uuid.UUID) -> dict[str, int]:
     """Pending drafts and no-op records by operation (``manual`` for a person's drafts)."""
-    operation = _operation()
+    operation = Article.generation_operation
     rows = await session.execute(
         _queue(workspace_id, QueueFilters())
         .with_only_columns(operation, func.count())
