@@ -23,7 +23,6 @@ import asyncio
 import os
 import random
 import socket
-import statistics
 import tempfile
 import time
 import uuid
@@ -37,8 +36,6 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import insert, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from _common import version_row
 from kbsmith.api.app import create_app
@@ -50,6 +47,7 @@ from kbsmith.settings import Settings
 from kbsmith.sources.models import Source
 from kbsmith.workspaces import service as workspaces
 from kbsmith.workspaces.service import Scope
+from knowledge import Timing, fresh_database, percentiles
 
 SECRET = "bench-secret-key-for-api-key-hashes"
 FOLDERS = 100
@@ -66,22 +64,6 @@ PARAGRAPHS = [
 OURS = "Upgrades take effect immediately and are prorated; agents can backdate them."
 THEIRS = "Upgrades take effect at the next billing cycle and are not prorated."
 OPERATIONS = ("UPDATE_ARTICLE", "ADD_ARTICLE_TO_FOLDER", "DO_NOTHING")
-
-Timing = tuple[float, float]
-
-
-async def fresh_database(kind: str, postgres_url: str | None, workdir: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite+aiosqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
-    assert postgres_url
-    name = f"kbsmith_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(
-        make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    async with admin.connect() as connection:
-        await connection.execute(text(f"CREATE DATABASE {name}"))
-    await admin.dispose()
-    return str(make_url(postgres_url).set(database=name).render_as_string(hide_password=False))
 
 
 def article(workspace_id: uuid.UUID, folder_id: uuid.UUID, index: int, stamp: datetime) -> Any:
@@ -225,11 +207,6 @@ async def timed(samples: int, requests: dict[str, Request], warmup: int = 5) -> 
     return {name: percentiles(values) for name, values in durations.items()}
 
 
-def percentiles(values: list[float]) -> Timing:
-    values.sort()
-    return statistics.median(values), values[max(0, round(len(values) * 0.99) - 1)]
-
-
 async def deep_cursor(db: Database, page: int) -> str:
     async with db.read() as session:
         statement = (
@@ -306,11 +283,10 @@ def report(kind: str, timings: dict[str, Timing], size: int, drafts: int) -> Tab
         "p99 / baseline",
         title=f"{kind}: {drafts:,} pending drafts (load average {os.getloadavg()[0]:.1f})",
     )
-    base50, base99 = next(iter(timings.values()))
-    for name, (p50, p99) in timings.items():
-        table.add_row(
-            name, f"{p50:.1f}", f"{p99:.1f}", f"{p50 / base50:.2f}x", f"{p99 / base99:.2f}x"
-        )
+    base = next(iter(timings.values()))
+    for name, timing in timings.items():
+        ratios = f"{timing.p50 / base.p50:.2f}x", f"{timing.p99 / base.p99:.2f}x"
+        table.add_row(name, f"{timing.p50:.1f}", f"{timing.p99:.1f}", *ratios)
     table.caption = f"queue page: {size:,} bytes ({PAGE_SIZE} items); target p99 < 150 ms"
     return table
 

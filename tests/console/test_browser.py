@@ -18,17 +18,12 @@ from kbsmith.jobs.worker import Worker
 from kbsmith.settings import Settings
 from kbsmith.workspaces.service import Scope
 from tests.conftest import Keys
-from tests.generation.support import articles_by_id, bulk, refresh
-from tests.generation.test_merging import (
-    EDITED,
-    URL,
-    live_article_edited_by_a_person,
-    plans_page,
-)
+from tests.generation.support import articles_by_id
+from tests.generation.test_merging import EDITED
+from tests.generation.test_review import THEIRS, conflicting_job
 from tests.support.asgi_thread import ThreadedAsgiServer
 from tests.support.hostile_server import HostileServer
 
-THEIRS = "Upgrades take effect at the next billing cycle and are not prorated."
 REQUIRE_BROWSER = "KBSMITH_REQUIRE_BROWSER"
 
 pytestmark = pytest.mark.slow
@@ -76,19 +71,6 @@ async def screenshot(page: Page, name: str) -> None:
         await page.screenshot(path=str(Path(folder) / name), full_page=True)
 
 
-async def conflict_draft(
-    client: httpx.AsyncClient, headers: dict[str, str], site: HostileServer
-) -> tuple[str, str]:
-    """A live article a person edited, and the draft a generation job wrote when the source
-    changed the same paragraph: (live id, draft id)."""
-    document_id, article_id = await live_article_edited_by_a_person(client, headers, site)
-    site.pages[URL] = plans_page(price="$18", upgrade=THEIRS)
-    await refresh(client, headers, document_id)
-    (job,) = await bulk(client, headers, [document_id], isDraft=False)
-    assert job["conflicts"] and job["conflictDraftId"], job
-    return article_id, job["conflictDraftId"]
-
-
 async def test_review_a_conflict_keep_the_persons_text_and_publish(
     client: httpx.AsyncClient,
     keys: Keys,
@@ -99,7 +81,8 @@ async def test_review_a_conflict_keep_the_persons_text_and_publish(
 ) -> None:
     key = await keys.create("acme")
     headers = {"Authorization": f"Bearer {key}"}
-    article_id, draft_id = await conflict_draft(client, headers, site)
+    _, article_id, job = await conflicting_job(client, headers, site, is_draft=False)
+    draft_id = job["conflictDraftId"]
     page = await signed_in(browser, server, key)
 
     item = page.locator(".queue .item").first
@@ -131,7 +114,8 @@ async def test_a_read_only_key_cannot_publish(
     browser: Browser,
 ) -> None:
     headers = await keys.headers("acme")
-    _, draft_id = await conflict_draft(client, headers, site)
+    _, _, job = await conflicting_job(client, headers, site, is_draft=False)
+    draft_id = job["conflictDraftId"]
     page = await signed_in(browser, server, await keys.create("acme", Scope.READ), width=390)
 
     await page.goto(f"{server}/ui/review/{draft_id}")

@@ -3,6 +3,8 @@ conflict draft leaves its source changed only while the live article lags the so
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from kbsmith.jobs.worker import Worker
@@ -16,6 +18,19 @@ from tests.generation.test_merging import (
 from tests.support.hostile_server import HostileServer, Page
 
 THEIRS = "Upgrades take effect at the next billing cycle and are not prorated."
+
+
+async def conflicting_job(
+    client: httpx.AsyncClient, headers: dict[str, str], site: HostileServer, *, is_draft: bool
+) -> tuple[str, str, dict[str, Any]]:
+    """A live article a person edited, then a generation job after the source changed the
+    same paragraph: (source id, live article id, the job's status with its conflicts)."""
+    document_id, article_id = await live_article_edited_by_a_person(client, headers, site)
+    site.pages[URL] = plans_page(price="$18", upgrade=THEIRS)
+    await refresh(client, headers, document_id)
+    (job,) = await bulk(client, headers, [document_id], isDraft=is_draft)
+    assert job["conflicts"] and job["conflictDraftId"], job
+    return document_id, article_id, job
 
 
 async def pending(client: httpx.AsyncClient, headers: dict[str, str]) -> list[str]:
@@ -63,10 +78,7 @@ async def test_dismissing_a_conflict_beside_the_merged_live_article_settles_the_
     client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
 ) -> None:
     headers = await keys.headers()
-    document_id, article_id = await live_article_edited_by_a_person(client, headers, site)
-    site.pages[URL] = plans_page(price="$18", upgrade=THEIRS)
-    await refresh(client, headers, document_id)
-    (job,) = await bulk(client, headers, [document_id], isDraft=False)
+    document_id, article_id, job = await conflicting_job(client, headers, site, is_draft=False)
     assert job["conflicts"] and job["conflictDraftId"] != job["hcArticleId"] == article_id
     assert await pending(client, headers) == [job["conflictDraftId"]]
 
@@ -83,10 +95,7 @@ async def test_dismissing_a_proposal_that_never_went_live_leaves_the_source_chan
     client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
 ) -> None:
     headers = await keys.headers()
-    document_id, article_id = await live_article_edited_by_a_person(client, headers, site)
-    site.pages[URL] = plans_page(price="$18", upgrade=THEIRS)
-    await refresh(client, headers, document_id)
-    (job,) = await bulk(client, headers, [document_id], isDraft=True)
+    document_id, article_id, job = await conflicting_job(client, headers, site, is_draft=True)
     assert job["conflicts"] and job["conflictDraftId"] == job["hcArticleId"] != article_id
 
     await dismiss(client, headers, job["conflictDraftId"])
