@@ -38,6 +38,7 @@ async def test_create_answers_the_article_with_every_field(kb: Kb) -> None:
         "version": 1,
         "sourceIds": [],
         "generation": None,
+        "dismissedAt": None,
         "createdAt": "",
         "updatedAt": "",
     }

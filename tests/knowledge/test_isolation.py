@@ -68,6 +68,15 @@ PROBES: dict[str, tuple[str, Probe]] = {
         ),
     ),
     "versions": ("article", lambda w, i: Call("GET", f"/v2/hc-articles/{i}/versions/public")),
+    "dismiss": ("draft", lambda w, i: Call("POST", f"/v2/hc-articles/{i}/dismiss/public")),
+    "diff": (
+        "article",
+        lambda w, i: Call("GET", f"/v2/hc-articles/{i}/diff/public", params={"from": "1"}),
+    ),
+    "diff from live": (
+        "draft",
+        lambda w, i: Call("GET", f"/v2/hc-articles/{i}/diff/public", params={"from": "live"}),
+    ),
     "snapshot of bot": (
         "bot",
         lambda w, i: Call("GET", "/v2/hc-folders/public", params={"botId": i}),

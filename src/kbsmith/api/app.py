@@ -16,6 +16,7 @@ from kbsmith.api.middleware import BodySizeLimitMiddleware, RequestContextMiddle
 from kbsmith.api.openapi import install_openapi
 from kbsmith.api.routes import ROUTERS
 from kbsmith.api.routes.uploads import UPLOAD_PATH, upload_body_limit
+from kbsmith.console.app import install_console
 from kbsmith.db.database import Database
 from kbsmith.jobs.kinds import kbsmith_worker
 from kbsmith.jobs.processes import WorkerProcesses
@@ -78,6 +79,7 @@ def create_app(
     app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router)
+    install_console(app)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,

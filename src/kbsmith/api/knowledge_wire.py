@@ -20,6 +20,7 @@ from kbsmith.knowledge.content import (
     TITLE_MAX_CHARS,
     ArticleContent,
 )
+from kbsmith.knowledge.diff import Op as DiffOp
 from kbsmith.knowledge.junctions import JunctionAction
 
 MAX_IDS = 1_000
@@ -124,6 +125,7 @@ class Generation(WireModel):
     reason: str
     source_ids: list[uuid.UUID]
     conflicts: list[MergeConflict]
+    live_merged: bool = Field(default=False, exclude=True)
 
 
 class Article(WireModel):
@@ -145,6 +147,8 @@ class Article(WireModel):
     version: int
     source_ids: list[uuid.UUID]
     generation: Generation | None = None
+    dismissed_at: ApiTime | None = None
+    """(ext) When a reviewer dismissed this draft or no-op record."""
     created_at: ApiTime
     updated_at: ApiTime
 
@@ -173,6 +177,19 @@ class ArticleVersion(WireModel):
 class ArticleVersions(WireModel):
     article_id: uuid.UUID
     versions: list[ArticleVersion]
+
+
+class DiffChange(WireModel):
+    op: DiffOp
+    before: str | None
+    after: str | None
+
+
+class ArticleDiff(WireModel):
+    article_id: uuid.UUID
+    from_: str = Field(alias="from")
+    to: int
+    changes: list[DiffChange]
 
 
 class ArticleSummary(WireModel):

@@ -62,6 +62,7 @@ async def save(
     else:
         assert decision.target is not None
         saved = await _nothing(session, workspace_id, request, decision)
+    await _record_generation(session, workspace_id, saved, source, job_id)
     if source is not None:
         await _sync_source(session, workspace_id, saved, source, written)
     return saved
@@ -125,7 +126,16 @@ async def _update(
                 session, workspace_id, request, article, merged.proposed, source
             )
         )
-        draft.generation = generation_record(job_id, reason, source, conflicts)
+        draft.record_generation(
+            generation_record(
+                job_id,
+                Operation.UPDATE,
+                reason,
+                [source.id],
+                conflicts,
+                live_merged=draft.id != article.id,
+            )
+        )
     return Saved(
         Operation.UPDATE,
         article.id,
@@ -168,16 +178,43 @@ async def _conflict_draft(
 
 
 def generation_record(
-    job_id: uuid.UUID | None, reason: str, source: SourceState, conflicts: Sequence[Conflict]
+    job_id: uuid.UUID | None,
+    operation: Operation,
+    reason: str,
+    source_ids: Sequence[uuid.UUID],
+    conflicts: Sequence[Conflict] = (),
+    *,
+    live_merged: bool = False,
 ) -> dict[str, Any]:
-    """What a draft records of the job that wrote it (the Review API's ``generation``)."""
+    """What a draft records of the job that wrote it (the Review API's ``generation``).
+    ``live_merged``: the draft holds the source's side of conflicts beside a live article
+    the job already updated (dismissing it keeps the live article as generated)."""
     return {
         "job_id": str(job_id) if job_id else None,
-        "operation": Operation.UPDATE.value,
+        "operation": operation.value,
         "reason": reason,
-        "source_ids": [str(source.id)],
+        "source_ids": [str(source_id) for source_id in source_ids],
         "conflicts": [conflict.as_json() for conflict in conflicts],
+        "live_merged": live_merged,
     }
+
+
+async def _record_generation(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    saved: Saved,
+    source: SourceState | None,
+    job_id: uuid.UUID | None,
+) -> None:
+    """Every draft or no-op record the job wrote says why it exists (a conflict draft
+    already does, with its conflicts)."""
+    if saved.article_id is None or saved.draft_id is not None:
+        return
+    article = await articles.get_article(session, workspace_id, saved.article_id)
+    if article.is_pending_draft:
+        source_ids = [source.id] if source is not None else []
+        article.generation = generation_record(job_id, saved.operation, saved.reason, source_ids)
+        await session.flush()  # a later get_article (populate_existing) would drop it
 
 
 async def _write_update(

@@ -29,7 +29,7 @@ from kbsmith.knowledge.folders import Lock, get_folder
 from kbsmith.knowledge.history import Change, record_version
 from kbsmith.knowledge.links import delete_articles, link_sources
 from kbsmith.knowledge.models import Article
-from kbsmith.knowledge.repository import ArticleKind
+from kbsmith.knowledge.repository import ArticleKind, ReviewState
 
 
 async def find_article(
@@ -69,6 +69,7 @@ async def list_articles(
     *,
     kind: ArticleKind | None = None,
     folder_id: uuid.UUID | None = None,
+    review: ReviewState | None = None,
     cursor_id: uuid.UUID | None = None,
     direction: Direction = Direction.NEXT,
     limit: int = DEFAULT_LIMIT,
@@ -78,8 +79,8 @@ async def list_articles(
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}")
     if folder_id is not None:
         await get_folder(session, workspace_id, folder_id)
-    cursor = await _cursor(session, workspace_id, cursor_id)
-    statement = repository.article_listing(workspace_id, kind, folder_id)
+    cursor = await article_cursor(session, workspace_id, cursor_id)
+    statement = repository.article_listing(workspace_id, kind, folder_id, review)
     return await keyset_page(
         session,
         statement,
@@ -91,7 +92,7 @@ async def list_articles(
     )
 
 
-async def _cursor(
+async def article_cursor(
     session: AsyncSession, workspace_id: uuid.UUID, cursor_id: uuid.UUID | None
 ) -> Cursor | None:
     if cursor_id is None:

@@ -114,6 +114,19 @@ async def settle_pending(
     )
 
 
+async def release_pending(
+    session: AsyncSession, workspace_id: uuid.UUID, draft_id: uuid.UUID
+) -> None:
+    """A reviewer dismissed a draft that never reached live knowledge: its sources keep what
+    the live article was generated from (so they stay ``changed`` while they differ)."""
+    await session.execute(
+        update(Source)
+        .where(Source.workspace_id == workspace_id, Source.pending_draft_id == draft_id)
+        .values(pending_draft_id=None, pending_hash="", pending_text="")
+        .execution_options(synchronize_session=False)
+    )
+
+
 ArticleIds = Collection[uuid.UUID] | Select[uuid.UUID]
 """Article ids as values, or as a subquery when there may be very many."""
 

@@ -47,6 +47,15 @@ class Article(IdMixin, TimestampMixin, Base):
         # Leads with the folder for the foreign key's cascade; two equalities make SQLite
         # prefer it over the workspace index when a folder is given.
         Index("ix_articles_folder_listing", "parent_folder_id", "workspace_id", "updated_at", "id"),
+        # The review queue's counts by operation read this index alone.
+        Index(
+            "ix_articles_review",
+            "workspace_id",
+            "is_draft",
+            "is_draft_published",
+            "dismissed_at",
+            "generation_operation",
+        ),
     )
 
     workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -71,6 +80,10 @@ class Article(IdMixin, TimestampMixin, Base):
     generation: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     """For a draft written by a generation job: ``{job_id, operation, reason, source_ids,
     conflicts: [{ours, theirs, base}]}``, why it exists (``generation`` on the wire)."""
+    generation_operation: Mapped[str | None] = mapped_column(String(32), default=None)
+    """``generation``'s operation, a column of its own for the review queue's index."""
+    dismissed_at: Mapped[datetime | None] = mapped_column(default=None)
+    """A reviewer dismissed this draft or no-op record without publishing it."""
 
     source_links: Mapped[list[ArticleSource]] = relationship(
         lazy="selectin",
@@ -78,6 +91,10 @@ class Article(IdMixin, TimestampMixin, Base):
         passive_deletes=True,
         order_by="ArticleSource.source_id",
     )
+
+    def record_generation(self, record: dict[str, Any]) -> None:
+        self.generation = record
+        self.generation_operation = record.get("operation")
 
     @property
     def source_ids(self) -> list[uuid.UUID]:

@@ -81,11 +81,27 @@ async def visible_folder_ids(
     return set((await session.scalars(select(tree.c.id))).all())
 
 
+class ReviewState(StrEnum):
+    PENDING = "pending"
+    """Drafts and no-op records neither published nor dismissed."""
+    PUBLISHED = "published"
+    """Drafts published into their original."""
+
+
 def article_listing(
-    workspace_id: uuid.UUID, kind: ArticleKind | None, folder_id: uuid.UUID | None
+    workspace_id: uuid.UUID,
+    kind: ArticleKind | None,
+    folder_id: uuid.UUID | None,
+    review: ReviewState | None = None,
 ) -> Select[Article]:
     """The filtered articles of a workspace, unordered (pagination adds the order)."""
     statement = select(Article).where(Article.workspace_id == workspace_id)
+    if review is not None:
+        kind = ArticleKind.DRAFT
+        published = review is ReviewState.PUBLISHED
+        statement = statement.where(Article.is_draft_published == published)
+        if not published:
+            statement = statement.where(Article.dismissed_at.is_(None))
     if kind is not None:
         # `=` rather than `IS`: PostgreSQL uses an index only for the former.
         statement = statement.where(Article.is_draft == (kind is ArticleKind.DRAFT))

@@ -120,6 +120,13 @@ async def _key_ids_starting_with(session: AsyncSession, digits: str) -> list[uui
     return list((await session.execute(query)).scalars())
 
 
+async def principal_of_key(session: AsyncSession, key_id: uuid.UUID) -> Principal | None:
+    """The principal of a key already authenticated once (a console session), or None when
+    the key was revoked or deleted since."""
+    key = await session.get(ApiKey, key_id)
+    return _principal(key)
+
+
 async def authenticate(session: AsyncSession, secret: str, secret_key: bytes) -> Principal | None:
     """The principal behind a presented key, or None when it is malformed, unknown or revoked."""
     if not keys.is_well_formed(secret):
@@ -127,7 +134,10 @@ async def authenticate(session: AsyncSession, secret: str, secret_key: bytes) ->
     result = await session.execute(
         select(ApiKey).where(ApiKey.key_hash == keys.hash_key(secret, secret_key))
     )
-    key = result.scalar_one_or_none()
+    return _principal(result.scalar_one_or_none())
+
+
+def _principal(key: ApiKey | None) -> Principal | None:
     if key is None or key.revoked_at is not None:
         return None
     return Principal(

@@ -10,8 +10,8 @@ from kbsmith.api.deps import DatabaseDep, ReadPrincipal, WritePrincipal, require
 from kbsmith.api.errors import ApiError
 from kbsmith.api.openapi import error_responses
 from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
-from kbsmith.knowledge import articles, history, publishing
-from kbsmith.knowledge.repository import ArticleKind
+from kbsmith.knowledge import articles, history, publishing, review
+from kbsmith.knowledge.repository import ArticleKind, ReviewState
 
 router = APIRouter(tags=["articles"], dependencies=[Depends(require_json)])
 
@@ -33,6 +33,10 @@ async def list_articles(
     principal: ReadPrincipal,
     db: DatabaseDep,
     kind: Annotated[ArticleKind | None, Query(alias="type")] = None,
+    review: Annotated[
+        ReviewState | None,
+        Query(description="(ext) pending: awaiting review; published: published drafts"),
+    ] = None,
     parent_folder_id: Annotated[uuid.UUID | None, Query(alias="parentFolderId")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[uuid.UUID | None, Query(description="An article id")] = None,
@@ -46,6 +50,7 @@ async def list_articles(
             principal.workspace_id,
             kind=kind,
             folder_id=parent_folder_id,
+            review=review,
             cursor_id=cursor,
             direction=direction,
             limit=limit,
@@ -203,4 +208,45 @@ async def list_versions(
         return wire.ArticleVersions(
             article_id=article_id,
             versions=[wire.ArticleVersion.model_validate(v) for v in versions],
+        )
+
+
+@router.post(
+    "/v2/hc-articles/{article_id}/dismiss/public",
+    summary="Dismiss a draft or no-op record without publishing it (ext)",
+    responses=error_responses(404, 409),
+)
+async def dismiss_draft(
+    article_id: uuid.UUID, principal: WritePrincipal, db: DatabaseDep
+) -> wire.Article:
+    async with db.write() as session:
+        draft = await review.dismiss(session, principal.workspace_id, article_id)
+        return wire.Article.model_validate(draft)
+
+
+@router.get(
+    "/v2/hc-articles/{article_id}/diff/public",
+    summary="Paragraph changes between two versions, or from the live original (ext)",
+    responses=error_responses(400, 404),
+)
+async def diff_versions(
+    article_id: uuid.UUID,
+    principal: ReadPrincipal,
+    db: DatabaseDep,
+    from_version: Annotated[
+        str, Query(alias="from", description="A version number, or live for a forked draft")
+    ],
+    to_version: Annotated[
+        int | None, Query(alias="to", ge=1, description="A version; absent: the current one")
+    ] = None,
+) -> wire.ArticleDiff:
+    async with db.read() as session:
+        found = await review.diff(
+            session, principal.workspace_id, article_id, from_version, to_version
+        )
+        return wire.ArticleDiff(
+            article_id=found.article_id,
+            from_=found.from_version,
+            to=found.to_version,
+            changes=[wire.DiffChange.from_record(c) for c in found.changes],
         )

@@ -1,0 +1,106 @@
+"""Reviewing what generation jobs write: every draft says why it exists, and dismissing a
+conflict draft leaves its source changed only while the live article lags the source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from kbsmith.jobs.worker import Worker
+from tests.conftest import Keys
+from tests.generation.support import articles_by_id, bulk, document, ingest_pages, page, refresh
+from tests.generation.test_merging import (
+    URL,
+    live_article_edited_by_a_person,
+    plans_page,
+)
+from tests.support.hostile_server import HostileServer, Page
+
+THEIRS = "Upgrades take effect at the next billing cycle and are not prorated."
+
+
+async def conflicting_job(
+    client: httpx.AsyncClient, headers: dict[str, str], site: HostileServer, *, is_draft: bool
+) -> tuple[str, str, dict[str, Any]]:
+    """A live article a person edited, then a generation job after the source changed the
+    same paragraph: (source id, live article id, the job's status with its conflicts)."""
+    document_id, article_id = await live_article_edited_by_a_person(client, headers, site)
+    site.pages[URL] = plans_page(price="$18", upgrade=THEIRS)
+    await refresh(client, headers, document_id)
+    (job,) = await bulk(client, headers, [document_id], isDraft=is_draft)
+    assert job["conflicts"] and job["conflictDraftId"], job
+    return document_id, article_id, job
+
+
+async def pending(client: httpx.AsyncClient, headers: dict[str, str]) -> list[str]:
+    answer = await client.get(
+        "/v2/hc-articles/public", headers=headers, params={"type": "draft", "review": "pending"}
+    )
+    assert answer.status_code == 200, answer.text
+    return [a["id"] for a in answer.json()["articles"]]
+
+
+async def dismiss(client: httpx.AsyncClient, headers: dict[str, str], article_id: str) -> None:
+    answer = await client.post(f"/v2/hc-articles/{article_id}/dismiss/public", headers=headers)
+    assert answer.status_code == 200, answer.text
+
+
+async def test_drafts_and_no_op_records_say_which_job_wrote_them_and_why(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    site.pages["/kb/export"] = Page(page("Exporting invoices", "Open Billing, then Export."))
+    (document_id,) = await ingest_pages(client, headers, site.url("/kb/export"))
+
+    (added,) = await bulk(client, headers, [document_id], isDraft=True)
+    (draft,) = await articles_by_id(client, headers, added["hcArticleId"])
+    assert draft["generation"] == {
+        "jobId": added["id"],
+        "operation": "ADD_ARTICLE_TO_FOLDER",
+        "reason": added["reason"],
+        "sourceIds": [document_id],
+        "conflicts": [],
+    }
+    await client.post(f"/v2/hc-articles/{draft['id']}/publish/public", headers=headers)
+
+    (nothing,) = await bulk(client, headers, [document_id], isDraft=True)
+    assert nothing["operation"] == "DO_NOTHING", nothing["reason"]
+    (record,) = await articles_by_id(client, headers, nothing["hcArticleId"])
+    assert record["generation"]["operation"] == "DO_NOTHING"
+    assert record["generation"]["jobId"] == nothing["id"]
+    assert await pending(client, headers) == [record["id"]]
+    await dismiss(client, headers, record["id"])
+    assert await pending(client, headers) == []
+
+
+async def test_dismissing_a_conflict_beside_the_merged_live_article_settles_the_source(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    document_id, article_id, job = await conflicting_job(client, headers, site, is_draft=False)
+    assert job["conflicts"] and job["conflictDraftId"] != job["hcArticleId"] == article_id
+    assert await pending(client, headers) == [job["conflictDraftId"]]
+
+    await dismiss(client, headers, job["conflictDraftId"])
+    source = await document(client, headers, document_id)
+    assert source["changed"] is False, "the live article holds the merge; the person chose"
+    (live,) = await articles_by_id(client, headers, article_id)
+    assert "| $18 |" in live["mainKnowledge"] and THEIRS not in live["mainKnowledge"]
+    (again,) = await bulk(client, headers, [document_id], isDraft=False)
+    assert again["operation"] == "DO_NOTHING", again["reason"]
+
+
+async def test_dismissing_a_proposal_that_never_went_live_leaves_the_source_changed(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    document_id, article_id, job = await conflicting_job(client, headers, site, is_draft=True)
+    assert job["conflicts"] and job["conflictDraftId"] == job["hcArticleId"] != article_id
+
+    await dismiss(client, headers, job["conflictDraftId"])
+    assert await pending(client, headers) == []
+    source = await document(client, headers, document_id)
+    assert source["changed"] is True, "the live article still says what the old page said"
+    (live,) = await articles_by_id(client, headers, article_id)
+    assert "| $15 |" in live["mainKnowledge"]
