@@ -14,6 +14,7 @@ from kbsmith.api import health
 from kbsmith.api.errors import install_error_handlers
 from kbsmith.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from kbsmith.api.openapi import install_openapi
+from kbsmith.api.ratelimit import RateLimitHeadersMiddleware
 from kbsmith.api.routes import ROUTERS
 from kbsmith.api.routes.uploads import UPLOAD_PATH, upload_body_limit
 from kbsmith.db.database import Database
@@ -83,6 +84,7 @@ def create_app(
         max_bytes=settings.max_body_bytes,
         by_path={UPLOAD_PATH: upload_body_limit(settings)},
     )
+    app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app
 
