@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 app = typer.Typer(help="kbsmith: builds and keeps a support knowledge base.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+schedule_app = typer.Typer(
+    help="Sync schedules: refresh (and regenerate) sources by themselves.", no_args_is_help=True
+)
+app.add_typer(schedule_app, name="schedule")
 console = Console(stderr=True, soft_wrap=True)
 """Messages on stderr, one line each: never cut at the width rich assumes off a terminal."""
 
@@ -427,6 +431,103 @@ def ask(
         _with_db(settings, migrate.upgrade)
     if not _with_db(settings, lambda db: ask_from_cli(db, workspace, question, bot)):
         raise typer.Exit(1)
+
+
+@schedule_app.command("add")
+def schedule_add(
+    workspace: Annotated[str, typer.Option(help="Workspace name (created if missing).")],
+    name: Annotated[str, typer.Option(help="A name to find the schedule by.")],
+    every: Annotated[
+        str, typer.Option(help="An ISO-8601 duration (at least PT5M) or a 5-field cron.")
+    ],
+    source: Annotated[
+        str | None, typer.Option(help="Every source of this type (web, notion, ...).")
+    ] = None,
+    document: Annotated[
+        list[uuid.UUID] | None, typer.Option(help="A source id instead of --source; repeat.")
+    ] = None,
+    generate: Annotated[
+        bool, typer.Option(help="Regenerate the sources that changed after each refresh.")
+    ] = False,
+    live: Annotated[bool, typer.Option(help="Regenerate into live articles, not drafts.")] = False,
+    restricted_op: Annotated[
+        list[str] | None, typer.Option(help="An allowed operation when regenerating; repeat.")
+    ] = None,
+    instructions: Annotated[str, typer.Option(help="Instructions for regenerating.")] = "",
+    delete_articles: Annotated[
+        bool, typer.Option(help="Unpublish the articles of documents deleted upstream.")
+    ] = False,
+) -> None:
+    """Create a schedule; `kbsmith serve` or `kbsmith worker` runs its ticks."""
+    from kbsmith.schedules.cli import AddOptions, add_schedule
+
+    settings = _settings()
+    if settings.is_embedded:
+        _with_db(settings, migrate.upgrade)
+    options = AddOptions(
+        workspace=workspace,
+        name=name,
+        every=every,
+        source=source,
+        document_ids=list(document or []),
+        generate=generate,
+        live=live,
+        restricted_ops=list(restricted_op or []),
+        instructions=instructions,
+        delete_articles=delete_articles,
+    )
+    row = _with_db(settings, lambda db: add_schedule(db, settings, options))
+    console.print(f"created schedule {row['name']!r}; first run at {row['next']}")
+    typer.echo(row["id"])
+
+
+@schedule_app.command("list")
+def schedule_list(
+    workspace: Annotated[str, typer.Option(help="Workspace name.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List a workspace's schedules with their next and last runs."""
+    from kbsmith.schedules.cli import list_schedules
+
+    settings = _settings()
+    rows = _with_db(settings, lambda db: list_schedules(db, workspace))
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row))
+        return
+    table = Table()
+    for header in rows[0] if rows else ("id", "name"):
+        table.add_column(header, overflow="fold", no_wrap=header == "id")
+    for row in rows:
+        table.add_row(*row.values())
+    Console().print(table)
+
+
+@schedule_app.command("remove")
+def schedule_remove(
+    name_or_id: Annotated[str, typer.Argument(help="The schedule's name or id.")],
+    workspace: Annotated[str, typer.Option(help="Workspace name.")],
+) -> None:
+    """Remove a schedule (its planned run then does nothing)."""
+    from kbsmith.schedules.cli import remove_schedule
+
+    settings = _settings()
+    removed = _with_db(settings, lambda db: remove_schedule(db, workspace, name_or_id))
+    console.print(f"removed schedule {removed}")
+
+
+@schedule_app.command("run")
+def schedule_run(
+    name_or_id: Annotated[str, typer.Argument(help="The schedule's name or id.")],
+    workspace: Annotated[str, typer.Option(help="Workspace name.")],
+) -> None:
+    """Queue a run now, besides the schedule's ticks; a worker runs it."""
+    from kbsmith.schedules.cli import run_schedule_now
+
+    settings = _settings()
+    run_id = _with_db(settings, lambda db: run_schedule_now(db, workspace, name_or_id))
+    console.print(f"queued run {run_id}")
+    typer.echo(run_id)
 
 
 def main() -> None:
