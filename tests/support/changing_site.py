@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import threading
 
@@ -34,6 +35,8 @@ class ChangingSite:
     def __init__(self, pages: int) -> None:
         self.revisions = dict.fromkeys(range(pages), 0)
         self.hits = 0
+        self.delay = 0.0
+        """Seconds each page takes to answer (to hold a sync in its refresh)."""
         self._lock = threading.Lock()
         app = Starlette(
             routes=[
@@ -53,6 +56,8 @@ class ChangingSite:
 
     async def _page(self, request: Request) -> Response:
         number = request.path_params["number"]
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self._lock:
             self.hits += 1
             revision = self.revisions.get(number)
