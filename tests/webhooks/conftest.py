@@ -24,6 +24,7 @@ def settings(settings: Settings) -> Settings:
         update={
             "fetch_allow_networks": "127.0.0.1/32",
             "fetch_total_timeout": 10.0,
+            "generation_embeddings": False,
             "webhook_retry_base": 0.05,
             "webhook_retry_max": 0.2,
             "webhook_retry_window": 120.0,
