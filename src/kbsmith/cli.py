@@ -121,6 +121,7 @@ def serve(
 
     settings = _logged_settings()
     processes = _process_count(worker_processes, auto_process_count)
+    _share_metrics(settings)
     if settings.is_embedded:
         _with_db(settings, migrate.upgrade)
     application = create_app(settings, workers=workers, worker_processes=processes)
@@ -134,6 +135,66 @@ def serve(
     )
     marker = instance.serving_marker(settings, f"http://{host}:{port}")
     MarkedServer(config, marker if settings.is_embedded else nullcontext()).run()
+
+
+def _share_metrics(settings: Settings) -> None:
+    """One metrics registry across this server's processes: each writes its values into a
+    fresh folder that its worker processes inherit and /metrics adds up (set before anything
+    imports prometheus_client; an operator's own PROMETHEUS_MULTIPROC_DIR is kept)."""
+    import os
+    import shutil
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    folder = settings.data_dir.resolve() / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+
+
+@app.command()
+def status(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The snapshot as one JSON object.")
+    ] = False,
+) -> None:
+    """At a glance: jobs queued, running and failed per kind; questions of the last hour;
+    webhook deliveries given up (what /metrics reports from the database)."""
+    from kbsmith.metrics.snapshot import take
+
+    settings = _settings()
+
+    async def read(db: Database) -> dict[str, object]:
+        async with db.read() as session:
+            snapshot = await take(session)
+        jobs: dict[str, dict[str, int]] = {}
+        for (kind, state), count in sorted(snapshot.jobs.items()):
+            jobs.setdefault(kind, {})[state] = count
+        return {
+            "jobs": jobs,
+            "questionsLastHour": snapshot.questions,
+            "unansweredShare": round(snapshot.unanswered_share, 3),
+            "askSecondsAvg": round(snapshot.ask_seconds_avg, 3),
+            "webhookDeliveriesFailed": snapshot.webhook_deliveries_failed,
+        }
+
+    found = _with_db(settings, read)
+    if as_json:
+        typer.echo(json.dumps(found))
+        return
+    table = Table(title="jobs")
+    for header in ("kind", "queued", "running", "failed"):
+        table.add_column(header)
+    jobs = found["jobs"]
+    assert isinstance(jobs, dict)
+    for kind, states in jobs.items():
+        table.add_row(kind, *(str(states.get(s, 0)) for s in ("PENDING", "IN_PROGRESS", "FAILED")))
+    Console().print(table)
+    typer.echo(
+        f"questions in the last hour: {found['questionsLastHour']} "
+        f"(unanswered {found['unansweredShare']:.0%}, {found['askSecondsAvg']} s on average)"
+    )
+    typer.echo(f"webhook deliveries given up: {found['webhookDeliveriesFailed']}")
 
 
 @app.command()

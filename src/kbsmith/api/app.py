@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from kbsmith import __version__
-from kbsmith.api import health
+from kbsmith.api import health, metrics
 from kbsmith.api.errors import install_error_handlers
 from kbsmith.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from kbsmith.api.openapi import install_openapi
@@ -77,6 +77,7 @@ def create_app(
     install_error_handlers(app)
     install_openapi(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(

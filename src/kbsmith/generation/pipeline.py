@@ -34,6 +34,7 @@ from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.errors import PermanentJobError, RetryableJobError
 from kbsmith.knowledge import repository
 from kbsmith.knowledge.models import Article
+from kbsmith.metrics.instruments import GENERATION_OPERATIONS
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
             await keep_vectors(session, saved.article_id, generator.index.embedder)
         ctx.result = saved.as_result({"usage": usage, "backend": generator.backend.name})
         await announce_saved(session, workspace_id, ctx.job.id, request.document_id, ctx.result)
+    GENERATION_OPERATIONS.labels(saved.operation.value).inc()
 
 
 async def _input(

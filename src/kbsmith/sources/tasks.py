@@ -20,6 +20,7 @@ from kbsmith.fetching import FetchError, FetchResult, HttpStatusError
 from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.errors import PermanentJobError, RetryableJobError
 from kbsmith.jobs.registry import FailedJob, JobRegistry
+from kbsmith.metrics.instruments import FETCH_ERRORS
 from kbsmith.runtime import Runtime
 from kbsmith.sources import blobs
 from kbsmith.sources.content import FetchedContent, extract_in_thread, fetch_and_extract
@@ -230,12 +231,14 @@ async def record_failure(session: AsyncSession, failed: FailedJob) -> None:
 
 
 def _connector_job_error(error: ConnectorError) -> PermanentJobError | RetryableJobError:
+    FETCH_ERRORS.labels(type(error).__name__).inc()
     if error.retryable:
         return RetryableJobError(error.message, retry_after=error.retry_after)
     return PermanentJobError(error.message)
 
 
 def _job_error(error: FetchError) -> PermanentJobError | RetryableJobError:
+    FETCH_ERRORS.labels(type(error).__name__).inc()
     retry_after = error.retry_after if isinstance(error, HttpStatusError) else None
     if error.retryable:
         return RetryableJobError(str(error), retry_after=retry_after)

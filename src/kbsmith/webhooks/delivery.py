@@ -19,6 +19,7 @@ from kbsmith.fetching import FetchError, GuardedTransport
 from kbsmith.jobs import queue
 from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.registry import JobRegistry
+from kbsmith.metrics.instruments import WEBHOOK_ATTEMPT_FAILURES
 from kbsmith.runtime import Runtime
 from kbsmith.webhooks import signing
 from kbsmith.webhooks.events import DELIVER_JOB
@@ -120,6 +121,7 @@ async def _record(
         delivery.status = DeliveryStatus.DELIVERED
         delivery.delivered_at = now
         return
+    WEBHOOK_ATTEMPT_FAILURES.inc()
     elapsed = (now - delivery.created_at).total_seconds()
     delay = None if attempt.final else plan.delay(delivery.attempts, elapsed)
     if delay is None:
