@@ -14,8 +14,7 @@ from tests.connectors.fakes.notion import FakeNotion, seed_workspace
 from tests.connectors.provider_flow import imported
 from tests.connectors.test_notion import connected, discovered
 from tests.schedules.conftest import call, received, schedules_of, wait_for_generation
-from tests.support.receiver import ReceiverServer
-from tests.webhooks.conftest import subscribe
+from tests.support.receiver import ReceiverServer, subscribe
 
 
 @pytest.fixture

@@ -20,9 +20,8 @@ from tests.schedules.conftest import (
     schedules_of,
 )
 from tests.support.changing_site import ChangingSite
-from tests.support.receiver import ReceiverServer
+from tests.support.receiver import ReceiverServer, subscribe
 from tests.support.waiting import eventually
-from tests.webhooks.conftest import subscribe
 
 
 async def test_a_run_regenerates_what_changed_and_announces_each_draft(

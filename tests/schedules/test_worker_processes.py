@@ -25,9 +25,8 @@ from tests.conftest import TEST_SECRET
 from tests.schedules.conftest import call, ingested_and_generated, received
 from tests.support.changing_site import ChangingSite
 from tests.support.processes import REPO_ROOT, stop, worker_environment
-from tests.support.receiver import ReceiverServer
+from tests.support.receiver import ReceiverServer, subscribe
 from tests.support.waiting import eventually
-from tests.webhooks.conftest import subscribe
 
 pytestmark = pytest.mark.slow
 

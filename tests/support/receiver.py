@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from standardwebhooks import Webhook
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -74,3 +75,22 @@ class ReceiverServer:
 
     def __exit__(self, *_: object) -> None:
         self.server.stop()
+
+
+async def subscribe(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    url: str,
+    events: list[str],
+    receiver: Receiver | None = None,
+) -> str:
+    """Creates a webhook through the API; hands its secret to the receiver; answers its id."""
+    response = await client.post(
+        "/v2/webhooks/public", json={"url": url, "events": events}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    created = response.json()
+    if receiver is not None:
+        receiver.secret = created["secret"]
+    webhook_id: str = created["id"]
+    return webhook_id

@@ -16,9 +16,8 @@ from kbsmith.webhooks import events
 from kbsmith.webhooks.events import DELIVER_JOB, Event
 from kbsmith.webhooks.models import WebhookDelivery
 from kbsmith.workspaces.service import get_or_create_workspace
-from tests.support.receiver import Receiver, ReceiverServer
+from tests.support.receiver import Receiver, ReceiverServer, subscribe
 from tests.support.waiting import eventually
-from tests.webhooks.conftest import subscribe
 
 
 async def announce(db: Database, event: Event, data: dict[str, Any]) -> list[uuid.UUID]:

@@ -13,8 +13,7 @@ from kbsmith.jobs.worker import Worker
 from tests.schedules.conftest import call, received, wait_for_generation
 from tests.sources.conftest import settled
 from tests.support.changing_site import ChangingSite
-from tests.support.receiver import ReceiverServer
-from tests.webhooks.conftest import subscribe
+from tests.support.receiver import ReceiverServer, subscribe
 
 EVERY_EVENT = [
     "source.changed",

@@ -28,7 +28,7 @@ from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.errors import LeaseLost, PermanentJobError
 from kbsmith.jobs.models import TERMINAL_STATUSES, Job, JobStatus
 from kbsmith.jobs.registry import FailedJob, JobRegistry
-from kbsmith.runtime import Runtime
+from kbsmith.runtime import runtime_of
 from kbsmith.schedules import sweep
 from kbsmith.schedules.models import RunPhase, Schedule, ScheduleRun
 from kbsmith.schedules.service import RUN_JOB, every_of, plan_tick
@@ -66,15 +66,9 @@ def register(registry: JobRegistry) -> None:
     )(run_schedule)
 
 
-def _runtime(ctx: JobContext) -> Runtime:
-    runtime = ctx.services["runtime"]
-    assert isinstance(runtime, Runtime)
-    return runtime
-
-
 async def run_schedule(ctx: JobContext) -> None:
     run_id = uuid.UUID(ctx.payload["runId"])
-    poll = _runtime(ctx).settings.schedule_poll_interval
+    poll = runtime_of(ctx.services).settings.schedule_poll_interval
     while (state := await _load(ctx.db, run_id)) is not None:
         try:
             if state.phase == RunPhase.PENDING:
@@ -152,7 +146,7 @@ async def _refresh(ctx: JobContext, state: _State) -> None:
     async with ctx.db.read() as session:
         targets = sweep.targets_of(await _sources(session, state.schedule_id))
     gone = (
-        await sweep.gone_upstream(ctx.db, _runtime(ctx), state.workspace_id, targets)
+        await sweep.gone_upstream(ctx.db, runtime_of(ctx.services), state.workspace_id, targets)
         if targets
         else set()
     )

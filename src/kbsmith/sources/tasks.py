@@ -22,6 +22,7 @@ from kbsmith.jobs.errors import PermanentJobError, RetryableJobError
 from kbsmith.jobs.registry import FailedJob, JobRegistry
 from kbsmith.metrics.instruments import FETCH_ERRORS
 from kbsmith.runtime import Runtime
+from kbsmith.runtime import runtime_of as runtime_among
 from kbsmith.sources import blobs
 from kbsmith.sources.content import FetchedContent, extract_in_thread, fetch_and_extract
 from kbsmith.sources.models import Source
@@ -50,9 +51,7 @@ def register(registry: JobRegistry) -> None:
 
 
 def runtime_of(ctx: JobContext) -> Runtime:
-    runtime = ctx.services["runtime"]
-    assert isinstance(runtime, Runtime)
-    return runtime
+    return runtime_among(ctx.services)
 
 
 async def ingest_source(ctx: JobContext) -> None:

@@ -20,7 +20,7 @@ from kbsmith.jobs import queue
 from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.registry import JobRegistry
 from kbsmith.metrics.instruments import WEBHOOK_ATTEMPT_FAILURES
-from kbsmith.runtime import Runtime
+from kbsmith.runtime import Runtime, runtime_of
 from kbsmith.webhooks import signing
 from kbsmith.webhooks.events import DELIVER_JOB
 from kbsmith.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
@@ -48,12 +48,6 @@ def register(registry: JobRegistry) -> None:
     registry.handler(DELIVER_JOB, timeout=DELIVERY_TIMEOUT_SECONDS)(deliver)
 
 
-def _runtime(ctx: JobContext) -> Runtime:
-    runtime = ctx.services["runtime"]
-    assert isinstance(runtime, Runtime)
-    return runtime
-
-
 def retry_plan(runtime: Runtime) -> RetryPlan:
     settings = runtime.settings
     return RetryPlan(
@@ -62,7 +56,7 @@ def retry_plan(runtime: Runtime) -> RetryPlan:
 
 
 async def deliver(ctx: JobContext) -> None:
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx.services)
     delivery_id = uuid.UUID(ctx.payload["deliveryId"])
     async with ctx.db.read() as session:
         delivery = await session.get(WebhookDelivery, delivery_id)
