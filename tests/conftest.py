@@ -105,6 +105,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         job_backoff_base=0.01,
         job_backoff_max=0.05,
         job_shutdown_grace=5,
+        rate_limit=0,  # tests poll the API freely; tests/ratelimits set their own
     )
 
 

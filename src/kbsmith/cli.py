@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 app = typer.Typer(help="kbsmith: builds and keeps a support knowledge base.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+schedule_app = typer.Typer(
+    help="Sync schedules: refresh (and regenerate) sources by themselves.", no_args_is_help=True
+)
+app.add_typer(schedule_app, name="schedule")
 console = Console(stderr=True, soft_wrap=True)
 """Messages on stderr, one line each: never cut at the width rich assumes off a terminal."""
 
@@ -117,6 +121,7 @@ def serve(
 
     settings = _logged_settings()
     processes = _process_count(worker_processes, auto_process_count)
+    _share_metrics(settings)
     if settings.is_embedded:
         _with_db(settings, migrate.upgrade)
     application = create_app(settings, workers=workers, worker_processes=processes)
@@ -130,6 +135,66 @@ def serve(
     )
     marker = instance.serving_marker(settings, f"http://{host}:{port}")
     MarkedServer(config, marker if settings.is_embedded else nullcontext()).run()
+
+
+def _share_metrics(settings: Settings) -> None:
+    """One metrics registry across this server's processes: each writes its values into a
+    fresh folder that its worker processes inherit and /metrics adds up (set before anything
+    imports prometheus_client; an operator's own PROMETHEUS_MULTIPROC_DIR is kept)."""
+    import os
+    import shutil
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    folder = settings.data_dir.resolve() / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+
+
+@app.command()
+def status(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The snapshot as one JSON object.")
+    ] = False,
+) -> None:
+    """At a glance: jobs queued, running and failed per kind; questions of the last hour;
+    webhook deliveries given up (what /metrics reports from the database)."""
+    from kbsmith.metrics.snapshot import take
+
+    settings = _settings()
+
+    async def read(db: Database) -> dict[str, object]:
+        async with db.read() as session:
+            snapshot = await take(session)
+        jobs: dict[str, dict[str, int]] = {}
+        for (kind, state), count in sorted(snapshot.jobs.items()):
+            jobs.setdefault(kind, {})[state] = count
+        return {
+            "jobs": jobs,
+            "questionsLastHour": snapshot.questions,
+            "unansweredShare": round(snapshot.unanswered_share, 3),
+            "askSecondsAvg": round(snapshot.ask_seconds_avg, 3),
+            "webhookDeliveriesFailed": snapshot.webhook_deliveries_failed,
+        }
+
+    found = _with_db(settings, read)
+    if as_json:
+        typer.echo(json.dumps(found))
+        return
+    table = Table(title="jobs")
+    for header in ("kind", "queued", "running", "failed"):
+        table.add_column(header)
+    jobs = found["jobs"]
+    assert isinstance(jobs, dict)
+    for kind, states in jobs.items():
+        table.add_row(kind, *(str(states.get(s, 0)) for s in ("PENDING", "IN_PROGRESS", "FAILED")))
+    Console().print(table)
+    typer.echo(
+        f"questions in the last hour: {found['questionsLastHour']} "
+        f"(unanswered {found['unansweredShare']:.0%}, {found['askSecondsAvg']} s on average)"
+    )
+    typer.echo(f"webhook deliveries given up: {found['webhookDeliveriesFailed']}")
 
 
 @app.command()
@@ -427,6 +492,103 @@ def ask(
         _with_db(settings, migrate.upgrade)
     if not _with_db(settings, lambda db: ask_from_cli(db, workspace, question, bot)):
         raise typer.Exit(1)
+
+
+@schedule_app.command("add")
+def schedule_add(
+    workspace: Annotated[str, typer.Option(help="Workspace name (created if missing).")],
+    name: Annotated[str, typer.Option(help="A name to find the schedule by.")],
+    every: Annotated[
+        str, typer.Option(help="An ISO-8601 duration (at least PT5M) or a 5-field cron.")
+    ],
+    source: Annotated[
+        str | None, typer.Option(help="Every source of this type (web, notion, ...).")
+    ] = None,
+    document: Annotated[
+        list[uuid.UUID] | None, typer.Option(help="A source id instead of --source; repeat.")
+    ] = None,
+    generate: Annotated[
+        bool, typer.Option(help="Regenerate the sources that changed after each refresh.")
+    ] = False,
+    live: Annotated[bool, typer.Option(help="Regenerate into live articles, not drafts.")] = False,
+    restricted_op: Annotated[
+        list[str] | None, typer.Option(help="An allowed operation when regenerating; repeat.")
+    ] = None,
+    instructions: Annotated[str, typer.Option(help="Instructions for regenerating.")] = "",
+    delete_articles: Annotated[
+        bool, typer.Option(help="Unpublish the articles of documents deleted upstream.")
+    ] = False,
+) -> None:
+    """Create a schedule; `kbsmith serve` or `kbsmith worker` runs its ticks."""
+    from kbsmith.schedules.cli import AddOptions, add_schedule
+
+    settings = _settings()
+    if settings.is_embedded:
+        _with_db(settings, migrate.upgrade)
+    options = AddOptions(
+        workspace=workspace,
+        name=name,
+        every=every,
+        source=source,
+        document_ids=list(document or []),
+        generate=generate,
+        live=live,
+        restricted_ops=list(restricted_op or []),
+        instructions=instructions,
+        delete_articles=delete_articles,
+    )
+    row = _with_db(settings, lambda db: add_schedule(db, settings, options))
+    console.print(f"created schedule {row['name']!r}; first run at {row['next']}")
+    typer.echo(row["id"])
+
+
+@schedule_app.command("list")
+def schedule_list(
+    workspace: Annotated[str, typer.Option(help="Workspace name.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List a workspace's schedules with their next and last runs."""
+    from kbsmith.schedules.cli import list_schedules
+
+    settings = _settings()
+    rows = _with_db(settings, lambda db: list_schedules(db, workspace))
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row))
+        return
+    table = Table()
+    for header in rows[0] if rows else ("id", "name"):
+        table.add_column(header, overflow="fold", no_wrap=header == "id")
+    for row in rows:
+        table.add_row(*row.values())
+    Console().print(table)
+
+
+@schedule_app.command("remove")
+def schedule_remove(
+    name_or_id: Annotated[str, typer.Argument(help="The schedule's name or id.")],
+    workspace: Annotated[str, typer.Option(help="Workspace name.")],
+) -> None:
+    """Remove a schedule (its planned run then does nothing)."""
+    from kbsmith.schedules.cli import remove_schedule
+
+    settings = _settings()
+    removed = _with_db(settings, lambda db: remove_schedule(db, workspace, name_or_id))
+    console.print(f"removed schedule {removed}")
+
+
+@schedule_app.command("run")
+def schedule_run(
+    name_or_id: Annotated[str, typer.Argument(help="The schedule's name or id.")],
+    workspace: Annotated[str, typer.Option(help="Workspace name.")],
+) -> None:
+    """Queue a run now, besides the schedule's ticks; a worker runs it."""
+    from kbsmith.schedules.cli import run_schedule_now
+
+    settings = _settings()
+    run_id = _with_db(settings, lambda db: run_schedule_now(db, workspace, name_or_id))
+    console.print(f"queued run {run_id}")
+    typer.echo(run_id)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from kbsmith.fetching import FetchPolicy, GuardedClient
@@ -50,3 +51,10 @@ class Runtime:
         if self._fetcher is not None:
             await self._fetcher.aclose()
             self._fetcher = None
+
+
+def runtime_of(services: Mapping[str, object]) -> Runtime:
+    """The process's runtime among a job's services (``JobContext.services``)."""
+    runtime = services["runtime"]
+    assert isinstance(runtime, Runtime)
+    return runtime

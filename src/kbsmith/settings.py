@@ -65,6 +65,24 @@ class Settings(BaseSettings):
     )
     llm_max_source_chars: int = Field(default=24_000, ge=1_000)
 
+    webhook_retry_base: float = Field(
+        default=5.0, gt=0, description="Seconds before a failed delivery's second attempt."
+    )
+    webhook_retry_max: float = Field(default=3 * 3600.0, gt=0, description="Longest wait.")
+    webhook_retry_window: float = Field(
+        default=24 * 3600.0, gt=0, description="Seconds a delivery is retried for."
+    )
+    webhook_timeout: float = Field(default=10.0, gt=0, description="Seconds one attempt may take.")
+    rate_limit: int = Field(
+        default=600, ge=0, description="Requests a minute per API key (0: unlimited)."
+    )
+    schedule_min_interval: float = Field(
+        default=300.0, gt=0, description="Shortest schedule interval in seconds (PT5M)."
+    )
+    schedule_poll_interval: float = Field(
+        default=0.5, gt=0, description="How often a schedule run looks at the jobs it waits for."
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -10,10 +10,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from kbsmith import __version__
-from kbsmith.api import health
+from kbsmith.api import health, metrics
 from kbsmith.api.errors import install_error_handlers
 from kbsmith.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from kbsmith.api.openapi import install_openapi
+from kbsmith.api.ratelimit import RateLimitHeadersMiddleware
 from kbsmith.api.routes import ROUTERS
 from kbsmith.api.routes.uploads import UPLOAD_PATH, upload_body_limit
 from kbsmith.console.app import install_console
@@ -77,6 +78,7 @@ def create_app(
     install_error_handlers(app)
     install_openapi(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     for router in ROUTERS:
         app.include_router(router)
     install_console(app)
@@ -85,6 +87,7 @@ def create_app(
         max_bytes=settings.max_body_bytes,
         by_path={UPLOAD_PATH: upload_body_limit(settings)},
     )
+    app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kbsmith.api.errors import ApiError
+from kbsmith.api.ratelimit import enforce
 from kbsmith.db.database import Database
 from kbsmith.runtime import Runtime
 from kbsmith.settings import Settings
@@ -53,6 +54,7 @@ def require_scope(scope: Scope) -> Callable[..., Awaitable[Principal]]:
             )
         if found is None:
             raise ApiError(401, "API key is malformed, unknown or revoked", UNAUTHENTICATED)
+        await enforce(request, db, settings, found)
         if scope not in found.scopes:
             raise ApiError(403, f"API key lacks the {scope.value!r} scope")
         return found

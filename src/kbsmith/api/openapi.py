@@ -47,7 +47,7 @@ def _complete_responses(path: str, method: str, operation: dict[str, Any]) -> No
     if operation.get("parameters") or "requestBody" in operation:
         codes.add(400)
     if operation.get("security"):
-        codes |= {401, 403}
+        codes |= {401, 403, 429}  # every keyed request counts against the key's rate limit
     if method in METHODS_WITH_BODY or "requestBody" in operation:
         codes |= {413, 415}
     if "{" in path:

@@ -210,3 +210,17 @@ def full_text(
     tsquery = func.websearch_to_tsquery(literal_column("'english'"), joined)
     rank = func.ts_rank(vector, tsquery, type_=Float())
     return FullText(passages, vector.op("@@")(tsquery), rank)
+
+
+async def increment(session: AsyncSession, table: Table, key: dict[str, Any], counter: str) -> int:
+    """``INSERT … ON CONFLICT (key) DO UPDATE SET counter = counter + 1 RETURNING counter``:
+    one statement, atomic across processes on both dialects; answers the new count."""
+    module = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    statement = (
+        module.insert(table)
+        .values({**key, counter: 1})
+        .on_conflict_do_update(index_elements=list(key), set_={counter: table.c[counter] + 1})
+        .returning(table.c[counter])
+    )
+    count: int = (await session.execute(statement)).scalar_one()
+    return count

@@ -13,7 +13,10 @@ from kbsmith.knowledge.models import (
     ArticleVersion,
     Folder,
 )
+from kbsmith.ratelimits.models import RateWindow
+from kbsmith.schedules.models import Schedule, ScheduleRun
 from kbsmith.sources.models import Source, SourceBlob
+from kbsmith.webhooks.models import Webhook, WebhookDelivery
 from kbsmith.workspaces.models import ApiKey, Workspace
 
 __all__ = [
@@ -30,7 +33,12 @@ __all__ = [
     "Connection",
     "Folder",
     "Job",
+    "RateWindow",
+    "Schedule",
+    "ScheduleRun",
     "Source",
     "SourceBlob",
+    "Webhook",
+    "WebhookDelivery",
     "Workspace",
 ]

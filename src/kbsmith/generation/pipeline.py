@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kbsmith.answers.index import embed_ahead
 from kbsmith.db.dialect import lock_workspace_knowledge
 from kbsmith.errors import DomainError
+from kbsmith.generation.announce import announce_saved
 from kbsmith.generation.backend import GenerationBackend
 from kbsmith.generation.decision import Thresholds, repeats_added_article
 from kbsmith.generation.features import embed_features, lexical_features
@@ -33,6 +34,7 @@ from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.errors import PermanentJobError, RetryableJobError
 from kbsmith.knowledge import repository
 from kbsmith.knowledge.models import Article
+from kbsmith.metrics.instruments import GENERATION_OPERATIONS
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
         if generator.index.embedder is not None and saved.article_id is not None:
             await keep_vectors(session, saved.article_id, generator.index.embedder)
         ctx.result = saved.as_result({"usage": usage, "backend": generator.backend.name})
+        await announce_saved(session, workspace_id, ctx.job.id, request.document_id, ctx.result)
+    GENERATION_OPERATIONS.labels(saved.operation.value).inc()
 
 
 async def _input(

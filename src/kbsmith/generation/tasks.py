@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from kbsmith.generation.announce import announce_failure
 from kbsmith.generation.backend import GenerationBackend, OfflineBackend
 from kbsmith.generation.decision import Thresholds
 from kbsmith.generation.index import CandidateIndex
@@ -22,7 +23,9 @@ GENERATION_TIMEOUT_SECONDS = 600
 
 
 def register(registry: JobRegistry) -> None:
-    registry.handler(GENERATE_JOB, timeout=GENERATION_TIMEOUT_SECONDS)(generate)
+    registry.handler(GENERATE_JOB, timeout=GENERATION_TIMEOUT_SECONDS, on_failure=announce_failure)(
+        generate
+    )
 
 
 async def generate(ctx: JobContext) -> None:

@@ -7,7 +7,9 @@ from kbsmith.generation import tasks as generation_tasks
 from kbsmith.jobs.registry import JobRegistry
 from kbsmith.jobs.worker import Worker, WorkerConfig
 from kbsmith.runtime import Runtime
+from kbsmith.schedules import tasks as schedule_tasks
 from kbsmith.sources import tasks as source_tasks
+from kbsmith.webhooks import delivery as webhook_delivery
 
 
 def kbsmith_worker(db: Database, runtime: Runtime, concurrency: int) -> Worker:
@@ -20,4 +22,6 @@ def default_registry() -> JobRegistry:
     registry = JobRegistry()
     source_tasks.register(registry)
     generation_tasks.register(registry)
+    webhook_delivery.register(registry)
+    schedule_tasks.register(registry)
     return registry

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
 from kbsmith.db.database import after_commit
-from kbsmith.jobs.models import Job
+from kbsmith.jobs.models import Job, JobStatus
 
 _wake_listeners: list[Callable[[], None]] = []
 
@@ -82,3 +82,30 @@ async def get_jobs(session: AsyncSession, job_ids: Sequence[uuid.UUID]) -> dict[
         return {}
     result = await session.execute(select(Job).where(Job.id.in_(job_ids)))
     return {job.id: job for job in result.scalars()}
+
+
+def record_failed(
+    session: AsyncSession,
+    kind: str,
+    payload: dict[str, Any],
+    error: str,
+    *,
+    workspace_id: uuid.UUID | None = None,
+) -> Job:
+    """A job that ended FAILED without running: a failure found by other means (a document a
+    sync found deleted upstream) shown where the kind's failures are."""
+    now = utcnow()
+    job = Job(
+        id=uuid.uuid4(),
+        kind=kind,
+        payload=payload,
+        workspace_id=workspace_id,
+        status=JobStatus.FAILED,
+        run_at=now,
+        created_at=now,
+        completed_at=now,
+        error=error,
+        request_id=structlog.contextvars.get_contextvars().get("request_id"),
+    )
+    session.add(job)
+    return job

@@ -8,6 +8,7 @@ import os
 import random
 import secrets
 import socket
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.errors import JobError, LeaseLost, RetryableJobError
 from kbsmith.jobs.registry import FailedJob, JobKind, JobRegistry
 from kbsmith.jobs.store import ClaimedJob
+from kbsmith.metrics.instruments import JOB_SECONDS
 from kbsmith.settings import Settings
 
 log = structlog.get_logger("kbsmith.jobs")
@@ -174,6 +176,7 @@ class Worker:
             job_id=str(job.id), job_kind=job.kind, request_id=job.request_id, attempt=job.attempt
         )
         kind = self.registry.find(job.kind)
+        started = time.perf_counter()
         try:
             if kind is None:
                 await self._record_failure(
@@ -182,6 +185,7 @@ class Worker:
                 return
             await self._run_handler(job, kind)
         finally:
+            JOB_SECONDS.labels(job.kind).observe(time.perf_counter() - started)
             self._running.pop(job.id, None)
             self._wake.set()
 

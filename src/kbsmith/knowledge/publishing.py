@@ -21,6 +21,7 @@ from kbsmith.knowledge.folders import Lock, get_folder
 from kbsmith.knowledge.history import Change, record_version
 from kbsmith.knowledge.links import link_sources, move_links, settle_pending
 from kbsmith.knowledge.models import Article
+from kbsmith.webhooks import events
 
 
 def content_of(article: Article) -> ArticleContent:
@@ -116,6 +117,12 @@ async def publish_draft(
     await settle_pending(session, workspace_id, draft.id)
     await session.flush()
     await index_article(session, live)
+    await events.emit(
+        session,
+        workspace_id,
+        events.Event.ARTICLE_PUBLISHED,
+        {"articleId": str(live.id), "draftId": str(draft.id), "title": live.title},
+    )
     return live
 
 
@@ -155,3 +162,19 @@ async def _merge_into_original(
     await move_links(session, workspace_id, draft, original)
     await session.flush()
     return original
+
+
+async def unpublish(
+    session: AsyncSession, workspace_id: uuid.UUID, article_id: uuid.UUID
+) -> Article | None:
+    """Take a live article back into a draft (for review; nothing is erased): it stops being
+    answerable at once. None when it is gone or already a draft."""
+    article = await find_article(session, workspace_id, article_id, lock=True)
+    if article is None or article.is_draft:
+        return None
+    article.is_draft = True
+    article.version += 1
+    record_version(session, article, Change.UPDATE, None)
+    await session.flush()
+    await index_article(session, article)
+    return article

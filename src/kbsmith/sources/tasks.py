@@ -20,13 +20,16 @@ from kbsmith.fetching import FetchError, FetchResult, HttpStatusError
 from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.errors import PermanentJobError, RetryableJobError
 from kbsmith.jobs.registry import FailedJob, JobRegistry
+from kbsmith.metrics.instruments import FETCH_ERRORS
 from kbsmith.runtime import Runtime
+from kbsmith.runtime import runtime_of as runtime_among
 from kbsmith.sources import blobs
 from kbsmith.sources.content import FetchedContent, extract_in_thread, fetch_and_extract
 from kbsmith.sources.models import Source
 from kbsmith.sources.providers import Provider
 from kbsmith.sources.service import INGEST_JOB
 from kbsmith.sources.stored_files import StoredFile, extract_stored_file, load_stored_file
+from kbsmith.webhooks import events
 
 INGEST_TIMEOUT_SECONDS = 300
 
@@ -48,9 +51,7 @@ def register(registry: JobRegistry) -> None:
 
 
 def runtime_of(ctx: JobContext) -> Runtime:
-    runtime = ctx.services["runtime"]
-    assert isinstance(runtime, Runtime)
-    return runtime
+    return runtime_among(ctx.services)
 
 
 async def ingest_source(ctx: JobContext) -> None:
@@ -89,7 +90,9 @@ async def ingest_source(ctx: JobContext) -> None:
             source.provider_version = content.version or source.provider_version
             content_type = content.fetched.headers.get("content-type", "")
             await blobs.keep_raw(session, source.id, packed, content_type)
+            before = source.content_hash
             apply_content(source, extracted, new_hash)
+            await announce_change(session, source, before)
 
 
 async def _ingest_stored_file(ctx: JobContext, source_id: uuid.UUID, stored: StoredFile) -> None:
@@ -99,7 +102,9 @@ async def _ingest_stored_file(ctx: JobContext, source_id: uuid.UUID, stored: Sto
         # a newer upload may have replaced the bytes meanwhile: its own job stores them
         if source is not None and source.linked_job_id == ctx.job.id:
             record_success(source)
+            before = source.content_hash
             apply_content(source, extracted, new_hash)
+            await announce_change(session, source, before)
 
 
 def _prepare(body: bytes, extracted: Extracted) -> tuple[blobs.Packed, str]:
@@ -195,21 +200,44 @@ def apply_content(source: Source, extracted: Extracted, new_hash: str | None = N
     source.content_hash = new_hash
 
 
+async def announce_change(session: AsyncSession, source: Source, before: str) -> None:
+    """source.changed when a refresh replaced content the source had (not on a first ingest)."""
+    if before and source.content_hash != before:
+        await events.emit(
+            session, source.workspace_id, events.Event.SOURCE_CHANGED, source_event_data(source)
+        )
+
+
+def source_event_data(source: Source) -> dict[str, Any]:
+    return {
+        "documentId": str(source.id),
+        "source": source.provider,
+        "originalUrl": source.original_url,
+        "title": source.title,
+        "error": source.error,
+    }
+
+
 async def record_failure(session: AsyncSession, failed: FailedJob) -> None:
     """The job failed for good: say why on the source, keep its earlier good paragraphs."""
     source = await session.get(Source, uuid.UUID(failed.payload["sourceId"]))
     if source is not None and source.linked_job_id == failed.id:
         source.success = False
         source.error = failed.error
+        await events.emit(
+            session, source.workspace_id, events.Event.SOURCE_FAILED, source_event_data(source)
+        )
 
 
 def _connector_job_error(error: ConnectorError) -> PermanentJobError | RetryableJobError:
+    FETCH_ERRORS.labels(type(error).__name__).inc()
     if error.retryable:
         return RetryableJobError(error.message, retry_after=error.retry_after)
     return PermanentJobError(error.message)
 
 
 def _job_error(error: FetchError) -> PermanentJobError | RetryableJobError:
+    FETCH_ERRORS.labels(type(error).__name__).inc()
     retry_after = error.retry_after if isinstance(error, HttpStatusError) else None
     if error.retryable:
         return RetryableJobError(str(error), retry_after=retry_after)

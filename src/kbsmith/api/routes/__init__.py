@@ -10,8 +10,10 @@ from kbsmith.api.routes import (
     folders,
     junctions,
     knowledge,
+    schedules,
     sources,
     uploads,
+    webhooks,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -24,4 +26,6 @@ ROUTERS: list[APIRouter] = [
     junctions.router,
     connections.router,
     knowledge.router,
+    webhooks.router,
+    schedules.router,
 ]

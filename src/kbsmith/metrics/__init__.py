@@ -1,0 +1,1 @@
+"""What an operator watches: Prometheus instruments, the database's view, `/metrics`."""

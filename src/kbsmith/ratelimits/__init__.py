@@ -1,0 +1,1 @@
+"""Per-key request limits counted in the database, so they hold across processes."""

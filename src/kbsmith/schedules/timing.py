@@ -1,0 +1,72 @@
+"""A schedule's ``every``: an ISO-8601 duration (``PT15M``, ``P1D``, ``P1DT12H``, ``P2W``) or a
+5-field cron expression, and the first tick after a moment."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from croniter import croniter
+
+from kbsmith.errors import InvalidInput
+
+_DURATION = re.compile(
+    r"P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?"
+)
+MAX_INTERVAL = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class Every:
+    interval: timedelta | None = None
+    cron: str | None = None
+
+    def next_after(self, anchor: datetime, now: datetime) -> datetime:
+        """The first tick strictly after ``now``: on the interval's cadence from ``anchor``
+        (so ticks missed while nothing ran collapse into one), or the cron's next time."""
+        if self.interval is not None:
+            if now < anchor:
+                return anchor
+            passed = (now - anchor) // self.interval
+            return anchor + (passed + 1) * self.interval
+        assert self.cron is not None
+        following: datetime = croniter(self.cron, now.astimezone(UTC)).get_next(datetime)
+        return following.astimezone(UTC)
+
+
+def parse_every(text: str, min_seconds: float) -> Every:
+    """400 naming ``every`` for anything else than a duration of at least ``min_seconds`` (and
+    at most a year) or a valid 5-field cron expression firing at most that often."""
+    value = text.strip()
+    if value.upper().startswith("P"):
+        return Every(interval=_duration(value.upper(), min_seconds))
+    if len(value.split()) != 5 or not croniter.is_valid(value):
+        raise InvalidInput(
+            f"every must be an ISO-8601 duration (e.g. PT15M) or a 5-field cron expression; "
+            f"got {text!r}"
+        )
+    every = Every(cron=value)
+    first = every.next_after(datetime.now(UTC), datetime.now(UTC))
+    if (every.next_after(first, first) - first).total_seconds() < min_seconds:
+        raise InvalidInput(
+            f"every: the cron expression fires more often than every {min_seconds:g} s"
+        )
+    return every
+
+
+def _duration(value: str, min_seconds: float) -> timedelta:
+    match = _DURATION.fullmatch(value)
+    if match is None or value in ("P", "PT") or value.endswith("T"):
+        raise InvalidInput(
+            f"every: {value!r} is not an ISO-8601 duration in weeks, days, hours, minutes "
+            "and seconds (e.g. PT15M, P1D)"
+        )
+    parts = {name: int(number) for name, number in match.groupdict().items() if number}
+    interval = timedelta(**parts)
+    if interval.total_seconds() < min_seconds:
+        raise InvalidInput(f"every must be at least {min_seconds:g} seconds (PT5M); got {value}")
+    if interval > MAX_INTERVAL:
+        raise InvalidInput(f"every must be at most a year; got {value}")
+    return interval

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions, signed durable deliveries of the events kbsmith announces."""
