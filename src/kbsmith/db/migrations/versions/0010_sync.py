@@ -1,7 +1,7 @@
 """sync: webhooks and their deliveries, schedules and their runs, rate windows
 
 Revision ID: 0010_sync
-Revises: 0008
+Revises: 0009_review
 Create Date: 2026-12-04 15:51:59.621181
 """
 
