@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
+from pydantic import AfterValidator
 
 from kbsmith.api.deps import (
     DatabaseDep,
@@ -15,7 +16,7 @@ from kbsmith.api.deps import (
     require_json,
 )
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.schemas import ApiTime, WireModel
+from kbsmith.api.schemas import ApiTime, WireModel, storable
 from kbsmith.connectors import service
 from kbsmith.connectors.models import Connection
 from kbsmith.sources.providers import parse_provider
@@ -56,7 +57,11 @@ class Deleted(WireModel):
 )
 async def put_connection(
     provider: str,
-    body: Annotated[dict[str, Any], Body(description="The provider's credentials, and baseUrl.")],
+    body: Annotated[
+        dict[str, Any],
+        AfterValidator(storable),
+        Body(description="The provider's credentials, and baseUrl."),
+    ],
     principal: WritePrincipal,
     db: DatabaseDep,
     runtime: RuntimeDep,

@@ -18,7 +18,7 @@ from kbsmith.api.deps import (
     require_json,
 )
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.schemas import ApiTime, WireId, WireModel, WireRequest
+from kbsmith.api.schemas import ApiTime, WireId, WireModel, WireRequest, WireText
 from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
 from kbsmith.errors import NotFound
 from kbsmith.sources import blobs, crawl, resources, service
@@ -145,13 +145,15 @@ async def list_documents(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: uuid.UUID | None = None,
     direction: Direction = Direction.NEXT,
-    source: str | None = None,
+    source: WireText | None = None,
     english: bool | None = None,
     id: uuid.UUID | None = None,
-    title: Annotated[str | None, Query(max_length=500)] = None,
-    url: Annotated[str | None, Query(max_length=2000)] = None,
+    title: Annotated[WireText | None, Query(max_length=500)] = None,
+    url: Annotated[WireText | None, Query(max_length=2000)] = None,
     linked_knowledge_id: Annotated[uuid.UUID | None, Query(alias="linkedKnowledgeId")] = None,
-    linked_operation: Annotated[str | None, Query(alias="linkedOperation", max_length=64)] = None,
+    linked_operation: Annotated[
+        WireText | None, Query(alias="linkedOperation", max_length=64)
+    ] = None,
     changed: bool | None = None,
 ) -> DocumentPage:
     filters = service.SourceFilters(
