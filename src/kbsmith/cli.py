@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import mimetypes
+import os
 import signal
 import uuid
 from collections.abc import Awaitable, Callable
@@ -44,6 +45,7 @@ T = TypeVar("T")
 
 def _settings(*, uses_data: bool = True) -> Settings:
     """The settings, logging configured; says on stderr which data the command works on."""
+    os.umask(0o077)  # whatever this process creates in the data directory is the owner's only
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     if uses_data:

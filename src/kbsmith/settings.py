@@ -94,7 +94,7 @@ class Settings(BaseSettings):
             return self.secret_key.encode()
         path = self.data_dir / SECRET_FILE_NAME
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             path.touch(mode=0o600, exist_ok=True)
             if not path.read_text():
                 path.write_text(secrets.token_urlsafe(48))
