@@ -11,6 +11,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Field,
     PlainSerializer,
     Strict,
     StringConstraints,
@@ -87,3 +88,6 @@ class WireRequest(WireModel):
 
 WireId = Annotated[uuid.UUID, Strict(False)]
 """A UUID in a request body, given as its JSON string (not as a number)."""
+MAX_IDS = 1000
+IdList = Annotated[list[WireId], Field(min_length=1, max_length=MAX_IDS)]
+"""The ids a request acts on: at least one (the OpenAPI document says so too)."""

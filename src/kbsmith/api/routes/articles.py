@@ -85,8 +85,10 @@ async def create_article(
         return wire.Article.model_validate(article)
 
 
+# `:uuid` in the path: so that /v2/hc-articles/ids/public (POST only) answers 405 to a PUT or
+# DELETE instead of being taken for an article id
 @router.put(
-    "/v2/hc-articles/{article_id}/public",
+    "/v2/hc-articles/{article_id:uuid}/public",
     summary="Replace an article's content as its next version",
     responses=error_responses(404, 409),
 )
@@ -163,7 +165,7 @@ async def publish_draft(
 
 
 @router.delete(
-    "/v2/hc-articles/{article_id}/public",
+    "/v2/hc-articles/{article_id:uuid}/public",
     summary="Delete an article; answers it as it was",
     responses=error_responses(404),
 )

@@ -19,7 +19,7 @@ from kbsmith.api.openapi import error_responses
 from kbsmith.api.schemas import ApiTime, WireModel, storable
 from kbsmith.connectors import service
 from kbsmith.connectors.models import Connection
-from kbsmith.sources.providers import parse_provider
+from kbsmith.sources.providers import Provider, parse_provider
 
 router = APIRouter(tags=["connections"], dependencies=[Depends(require_json)])
 
@@ -56,7 +56,7 @@ class Deleted(WireModel):
     responses=error_responses(400),
 )
 async def put_connection(
-    provider: str,
+    provider: Provider,
     body: Annotated[
         dict[str, Any],
         AfterValidator(storable),
@@ -88,7 +88,9 @@ async def list_connections(principal: ReadPrincipal, db: DatabaseDep) -> Connect
     summary="Disconnect a provider (ext)",
     responses=error_responses(404),
 )
-async def delete_connection(provider: str, principal: WritePrincipal, db: DatabaseDep) -> Deleted:
+async def delete_connection(
+    provider: Provider, principal: WritePrincipal, db: DatabaseDep
+) -> Deleted:
     async with db.write() as session:
         await service.delete_connection(
             session, principal.workspace_id, parse_provider(provider, "provider")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import Field
+from pydantic import Field, Strict
 
 from kbsmith.api.deps import (
     DatabaseDep,
@@ -18,16 +18,21 @@ from kbsmith.api.deps import (
     require_json,
 )
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.schemas import ApiTime, WireId, WireModel, WireRequest, WireText
+from kbsmith.api.schemas import (
+    MAX_IDS,
+    ApiTime,
+    IdList,
+    WireModel,
+    WireRequest,
+    WireText,
+)
 from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
 from kbsmith.errors import NotFound
 from kbsmith.sources import blobs, crawl, resources, service
-from kbsmith.sources.providers import parse_provider
+from kbsmith.sources.providers import Provider, parse_provider
 
 router = APIRouter(tags=["documents"], dependencies=[Depends(require_json)])
 
-MAX_IDS = 1000
-IdList = Annotated[list[WireId], Field(max_length=MAX_IDS)]
 ValueList = Annotated[list[str], Field(max_length=MAX_IDS)]
 
 
@@ -85,7 +90,7 @@ class Document(WireModel):
 
 
 class IngestBody(WireRequest):
-    source: str = "web"
+    source: Annotated[Provider, Strict(False)] = Provider.WEB
     document_ids_to_add: ValueList = []
     document_ids_to_refresh: ValueList = []
     english: bool | None = None
@@ -124,7 +129,7 @@ class DeleteAnswer(WireModel):
 
 
 class CrawlBody(WireRequest):
-    links: ValueList
+    links: Annotated[list[str], Field(min_length=1, max_length=MAX_IDS)]
     limit: int = Field(default=crawl.DEFAULT_LIMIT, ge=1, le=crawl.MAX_LIMIT)
 
 
@@ -145,7 +150,7 @@ async def list_documents(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: uuid.UUID | None = None,
     direction: Direction = Direction.NEXT,
-    source: WireText | None = None,
+    source: Provider | None = None,
     english: bool | None = None,
     id: uuid.UUID | None = None,
     title: Annotated[WireText | None, Query(max_length=500)] = None,
@@ -178,7 +183,10 @@ async def list_documents(
     return DocumentPage(documents=[Document.of(v) for v in page.items], has_more=page.has_more)
 
 
-@router.get("/v2/documents/public/{id}", summary="Get one source", responses=error_responses(404))
+# `:uuid`: GET /v2/documents/public/files (or /refresh) is a 405, not a malformed id
+@router.get(
+    "/v2/documents/public/{id:uuid}", summary="Get one source", responses=error_responses(404)
+)
 async def get_document(id: uuid.UUID, principal: ReadPrincipal, db: DatabaseDep) -> Document:
     async with db.read() as session:
         return Document.of(await service.get_source(session, principal.workspace_id, id))
@@ -280,7 +288,7 @@ class RegisterBody(WireRequest):
     responses=error_responses(400),
 )
 async def discover_resources(
-    provider: str,
+    provider: Provider,
     principal: ReadPrincipal,
     db: DatabaseDep,
     runtime: RuntimeDep,
@@ -301,7 +309,7 @@ async def discover_resources(
     responses=error_responses(400),
 )
 async def register_resources(
-    provider: str, body: RegisterBody, principal: WritePrincipal, db: DatabaseDep
+    provider: Provider, body: RegisterBody, principal: WritePrincipal, db: DatabaseDep
 ) -> IngestAnswer:
     given = [
         resources.ResourceInput(r.external_id, r.title, r.original_url, r.mime_type, r.object)
