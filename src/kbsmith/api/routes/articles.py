@@ -9,6 +9,7 @@ from kbsmith.api import knowledge_wire as wire
 from kbsmith.api.deps import DatabaseDep, ReadPrincipal, WritePrincipal, require_json
 from kbsmith.api.errors import ApiError
 from kbsmith.api.openapi import error_responses
+from kbsmith.api.paths import ARTICLE_ID
 from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
 from kbsmith.knowledge import articles, history, publishing
 from kbsmith.knowledge.repository import ArticleKind
@@ -85,10 +86,8 @@ async def create_article(
         return wire.Article.model_validate(article)
 
 
-# `:uuid` in the path: so that /v2/hc-articles/ids/public (POST only) answers 405 to a PUT or
-# DELETE instead of being taken for an article id
 @router.put(
-    "/v2/hc-articles/{article_id:uuid}/public",
+    f"/v2/hc-articles/{{article_id:{ARTICLE_ID}}}/public",
     summary="Replace an article's content as its next version",
     responses=error_responses(404, 409),
 )
@@ -165,7 +164,7 @@ async def publish_draft(
 
 
 @router.delete(
-    "/v2/hc-articles/{article_id:uuid}/public",
+    f"/v2/hc-articles/{{article_id:{ARTICLE_ID}}}/public",
     summary="Delete an article; answers it as it was",
     responses=error_responses(404),
 )

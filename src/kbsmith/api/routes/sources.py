@@ -18,6 +18,7 @@ from kbsmith.api.deps import (
     require_json,
 )
 from kbsmith.api.openapi import error_responses
+from kbsmith.api.paths import DOCUMENT_ID
 from kbsmith.api.schemas import (
     MAX_IDS,
     ApiTime,
@@ -183,9 +184,10 @@ async def list_documents(
     return DocumentPage(documents=[Document.of(v) for v in page.items], has_more=page.has_more)
 
 
-# `:uuid`: GET /v2/documents/public/files (or /refresh) is a 405, not a malformed id
 @router.get(
-    "/v2/documents/public/{id:uuid}", summary="Get one source", responses=error_responses(404)
+    f"/v2/documents/public/{{id:{DOCUMENT_ID}}}",
+    summary="Get one source",
+    responses=error_responses(404),
 )
 async def get_document(id: uuid.UUID, principal: ReadPrincipal, db: DatabaseDep) -> Document:
     async with db.read() as session:
