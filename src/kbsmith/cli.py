@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import mimetypes
+import os
 import signal
 import uuid
 from collections.abc import Awaitable, Callable
@@ -48,6 +49,7 @@ T = TypeVar("T")
 
 def _settings(*, uses_data: bool = True) -> Settings:
     """The settings, logging configured; says on stderr which data the command works on."""
+    os.umask(0o077)  # whatever this process creates in the data directory is the owner's only
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     if uses_data:
@@ -202,9 +204,11 @@ def worker(
     concurrency: Annotated[int, typer.Option(help="Jobs run at once.", min=1)] = 2,
 ) -> None:
     """Run job workers alone (any machine that reaches the same database)."""
+    from kbsmith import lifeline
     from kbsmith.jobs.kinds import kbsmith_worker
     from kbsmith.runtime import Runtime
 
+    lifeline.die_with_parent()  # started by `kbsmith serve`: never outlive it
     settings = _logged_settings()
 
     async def run(db: Database) -> None:
@@ -213,12 +217,23 @@ def worker(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, runner.stop)
+        orphaned = asyncio.create_task(_stop_when_orphaned(runner.stop))
         try:
             await runner.run()
         finally:
+            orphaned.cancel()
             await runtime.aclose()
 
     _with_db(settings, run)
+
+
+async def _stop_when_orphaned(stop: Callable[[], None]) -> None:
+    """Where no parent-death signal exists (not Linux), notice the parent's end by polling."""
+    from kbsmith import lifeline
+
+    while lifeline.parent_alive():  # noqa: ASYNC110 - no event says a parent has ended
+        await asyncio.sleep(1.0)
+    stop()
 
 
 @keys_app.command("create")
@@ -362,21 +377,22 @@ def extract(
 
 
 async def _extract(settings: Settings, path_or_url: str) -> Extracted:
+    """The page or file extracted as an ingestion job would: in a bounded child process."""
     from kbsmith.fetching import is_absolute_http_url
     from kbsmith.runtime import Runtime
-    from kbsmith.sources.content import extract_in_thread, fetch_and_extract
+    from kbsmith.sources.content import fetch_and_extract
 
-    if is_absolute_http_url(path_or_url):
-        runtime = Runtime(settings)
-        try:
-            content = await fetch_and_extract(runtime.fetcher, path_or_url)
-        finally:
-            await runtime.aclose()
-        assert content.extracted is not None
-        return content.extracted
-    path = Path(path_or_url)
-    body = await asyncio.to_thread(path.read_bytes)
-    return await extract_in_thread(body, mimetypes.guess_type(path.name)[0], None)
+    runtime = Runtime(settings)
+    try:
+        if is_absolute_http_url(path_or_url):
+            content = await fetch_and_extract(runtime.fetcher, runtime.extractor, path_or_url)
+            assert content.extracted is not None
+            return content.extracted
+        path = Path(path_or_url)
+        body = await asyncio.to_thread(path.read_bytes)
+        return await runtime.extractor.extract(body, mimetypes.guess_type(path.name)[0], None)
+    finally:
+        await runtime.aclose()
 
 
 @app.command()

@@ -48,7 +48,7 @@ def servers_dir(settings: Settings) -> Path:
 def serving_marker(settings: Settings, url: str) -> Iterator[None]:
     """Marks the data directory as served by this process, at ``url``, while the block runs."""
     folder = servers_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = folder / f"{os.getpid()}.json"
     path.write_text(json.dumps({"pid": os.getpid(), "url": url}))
     try:

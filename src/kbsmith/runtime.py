@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+from kbsmith.extraction.isolated import IsolatedExtractor
+from kbsmith.extraction.limits import ProcessBudget
 from kbsmith.fetching import FetchPolicy, GuardedClient
 from kbsmith.settings import Settings
 
@@ -31,6 +33,7 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._fetcher: GuardedClient | None = None
+        self._extractor: IsolatedExtractor | None = None
         self.extensions: dict[str, Closeable] = {}
         """Costly per-process collaborators that domains build lazily (e.g. the generator)."""
 
@@ -44,6 +47,19 @@ class Runtime:
             self._fetcher = GuardedClient(self.policy)
         return self._fetcher
 
+    @property
+    def extractor(self) -> IsolatedExtractor:
+        """Extraction in bounded child processes, started when first needed."""
+        if self._extractor is None:
+            settings = self.settings
+            budget = ProcessBudget(
+                cpu_seconds=settings.extract_cpu_seconds,
+                wall_seconds=settings.extract_wall_seconds,
+                memory_bytes=settings.extract_memory_mb * 1024 * 1024,
+            )
+            self._extractor = IsolatedExtractor(budget, settings.extract_processes)
+        return self._extractor
+
     async def aclose(self) -> None:
         for extension in self.extensions.values():
             await extension.aclose()
@@ -51,6 +67,9 @@ class Runtime:
         if self._fetcher is not None:
             await self._fetcher.aclose()
             self._fetcher = None
+        if self._extractor is not None:
+            await self._extractor.aclose()
+            self._extractor = None
 
 
 def runtime_of(services: Mapping[str, object]) -> Runtime:

@@ -46,6 +46,19 @@ class Settings(BaseSettings):
     fetch_crawl_delay: float = Field(default=0.0, ge=0)
     fetch_obey_robots: bool = True
 
+    extract_cpu_seconds: float = Field(
+        default=30.0, gt=0, description="CPU time one document's extraction may take."
+    )
+    extract_wall_seconds: float = Field(
+        default=90.0, gt=0, description="Time after which an extraction process is killed."
+    )
+    extract_memory_mb: int = Field(
+        default=384, ge=64, description="Memory one extraction may add to its process."
+    )
+    extract_processes: int = Field(
+        default=2, ge=1, description="Extraction processes a worker process runs at most."
+    )
+
     generation_embeddings: bool = Field(
         default=True, description="Use the MiniLM model if installed."
     )
@@ -100,7 +113,7 @@ class Settings(BaseSettings):
             return self.secret_key.encode()
         path = self.data_dir / SECRET_FILE_NAME
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             path.touch(mode=0o600, exist_ok=True)
             if not path.read_text():
                 path.write_text(secrets.token_urlsafe(48))

@@ -62,3 +62,58 @@ def test_undecodable_bytes_never_crash(content_type: str | None) -> None:
     body = bytes(range(256)) * 50
     with contextlib.suppress(ExtractionError):
         extract(body, content_type)
+
+
+SUPPORT = (
+    "<p>Our support team answers every message within one working day \u2013 even on public"
+    " holidays. Customers in München can call us.</p>"
+)
+SUPPORT_PAGE = pages.html_page("Support hours", SUPPORT * 5).encode()
+THREE_BROKEN = (
+    SUPPORT_PAGE.replace(b"answers", b"ans\xfewers", 1)
+    .replace(b"message", b"mess\xfdage", 1)
+    .replace(b"within", b"with\xffin", 1)
+)
+JUNK = bytes((n * 7919 + n // 3 * 104729) % 256 for n in range(5000))
+"""Bytes that are no text in any charset (deterministic, so the test is too)."""
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        # UTF-8 with 3 broken bytes: UTF-8, those bytes replaced, the rest intact (a legacy
+        # charset chosen by detection garbled every valid character: "MĂĽnchen")
+        (THREE_BROKEN, "text/html; charset=x-unknown", "ans\ufffdwers every mess\ufffdage"),
+        (THREE_BROKEN, "text/html; charset=utf-8", "with\ufffdin one working day \u2013 even"),
+        (THREE_BROKEN, None, "Customers in München"),
+        # mis-declared legacy text is still read in its own charset
+        (_french_page("utf-8").encode("cp1252"), "text/html; charset=utf-8", FRENCH),
+    ],
+    ids=["unknown charset", "declared utf-8", "undeclared", "cp1252 declared utf-8"],
+)
+def test_decoding_picks_the_charset_that_makes_sense(
+    body: bytes, content_type: str | None, expected: str
+) -> None:
+    text = decode(body, content_type, html=True)
+    assert expected in text
+    assert text.count("\ufffd") == (3 if body is THREE_BROKEN else 0)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (JUNK, "text/plain; charset=utf-16"),
+        (JUNK, "text/html; charset=utf-16"),
+        (JUNK, "text/plain"),
+        (
+            b"\x01\x02\x03\x04 some \x05\x06\x07\x08\x0e\x0f\x10\x11 words \x12\x13\x14",
+            "text/plain",
+        ),
+    ],
+    ids=["junk as utf-16 text", "junk as utf-16 html", "junk undeclared", "control characters"],
+)
+def test_text_that_is_mostly_not_text_is_refused_naming_the_limit(
+    body: bytes, content_type: str
+) -> None:
+    with pytest.raises(ExtractionError, match="extraction limit undecodable_chars "):
+        extract(body, content_type)

@@ -154,10 +154,13 @@ def test_pdf_lines_are_rebuilt_into_paragraphs() -> None:
     ]
 
 
-def test_pdf_pages_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_pdf_over_the_page_limit_is_refused_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(documents, "MAX_PDF_PAGES", 2)
-    body = builders.pdf_with_lines([["Page one."], ["Page two."], ["Page three."]])
-    assert extract(body, "application/pdf").paragraphs == ["Page one. Page two."]
+    two = builders.pdf_with_lines([["Page one."], ["Page two."]])
+    assert extract(two, "application/pdf").paragraphs == ["Page one. Page two."]
+    three = builders.pdf_with_lines([["Page one."], ["Page two."], ["Page three."]])
+    with pytest.raises(ExtractionError, match=r"extraction limit pdf_pages \(3 pages"):
+        extract(three, "application/pdf")
 
 
 def test_encrypted_pdf_is_a_clear_error() -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from kbsmith.db.database import Database
 from kbsmith.sources.models import Source
+from tests.extraction.bombs import pdf_with_heavy_streams
 from tests.extraction.builders import pdf_with_lines
 from tests.sources.test_ingestion import ARTICLE
 from tests.support.hostile_server import HostileServer, Page
@@ -39,6 +40,11 @@ def test_extract_prints_what_ingestion_would_store(tmp_path: Path, site: Hostile
 
     refused = run(tmp_path, "extract", site.url("/to-metadata"))
     assert refused.returncode == 1 and "blocked address 169.254.169.254" in refused.stderr
+
+    bomb = tmp_path / "bomb.pdf"
+    bomb.write_bytes(pdf_with_heavy_streams(20, 5_000_000))
+    over = run(tmp_path, "extract", str(bomb))
+    assert over.returncode == 1 and "extraction limit pdf_content_bytes" in over.stderr
 
 
 @pytest.mark.parametrize("crawl", [False, True], ids=["urls", "crawl"])

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from kbsmith.errors import (
     Conflict,
@@ -73,6 +74,22 @@ def validation_message(exc: RequestValidationError) -> str:
     return f"{field}: {message}" if field else message
 
 
+_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this path, asked of the routes themselves (routers
+    nest); Starlette's 405 names only the methods of the first route that matched the path."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -88,10 +105,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(400, validation_message(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         if exc.status_code == 404 and message == "Not Found":
             message = "no such route"
+        headers = getattr(exc, "headers", None)
         if exc.status_code == 405:
             message = "method not allowed on this route"
-        return error_response(exc.status_code, message, getattr(exc, "headers", None))
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return error_response(exc.status_code, message, headers)

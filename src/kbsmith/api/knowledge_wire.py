@@ -39,22 +39,29 @@ def _bounded_bytes(value: str) -> str:
 
 
 def _text(max_chars: int) -> object:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_chars)
+    """Lengths as the OpenAPI document states them: of the text as given (stripping first
+    let a 501-character title with a leading U+0085 through a 500-character limit)."""
+    return StringConstraints(min_length=1, max_length=max_chars)
 
 
-Title = Annotated[str, _text(TITLE_MAX_CHARS)]
+def _stripped(value: str) -> str:
+    """Kept without surrounding whitespace; refused when that is all there is."""
+    return _not_blank(value).strip()
+
+
+Title = Annotated[str, _text(TITLE_MAX_CHARS), AfterValidator(_stripped)]
 MainKnowledge = Annotated[str, AfterValidator(_not_blank), AfterValidator(_bounded_bytes)]
 AgentInstruction = Annotated[str, Field(max_length=AGENT_INSTRUCTION_MAX_CHARS)]
 Questions = Annotated[
-    list[Annotated[str, _text(QUESTION_MAX_CHARS)]],
+    list[Annotated[str, _text(QUESTION_MAX_CHARS), AfterValidator(_stripped)]],
     Field(min_length=1, max_length=LIST_MAX_ITEMS),
 ]
 Keywords = Annotated[
-    list[Annotated[str, _text(KEYWORD_MAX_CHARS)]],
+    list[Annotated[str, _text(KEYWORD_MAX_CHARS), AfterValidator(_stripped)]],
     Field(min_length=1, max_length=LIST_MAX_ITEMS),
 ]
 Origin = Annotated[str, Field(max_length=ORIGIN_MAX_CHARS)]
-FolderTitle = Annotated[str, _text(FOLDER_TITLE_MAX_CHARS)]
+FolderTitle = Annotated[str, _text(FOLDER_TITLE_MAX_CHARS), AfterValidator(_stripped)]
 FolderDescription = Annotated[str, Field(max_length=FOLDER_DESCRIPTION_MAX_CHARS)]
 
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, Strict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    Strict,
+    StringConstraints,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 
@@ -17,6 +27,32 @@ def format_time(value: datetime) -> str:
 
 
 ApiTime = Annotated[datetime, PlainSerializer(format_time, return_type=str)]
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+"""What no text column takes: PostgreSQL refuses NUL in text, and a lone surrogate (which
+JSON's \\uXXXX escapes can spell) is not encodable as UTF-8 for either database."""
+
+
+def storable(value: Any) -> Any:
+    """*value*, refused (ValueError) if a text in it holds what no database text column takes."""
+    if isinstance(value, str):
+        if found := _UNSTORABLE.search(value):
+            raise ValueError(f"must not contain the character U+{ord(found.group()):04X}")
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            storable(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            storable(key)
+            try:
+                storable(item)
+            except ValueError as error:
+                raise ValueError(f"{key}: {error}") from None
+    return value
+
+
+WireText = Annotated[str, AfterValidator(storable)]
+"""A text from a query parameter or form field: refused when no database could store it."""
 NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
@@ -43,6 +79,15 @@ class WireRequest(WireModel):
 
     model_config = ConfigDict(strict=True)
 
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        """Every text of every request body, at any depth, is one a database can store."""
+        return storable(value)
+
 
 WireId = Annotated[uuid.UUID, Strict(False)]
 """A UUID in a request body, given as its JSON string (not as a number)."""
+MAX_IDS = 1000
+IdList = Annotated[list[WireId], Field(min_length=1, max_length=MAX_IDS)]
+"""The ids a request acts on: at least one (the OpenAPI document says so too)."""

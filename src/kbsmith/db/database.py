@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -78,6 +79,10 @@ def _drop_after_commit_hooks(session: Session) -> None:
 
 
 def _ensure_sqlite_directory(url: str) -> None:
+    """The database's directory and file, created readable by their owner only (SQLite gives
+    its -wal and -shm files the database file's mode)."""
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(database)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))

@@ -1,5 +1,8 @@
 """Bytes -> str for HTML and text bodies whose declared charset may be wrong."""
 
+import re
+import unicodedata
+
 from charset_normalizer import from_bytes
 from w3lib.encoding import (
     html_body_declared_encoding,
@@ -8,12 +11,21 @@ from w3lib.encoding import (
     resolve_encoding,
 )
 
+from kbsmith.extraction.result import LimitExceeded
+
 # charset-normalizer samples chunks across the body; more than this adds time, not accuracy
 _DETECTION_SAMPLE = 1_000_000
 # charset-normalizer cannot tell Latin code pages apart on short text (it happily picks
 # cp1250 or cp1257 for French); cp1252, the web's legacy default, wins when about as plausible
 _LATIN_DEFAULT = "cp1252"
 _CHAOS_MARGIN = 0.05
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+MAX_UNDECODABLE_SHARE = 0.1
+"""A decoded text whose characters are more than this share replacement or control
+characters is not text (limit `undecodable_chars`)."""
+_GARBAGE_SAMPLE = 200_000
 
 
 def decode(body: bytes, content_type: str | None, *, html: bool) -> str:
@@ -25,10 +37,14 @@ def decode(body: bytes, content_type: str | None, *, html: bool) -> str:
     when they disagree); detection by charset-normalizer; finally UTF-8 with replacement
     characters, so this never fails.
     """
+    return _refuse_garbage(_decode(body, content_type, html))
+
+
+def _decode(body: bytes, content_type: str | None, html: bool) -> str:
     bom_encoding, bom = read_bom(body)
     if bom_encoding is not None and bom is not None:
         return body[len(bom) :].decode(bom_encoding, errors="replace")
-    for decoder in (_as_utf8, _as_declared, _as_detected):
+    for decoder in (_as_utf8, _as_declared, _as_nearly_utf8, _as_detected):
         text = decoder(body, content_type, html)
         if text is not None:
             return text
@@ -52,6 +68,16 @@ def _as_declared(body: bytes, content_type: str | None, html: bool) -> str | Non
     return next(iter(decodable.values()), None)
 
 
+def _as_nearly_utf8(body: bytes, _content_type: str | None, _html: bool) -> str | None:
+    """UTF-8 with a few broken bytes (a truncated character, a stray byte) stays UTF-8,
+    those bytes replaced: when its valid multi-byte characters outnumber the broken bytes,
+    no legacy charset reads the text better (each would garble every valid character)."""
+    text = body.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd") - body.count("\ufffd".encode())
+    valid = len(_UTF8_SEQUENCE.findall(body))
+    return text if 0 < broken <= valid else None
+
+
 def _as_detected(body: bytes, _content_type: str | None, _html: bool) -> str | None:
     matches = from_bytes(body[:_DETECTION_SAMPLE])
     best = matches.best()
@@ -68,3 +94,18 @@ def _strict(body: bytes, encoding: str) -> str | None:
         return body.decode(encoding)
     except (UnicodeDecodeError, LookupError):
         return None
+
+
+def _refuse_garbage(text: str) -> str:
+    """*text*, unless it is mostly replacement or control characters (junk bytes read in a
+    charset they are not, or no text at all)."""
+    sample = text[:_GARBAGE_SAMPLE]
+    visible = [c for c in sample if not c.isspace()]
+    junk = sum(1 for c in visible if c == "\ufffd" or unicodedata.category(c) in ("Cc", "Cs"))
+    if visible and junk > MAX_UNDECODABLE_SHARE * len(visible):
+        share = round(100 * junk / len(visible))
+        raise LimitExceeded(
+            "undecodable_chars",
+            f"{share}% of its characters are not text; the limit is {MAX_UNDECODABLE_SHARE:.0%}",
+        )
+    return text

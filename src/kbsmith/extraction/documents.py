@@ -13,8 +13,13 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from pypdf import PdfReader
 
-from kbsmith.extraction.limits import MAX_DOCX_UNCOMPRESSED_BYTES, MAX_PDF_PAGES
-from kbsmith.extraction.result import ExtractionError
+from kbsmith.extraction.limits import (
+    MAX_DOCX_UNCOMPRESSED_BYTES,
+    MAX_DOCX_XML_BYTES,
+    MAX_PDF_CONTENT_BYTES,
+    MAX_PDF_PAGES,
+)
+from kbsmith.extraction.result import ExtractionError, LimitExceeded
 
 _BULLET = re.compile("^[\u2022\u25e6\u25aa\u2023\u25cf\u25cb\u25a0\u25a1\u2013\uf0b7]\\s*")
 _NUMBERED = re.compile(r"^\d{1,3}[.)]\s")
@@ -30,8 +35,12 @@ _RUNNING_MIN_PAGES = 3
 
 def extract_pdf(body: bytes) -> tuple[str, str]:
     reader = _open_pdf(body)
+    pages = len(reader.pages)
+    if pages > MAX_PDF_PAGES:
+        raise LimitExceeded("pdf_pages", f"{pages} pages; the limit is {MAX_PDF_PAGES}")
+    _check_pdf_content(reader)
     texts = []
-    for page in reader.pages[:MAX_PDF_PAGES]:
+    for page in reader.pages:
         try:
             texts.append(page.extract_text() or "")
         except Exception:  # noqa: S112 -- one broken page must not lose the others
@@ -40,6 +49,31 @@ def extract_pdf(body: bytes) -> tuple[str, str]:
     with contextlib.suppress(Exception):  # a damaged info dictionary only costs the title
         title = str(reader.metadata.title or "").strip() if reader.metadata else ""
     return title, _pdf_markdown(texts)
+
+
+def _check_pdf_content(reader: PdfReader) -> None:
+    """Refuse a PDF whose page contents inflate past the budget before extracting any text,
+    which costs about a CPU second per megabyte of content."""
+    total = 0
+    for page in reader.pages:
+        total += _content_size(page)
+        if total > MAX_PDF_CONTENT_BYTES:
+            raise LimitExceeded(
+                "pdf_content_bytes",
+                f"page contents inflate past {MAX_PDF_CONTENT_BYTES:,} bytes",
+            )
+
+
+def _content_size(page: Any) -> int:
+    """Inflated bytes of a page's content streams (decoded, not parsed: pypdf's
+    `get_contents` would parse every operation); a damaged page counts nothing here."""
+    try:
+        contents = page.get("/Contents")
+        contents = contents.get_object() if contents is not None else []
+        streams = contents if isinstance(contents, list) else [contents]
+        return sum(len(stream.get_object().get_data()) for stream in streams)
+    except Exception:  # the page fails (or is skipped) when its text is extracted
+        return 0
 
 
 def _open_pdf(body: bytes) -> PdfReader:
@@ -135,13 +169,24 @@ def extract_docx(body: bytes) -> tuple[str, str]:
 
 
 def _check_docx_size(body: bytes) -> None:
+    """Refuse a zip bomb from its directory, before inflating anything: a member's stated
+    size bounds what zipfile will inflate (more fails its length and CRC check)."""
     try:
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
-            inflated = sum(info.file_size for info in archive.infolist())
+            members = archive.infolist()
     except (zipfile.BadZipFile, OSError) as error:
         raise ExtractionError("the DOCX file could not be read") from error
+    inflated = sum(info.file_size for info in members)
     if inflated > MAX_DOCX_UNCOMPRESSED_BYTES:
-        raise ExtractionError("the DOCX file is too large to process")
+        raise LimitExceeded(
+            "docx_unpacked_bytes",
+            f"{inflated:,} bytes unpacked; the limit is {MAX_DOCX_UNCOMPRESSED_BYTES:,}",
+        )
+    xml = sum(info.file_size for info in members if info.filename.endswith((".xml", ".rels")))
+    if xml > MAX_DOCX_XML_BYTES:
+        raise LimitExceeded(
+            "docx_xml_bytes", f"{xml:,} bytes of XML unpacked; the limit is {MAX_DOCX_XML_BYTES:,}"
+        )
 
 
 def _paragraph_markdown(paragraph: Paragraph) -> str:

@@ -33,7 +33,12 @@ _TABLE_ROW = re.compile(r"^\s*\|")
 _QUOTE = re.compile(r"^\s*>")
 _SPACES = re.compile(r"[^\S\n]+")
 _ANY_WHITESPACE = re.compile(r"\s+")
-_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
+_INVISIBLE = re.compile(
+    "[\u200b\u2060\ufeff\u00ad"
+    # control characters but tab and line feed, lone surrogates and non-characters: no text
+    # needs them, and PostgreSQL refuses NUL in a text column (lone surrogates: any UTF-8)
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
+)
 _SENTENCE_END = re.compile("(?<=[.!?\u2026])\\s+|(?<=[\u3002\uff01\uff1f])")
 
 
@@ -71,9 +76,14 @@ def content_hash(paragraphs: list[str]) -> str:
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()
 
 
+def storable_text(text: str) -> str:
+    """*text* without the invisible and control characters paragraphs never keep."""
+    return _INVISIBLE.sub("", text)
+
+
 def _prepare(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _INVISIBLE.sub("", text)
+    text = storable_text(text)
     # every Unicode space separator (no-break, thin, ideographic...) becomes a plain space
     return "".join(" " if unicodedata.category(c) == "Zs" else c for c in text)
 

@@ -1,4 +1,4 @@
-"""The value `extract` returns and the error it raises."""
+"""The value `extract` returns and the errors it raises."""
 
 from dataclasses import dataclass
 
@@ -14,4 +14,14 @@ class Extracted:
 
 
 class ExtractionError(Exception):
-    """The body holds no usable content; `str(error)` is a reason fit to show a user."""
+    """The body holds no usable content; `str(error)` is a reason fit to show a user.
+
+    The same bytes fail the same way every time: a job that meets one does not retry."""
+
+
+class LimitExceeded(ExtractionError):
+    """The document is over one of the extraction budgets; the message names it."""
+
+    def __init__(self, limit: str, detail: str) -> None:
+        super().__init__(f"the document is over the extraction limit {limit} ({detail})")
+        self.limit = limit

@@ -124,6 +124,8 @@ def parse_csv(data: bytes) -> list[ProposedFolder]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("file: the CSV must be UTF-8 text") from None
+    if "\x00" in text:
+        raise InvalidInput("file: the CSV must not contain the NUL character")
     rows = list(csv.reader(io.StringIO(text)))
     if (
         not rows

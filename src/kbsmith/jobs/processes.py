@@ -18,6 +18,8 @@ from collections.abc import Mapping
 
 import structlog
 
+from kbsmith import lifeline
+
 log = structlog.get_logger(__name__)
 
 RESTART_DELAY_SECONDS = 1.0
@@ -57,7 +59,8 @@ class WorkerProcesses:
             "--concurrency",
             str(concurrency),
         ]
-        self.env = dict(env)
+        self.env = lifeline.child_environment(dict(env))
+        """Names this process as their parent: they end with it (see `lifeline`)."""
         self.grace_seconds = grace_seconds
         self.running: dict[int, asyncio.subprocess.Process] = {}
         self._stopping = asyncio.Event()

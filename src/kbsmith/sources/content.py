@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
-from kbsmith.extraction import Extracted, extract
+from kbsmith.extraction import Extracted
+from kbsmith.extraction.isolated import IsolatedExtractor
 from kbsmith.fetching import FetchResult, GuardedClient
 
 
@@ -19,19 +19,18 @@ class FetchedContent:
 
 
 async def fetch_and_extract(
-    fetcher: GuardedClient, url: str, *, etag: str | None = None, last_modified: str | None = None
+    fetcher: GuardedClient,
+    extractor: IsolatedExtractor,
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
 ) -> FetchedContent:
     fetched = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
     if fetched.not_modified:
         return FetchedContent(fetched, None)
-    return FetchedContent(
-        fetched, await extract_in_thread(fetched.body, _content_type(fetched), fetched.url)
-    )
-
-
-async def extract_in_thread(body: bytes, content_type: str | None, url: str | None) -> Extracted:
-    """Extraction is CPU-bound: keep it off the event loop that serves requests and leases."""
-    return await asyncio.to_thread(extract, body, content_type, url)
+    extracted = await extractor.extract(fetched.body, _content_type(fetched), fetched.url)
+    return FetchedContent(fetched, extracted)
 
 
 def _content_type(fetched: FetchResult) -> str | None:

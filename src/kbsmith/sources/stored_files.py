@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbsmith.extraction import Extracted, ExtractionError, content_hash, extract
+from kbsmith.extraction import Extracted, ExtractionError, content_hash
+from kbsmith.extraction.isolated import IsolatedExtractor
 from kbsmith.jobs.errors import PermanentJobError
 from kbsmith.sources import blobs
 from kbsmith.sources.models import Source
@@ -29,19 +30,17 @@ async def load_stored_file(session: AsyncSession, source: Source) -> StoredFile:
     return StoredFile(name=source.external_id, mime_type=source.mime_type, packed=packed)
 
 
-async def extract_stored_file(stored: StoredFile) -> tuple[Extracted, str]:
-    """Title (else the file name), paragraphs and their content hash; CPU-bound, so in a
-    thread. A file that cannot be read fails the job with an error that names it."""
+async def extract_stored_file(
+    stored: StoredFile, extractor: IsolatedExtractor
+) -> tuple[Extracted, str]:
+    """Title (else the file name), paragraphs and their content hash, extracted in a bounded
+    child process. A file that cannot be read fails the job with an error that names it."""
     try:
-        return await asyncio.to_thread(_extract, stored)
+        body = await asyncio.to_thread(blobs.unpack, stored.packed)
+        if not body:
+            raise ExtractionError("the file is empty")
+        extracted = await extractor.extract(body, stored.mime_type, None)
     except ExtractionError as error:
         raise PermanentJobError(f"{stored.name}: {error}") from None
-
-
-def _extract(stored: StoredFile) -> tuple[Extracted, str]:
-    body = blobs.unpack(stored.packed)
-    if not body:
-        raise ExtractionError("the file is empty")
-    extracted = extract(body, stored.mime_type, None)
     extracted = replace(extracted, title=extracted.title or stored.name)
-    return extracted, content_hash(extracted.paragraphs)
+    return extracted, await asyncio.to_thread(content_hash, extracted.paragraphs)

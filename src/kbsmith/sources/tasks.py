@@ -15,7 +15,7 @@ from kbsmith.connectors.base import ConnectorError, ResourceRef
 from kbsmith.connectors.service import Credentials, build_connector, load_credentials
 from kbsmith.db.base import utcnow
 from kbsmith.errors import InvalidInput
-from kbsmith.extraction import Extracted, ExtractionError, content_hash
+from kbsmith.extraction import Extracted, ExtractionError, content_hash, storable_text
 from kbsmith.fetching import FetchError, FetchResult, HttpStatusError
 from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.errors import PermanentJobError, RetryableJobError
@@ -24,7 +24,7 @@ from kbsmith.metrics.instruments import FETCH_ERRORS
 from kbsmith.runtime import Runtime
 from kbsmith.runtime import runtime_of as runtime_among
 from kbsmith.sources import blobs
-from kbsmith.sources.content import FetchedContent, extract_in_thread, fetch_and_extract
+from kbsmith.sources.content import FetchedContent, fetch_and_extract
 from kbsmith.sources.models import Source
 from kbsmith.sources.providers import Provider
 from kbsmith.sources.service import INGEST_JOB
@@ -96,7 +96,7 @@ async def ingest_source(ctx: JobContext) -> None:
 
 
 async def _ingest_stored_file(ctx: JobContext, source_id: uuid.UUID, stored: StoredFile) -> None:
-    extracted, new_hash = await extract_stored_file(stored)
+    extracted, new_hash = await extract_stored_file(stored, runtime_of(ctx).extractor)
     async with ctx.finishing() as session:
         source = await session.get(Source, source_id)
         # a newer upload may have replaced the bytes meanwhile: its own job stores them
@@ -142,14 +142,20 @@ async def _target(ctx: JobContext, source_id: uuid.UUID) -> _Target | StoredFile
 async def _fetch(runtime: Runtime, target: _Target) -> FetchedContent:
     if target.credentials is None or target.ref is None:
         return await fetch_and_extract(
-            runtime.fetcher, target.url, etag=target.etag, last_modified=target.last_modified
+            runtime.fetcher,
+            runtime.extractor,
+            target.url,
+            etag=target.etag,
+            last_modified=target.last_modified,
         )
     connector = build_connector(target.credentials, runtime.policy)
     try:
         document = await connector.fetch(target.ref)
     finally:
         await connector.aclose()
-    extracted = await extract_in_thread(document.body, document.content_type, document.original_url)
+    extracted = await runtime.extractor.extract(
+        document.body, document.content_type, document.original_url
+    )
     if document.title:
         extracted = replace(extracted, title=document.title)
     fetched = FetchResult(
@@ -189,7 +195,7 @@ def apply_content(source: Source, extracted: Extracted, new_hash: str | None = N
 
     `new_hash`: `content_hash(extracted.paragraphs)`, when the caller computed it already.
     """
-    source.title = extracted.title or source.title
+    source.title = " ".join(storable_text(extracted.title).split()) or source.title
     source.mime_type = extracted.mime_type
     new_hash = new_hash or content_hash(extracted.paragraphs)
     if new_hash == source.content_hash:

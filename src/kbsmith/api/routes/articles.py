@@ -9,6 +9,7 @@ from kbsmith.api import knowledge_wire as wire
 from kbsmith.api.deps import DatabaseDep, ReadPrincipal, WritePrincipal, require_json
 from kbsmith.api.errors import ApiError
 from kbsmith.api.openapi import error_responses
+from kbsmith.api.paths import ARTICLE_ID
 from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
 from kbsmith.knowledge import articles, history, publishing, review
 from kbsmith.knowledge.repository import ArticleKind, ReviewState
@@ -91,7 +92,7 @@ async def create_article(
 
 
 @router.put(
-    "/v2/hc-articles/{article_id}/public",
+    f"/v2/hc-articles/{{article_id:{ARTICLE_ID}}}/public",
     summary="Replace an article's content as its next version",
     responses=error_responses(404, 409),
 )
@@ -168,7 +169,7 @@ async def publish_draft(
 
 
 @router.delete(
-    "/v2/hc-articles/{article_id}/public",
+    f"/v2/hc-articles/{{article_id:{ARTICLE_ID}}}/public",
     summary="Delete an article; answers it as it was",
     responses=error_responses(404),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
+from pydantic import AfterValidator
 
 from kbsmith.api.deps import (
     DatabaseDep,
@@ -15,10 +16,10 @@ from kbsmith.api.deps import (
     require_json,
 )
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.schemas import ApiTime, WireModel
+from kbsmith.api.schemas import ApiTime, WireModel, storable
 from kbsmith.connectors import service
 from kbsmith.connectors.models import Connection
-from kbsmith.sources.providers import parse_provider
+from kbsmith.sources.providers import Provider, parse_provider
 
 router = APIRouter(tags=["connections"], dependencies=[Depends(require_json)])
 
@@ -55,8 +56,12 @@ class Deleted(WireModel):
     responses=error_responses(400),
 )
 async def put_connection(
-    provider: str,
-    body: Annotated[dict[str, Any], Body(description="The provider's credentials, and baseUrl.")],
+    provider: Provider,
+    body: Annotated[
+        dict[str, Any],
+        AfterValidator(storable),
+        Body(description="The provider's credentials, and baseUrl."),
+    ],
     principal: WritePrincipal,
     db: DatabaseDep,
     runtime: RuntimeDep,
@@ -83,7 +88,9 @@ async def list_connections(principal: ReadPrincipal, db: DatabaseDep) -> Connect
     summary="Disconnect a provider (ext)",
     responses=error_responses(404),
 )
-async def delete_connection(provider: str, principal: WritePrincipal, db: DatabaseDep) -> Deleted:
+async def delete_connection(
+    provider: Provider, principal: WritePrincipal, db: DatabaseDep
+) -> Deleted:
     async with db.write() as session:
         await service.delete_connection(
             session, principal.workspace_id, parse_provider(provider, "provider")

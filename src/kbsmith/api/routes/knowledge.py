@@ -11,7 +11,7 @@ from pydantic import Field
 
 from kbsmith.api.deps import DatabaseDep, ReadPrincipal, WritePrincipal, require_json
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.schemas import ApiTime, WireId, WireModel, WireRequest
+from kbsmith.api.schemas import ApiTime, IdList, WireId, WireModel, WireRequest
 from kbsmith.errors import InvalidInput
 from kbsmith.generation import service, tree
 from kbsmith.generation.operations import parse_operations
@@ -20,9 +20,6 @@ from kbsmith.generation.request import GenerationRequest
 router = APIRouter(tags=["knowledge generation"])
 json_only = [Depends(require_json)]
 MAX_CSV_BYTES = 1024 * 1024
-
-MAX_IDS = 1000
-IdList = Annotated[list[WireId], Field(max_length=MAX_IDS)]
 
 
 class GenerateBody(WireRequest):

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import Field
+from pydantic import Field, Strict
 
 from kbsmith.api.deps import (
     DatabaseDep,
@@ -18,16 +18,22 @@ from kbsmith.api.deps import (
     require_json,
 )
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.schemas import ApiTime, WireId, WireModel, WireRequest
+from kbsmith.api.paths import DOCUMENT_ID
+from kbsmith.api.schemas import (
+    MAX_IDS,
+    ApiTime,
+    IdList,
+    WireModel,
+    WireRequest,
+    WireText,
+)
 from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
 from kbsmith.errors import NotFound
 from kbsmith.sources import blobs, crawl, resources, service
-from kbsmith.sources.providers import parse_provider
+from kbsmith.sources.providers import Provider, parse_provider
 
 router = APIRouter(tags=["documents"], dependencies=[Depends(require_json)])
 
-MAX_IDS = 1000
-IdList = Annotated[list[WireId], Field(max_length=MAX_IDS)]
 ValueList = Annotated[list[str], Field(max_length=MAX_IDS)]
 
 
@@ -85,7 +91,7 @@ class Document(WireModel):
 
 
 class IngestBody(WireRequest):
-    source: str = "web"
+    source: Annotated[Provider, Strict(False)] = Provider.WEB
     document_ids_to_add: ValueList = []
     document_ids_to_refresh: ValueList = []
     english: bool | None = None
@@ -124,7 +130,7 @@ class DeleteAnswer(WireModel):
 
 
 class CrawlBody(WireRequest):
-    links: ValueList
+    links: Annotated[list[str], Field(min_length=1, max_length=MAX_IDS)]
     limit: int = Field(default=crawl.DEFAULT_LIMIT, ge=1, le=crawl.MAX_LIMIT)
 
 
@@ -145,13 +151,15 @@ async def list_documents(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: uuid.UUID | None = None,
     direction: Direction = Direction.NEXT,
-    source: str | None = None,
+    source: Provider | None = None,
     english: bool | None = None,
     id: uuid.UUID | None = None,
-    title: Annotated[str | None, Query(max_length=500)] = None,
-    url: Annotated[str | None, Query(max_length=2000)] = None,
+    title: Annotated[WireText | None, Query(max_length=500)] = None,
+    url: Annotated[WireText | None, Query(max_length=2000)] = None,
     linked_knowledge_id: Annotated[uuid.UUID | None, Query(alias="linkedKnowledgeId")] = None,
-    linked_operation: Annotated[str | None, Query(alias="linkedOperation", max_length=64)] = None,
+    linked_operation: Annotated[
+        WireText | None, Query(alias="linkedOperation", max_length=64)
+    ] = None,
     changed: bool | None = None,
 ) -> DocumentPage:
     filters = service.SourceFilters(
@@ -176,7 +184,11 @@ async def list_documents(
     return DocumentPage(documents=[Document.of(v) for v in page.items], has_more=page.has_more)
 
 
-@router.get("/v2/documents/public/{id}", summary="Get one source", responses=error_responses(404))
+@router.get(
+    f"/v2/documents/public/{{id:{DOCUMENT_ID}}}",
+    summary="Get one source",
+    responses=error_responses(404),
+)
 async def get_document(id: uuid.UUID, principal: ReadPrincipal, db: DatabaseDep) -> Document:
     async with db.read() as session:
         return Document.of(await service.get_source(session, principal.workspace_id, id))
@@ -278,7 +290,7 @@ class RegisterBody(WireRequest):
     responses=error_responses(400),
 )
 async def discover_resources(
-    provider: str,
+    provider: Provider,
     principal: ReadPrincipal,
     db: DatabaseDep,
     runtime: RuntimeDep,
@@ -299,7 +311,7 @@ async def discover_resources(
     responses=error_responses(400),
 )
 async def register_resources(
-    provider: str, body: RegisterBody, principal: WritePrincipal, db: DatabaseDep
+    provider: Provider, body: RegisterBody, principal: WritePrincipal, db: DatabaseDep
 ) -> IngestAnswer:
     given = [
         resources.ResourceInput(r.external_id, r.title, r.original_url, r.mime_type, r.object)

@@ -11,6 +11,8 @@ from kbsmith.api.deps import DatabaseDep, SettingsDep, WritePrincipal, require_m
 from kbsmith.api.middleware import BodyLimit
 from kbsmith.api.openapi import error_responses
 from kbsmith.api.routes.sources import IngestAnswer
+from kbsmith.api.schemas import storable
+from kbsmith.errors import InvalidInput
 from kbsmith.settings import Settings
 from kbsmith.sources import uploads
 
@@ -63,4 +65,9 @@ async def upload_files(
 
 async def _read(part: UploadFile, max_bytes: int) -> uploads.UploadedFile:
     """At most one byte past the limit: enough to refuse an oversized file by name."""
-    return uploads.UploadedFile(part.filename or "", await part.read(max_bytes + 1))
+    name = part.filename or ""
+    try:
+        storable(name)
+    except ValueError as error:
+        raise InvalidInput(f"file: the name {name!r} {error}") from None
+    return uploads.UploadedFile(name, await part.read(max_bytes + 1))
