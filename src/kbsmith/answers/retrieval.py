@@ -66,6 +66,13 @@ class Candidate:
     def body(self) -> list[Passage]:
         return [p for p in self.passages if p.kind is PassageKind.BODY]
 
+    def similarity_of(self, *kinds: str) -> float:
+        """The best cosine of the question with a passage of one of these kinds (0 if none)."""
+        return max(
+            (self.similarities.get(p.id, 0.0) for p in self.passages if p.kind in kinds),
+            default=0.0,
+        )
+
 
 def query_terms(question: str) -> list[str]:
     """The words worth searching for: no stopwords, each once, in order."""
