@@ -8,17 +8,20 @@ phrasing is retrieved once; for each candidate article the script keeps what ret
 measured (cosines by passage kind, term coverage), so every weight and floor can be tried
 without asking again.
 
-"Present": the phrasing's own article exists (it should be first and answered).
-"Absent": as if it were deleted: the candidates without it (exact: a candidate's score does
-not depend on the others). Banking77 requests (train for the fit, test for the check) are
-questions no COVID article answers.
+Each distinct phrasing is asked once; its right articles are those of every entry it was
+paired with (see ``_faq.Phrasing``). "Present": they exist (one should be first and answered).
+"Absent": as if they were deleted: the candidates without them (exact: a candidate's score
+does not depend on the others). Banking77 requests (train for the fit, test for the check)
+are questions no COVID article answers.
 
 The entries are split in half by hash. On the fit half: the semantic weight of the score (best
 ranking top-1), then the logistic model of ``answers/confidence.py`` (positives: present and
 ranked first; negatives: present but another article first, absent, Banking77 train), whose
-floor is the least log-odds that refuses >= 90% of absent phrasings. Figures are printed for
+floor is the least log-odds that refuses >= 95% of absent phrasings (90% or 93% on the fit
+half refused less on the other). Figures are printed for
 both halves and written with the fitted numbers to ``answers_calibration.json`` beside this
-script (copy the weights and floor into ``confidence.py`` when they change). Without the model,
+script (copy the weights and floor into ``confidence.py``, the semantic weight into
+``retrieval.py``, when they change). Without the model,
 term coverage alone with its floor of ``service.py``. "ranking top1/top5/MRR" rank without
 refusing; ``bench/answers.py`` measures ``based_on`` itself, where a refusal counts as a miss.
 
@@ -42,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from _faq import DEFAULT_DATA, Entry, load_entries
+from _faq import DEFAULT_DATA, Entry, distinct_phrasings, load_entries
 from kbsmith.answers import confidence
 from kbsmith.answers.retrieval import Candidate, retrieve
 from kbsmith.answers.service import FLOOR_WITHOUT_MODEL
@@ -55,7 +58,9 @@ from kbsmith.logging import configure_logging
 from kbsmith.workspaces import service as workspaces
 
 WEIGHTS = [round(w, 2) for w in np.arange(0.0, 1.01, 0.1)]
-REFUSED_TARGET = 0.90
+REFUSED_TARGET = 0.95
+"""Refused on the fit half; 0.90 there refused only 0.846 on the held-out half and 0.93 only
+0.873, and the target (>= 90% refused when the article is gone) is for questions never seen."""
 BANKING_SAMPLE = 300
 SEED = 12
 RESULTS = Path(__file__).with_name("answers_calibration.json")
@@ -75,8 +80,8 @@ class Measured:
 @dataclass(frozen=True)
 class Asked:
     fit: bool
-    right: uuid.UUID | None
-    """None: a Banking77 request, which no article answers."""
+    rights: frozenset[uuid.UUID]
+    """Empty: a Banking77 request, which no article answers."""
     found: list[Measured]
 
 
@@ -134,17 +139,17 @@ def measured(candidate: Candidate) -> Measured:
 async def ask_all(
     db: Database,
     workspace_id: uuid.UUID,
-    questions: Sequence[tuple[bool, uuid.UUID | None, str]],
+    questions: Sequence[tuple[bool, frozenset[uuid.UUID], str]],
     model: bool,
 ) -> list[Asked]:
     embedder = load_embedder() if model else None
     asked = []
     async with db.read() as session:
-        for fit, right, question in questions:
+        for fit, rights, question in questions:
             found = await retrieve(
                 session, workspace_id, question, agent_id=None, embedder=embedder
             )
-            asked.append(Asked(fit, right, [measured(c) for c in found]))
+            asked.append(Asked(fit, rights, [measured(c) for c in found]))
     return asked
 
 
@@ -158,23 +163,26 @@ def present(asked: Asked, weight: float) -> list[Ranked]:
 
 
 def absent(asked: Asked, weight: float) -> list[Ranked]:
-    return ranked([m for m in asked.found if m.article != asked.right], weight)
+    return ranked([m for m in asked.found if m.article not in asked.rights], weight)
 
 
-def first_is_right(candidates: list[Ranked], right: uuid.UUID | None) -> bool:
-    return bool(candidates) and candidates[0].measured.article == right
+def first_is_right(candidates: list[Ranked], rights: frozenset[uuid.UUID]) -> bool:
+    return bool(candidates) and candidates[0].measured.article in rights
 
 
 def top1(sample: list[Asked], weight: float) -> float:
-    return sum(first_is_right(present(a, weight), a.right) for a in sample) / len(sample)
+    return sum(first_is_right(present(a, weight), a.rights) for a in sample) / len(sample)
 
 
 def top5_mrr(sample: list[Asked], weight: float) -> tuple[float, float]:
-    ranks = [[r.measured.article for r in present(a, weight)[:5]] for a in sample]
-    pairs = list(zip(ranks, sample, strict=True))
-    top5 = sum(1 for r, a in pairs if a.right in r) / len(sample)
-    mrr = sum(1 / (r.index(a.right) + 1) for r, a in pairs if a.right in r)
-    return top5, mrr / len(sample)
+    top5 = mrr = 0.0
+    for asked in sample:
+        ranks = [r.measured.article for r in present(asked, weight)[:5]]
+        hit = next((i for i, article in enumerate(ranks) if article in asked.rights), None)
+        if hit is not None:
+            top5 += 1
+            mrr += 1 / (hit + 1)
+    return top5 / len(sample), mrr / len(sample)
 
 
 Model = tuple[list[float], float]
@@ -216,7 +224,7 @@ def fit_model(fit: list[Asked], banking: list[Asked], weight: float) -> Model:
 
     for asked in fit:
         candidates = present(asked, weight)
-        add(candidates, first_is_right(candidates, asked.right))
+        add(candidates, first_is_right(candidates, asked.rights))
         add(absent(asked, weight), False)
     for asked in banking:
         add(present(asked, weight), False)
@@ -230,7 +238,7 @@ def figures(
     sample: list[Asked], banking: list[Asked], weight: float, model: Model
 ) -> dict[str, float]:
     answered = [answers(present(a, weight), model) for a in sample]
-    right = [first_is_right(present(a, weight), a.right) for a in sample]
+    right = [first_is_right(present(a, weight), a.rights) for a in sample]
     top5, mrr = top5_mrr(sample, weight)
     n = len(sample)
     return {
@@ -276,9 +284,12 @@ async def main(data: Path, banking_count: int) -> None:
         db = Database(f"sqlite+aiosqlite:///{directory}/calibration.db")
         await migrate.upgrade(db)
         workspace_id, ids = await build(db, entries)
-        phrasings = [(e.fit, ids[e.key], p) for e in entries for p in e.phrasings]
+        phrasings = [
+            (p.fit, frozenset(ids[key] for key in p.keys), p.text)
+            for p in distinct_phrasings(entries)
+        ]
         requests = [
-            (part == "train", None, text)
+            (part == "train", frozenset[uuid.UUID](), text)
             for part in ("train", "test")
             for text in banking_requests(data, part, banking_count)
         ]

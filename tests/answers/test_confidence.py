@@ -10,6 +10,7 @@ import pytest
 
 from kbsmith.answers import confidence
 from kbsmith.answers.confidence import Features
+from kbsmith.answers.retrieval import SEMANTIC_WEIGHT
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,4 @@ def test_the_shipped_model_is_the_one_the_calibration_fitted() -> None:
     assert list(confidence.WEIGHTS) == fitted["weights"]
     assert fitted["floor"] == confidence.FLOOR
     assert len(confidence.WEIGHTS) == len(confidence.FEATURE_NAMES)
+    assert fitted["semantic_weight"] == SEMANTIC_WEIGHT

@@ -4,8 +4,6 @@ them by handle; an invented citation or none at all is "I don't know" (fake serv
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from pydantic import SecretStr
 
@@ -17,21 +15,6 @@ from tests.knowledge.conftest import JSON
 
 MODEL = "fake-answer-model"
 QUESTION = "How can I cancel my subscription?"
-
-
-@pytest.fixture(scope="module")
-def llm_server() -> Iterator[FakeLLM]:
-    server = FakeLLM()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def llm(llm_server: FakeLLM) -> Iterator[FakeLLM]:
-    llm_server.reset()
-    yield llm_server
-    llm_server.reset()
 
 
 @pytest.fixture
