@@ -10,7 +10,7 @@ import pytest
 
 from kbsmith.answers import confidence
 from kbsmith.answers.confidence import Features
-from kbsmith.answers.retrieval import SEMANTIC_WEIGHT
+from kbsmith.answers.retrieval import RARE_TERMS_WEIGHT, SEMANTIC_WEIGHT
 
 
 @dataclass(frozen=True)
@@ -79,3 +79,4 @@ def test_the_shipped_model_is_the_one_the_calibration_fitted() -> None:
     assert fitted["floor"] == confidence.FLOOR
     assert len(confidence.WEIGHTS) == len(confidence.FEATURE_NAMES)
     assert fitted["semantic_weight"] == SEMANTIC_WEIGHT
+    assert fitted["rare_terms_weight"] == RARE_TERMS_WEIGHT

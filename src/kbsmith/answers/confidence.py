@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
 FEATURE_NAMES = ("bias", "score", "margin", "coverage", "title_or_question", "body")
-WEIGHTS = (-4.8553, 1.5338, 8.7435, 0.3606, 3.1149, 0.2609)
-FLOOR = 0.309
+WEIGHTS = (-6.4295, 3.6792, 7.1739, -0.7659, 3.7627, -1.668)
+FLOOR = -0.8885
 """The least log-odds that answers (see the module's docstring)."""
 
 
