@@ -56,3 +56,26 @@ def load_entries(data_dir: Path = DEFAULT_DATA) -> list[Entry]:
         else:
             entry.phrasings.append(question)
     return [e for e in entries.values() if e.questions and e.phrasings]
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """One distinct customer phrasing and every entry whose answer it was paired with: 230 of
+    CovidFAQ's 1,073 distinct phrasings were paired with more than one answer ("what is
+    coronavirus virus" with both "What is COVID-19?" and "What is novel (new) coronavirus?"),
+    and each of those answers it."""
+
+    text: str
+    keys: frozenset[str]
+    fit: bool
+    """Held out only when all its entries are."""
+
+
+def distinct_phrasings(entries: list[Entry]) -> list[Phrasing]:
+    keys: dict[str, set[str]] = {}
+    fit: dict[str, bool] = {}
+    for entry in entries:
+        for text in entry.phrasings:
+            keys.setdefault(text, set()).add(entry.key)
+            fit[text] = fit.get(text, False) or entry.fit
+    return [Phrasing(text, frozenset(found), fit[text]) for text, found in keys.items()]

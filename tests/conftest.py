@@ -22,6 +22,7 @@ from kbsmith.db.models import Base
 from kbsmith.settings import Settings
 from kbsmith.workspaces import service as workspaces
 from kbsmith.workspaces.service import Scope
+from tests.generation.fake_llm import FakeLLM
 from tests.support.effects import EFFECTS_TABLE, create_effects_table
 
 POSTGRES_URL_VARIABLE = "KBSMITH_TEST_POSTGRES_URL"
@@ -149,3 +150,21 @@ def keys(db: Database, settings: Settings) -> Keys:
 @pytest.fixture
 def repo_root() -> Iterator[Path]:
     yield Path(__file__).resolve().parent.parent
+
+
+# the fake OpenAI-compatible server, one per test module, scripted afresh for each test
+
+
+@pytest.fixture(scope="module")
+def llm_server() -> Iterator[FakeLLM]:
+    server = FakeLLM()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def llm(llm_server: FakeLLM) -> Iterator[FakeLLM]:
+    llm_server.reset()
+    yield llm_server
+    llm_server.reset()

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,21 +47,6 @@ from tests.support.waiting import eventually, load_jobs
 
 RESET_TEXT = "# Reset your password\n\n" + "\n\n".join(RESET)
 MODEL = "fake-model"
-
-
-@pytest.fixture(scope="module")
-def llm_server() -> Iterator[FakeLLM]:
-    server = FakeLLM()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def llm(llm_server: FakeLLM) -> Iterator[FakeLLM]:
-    llm_server.reset()
-    yield llm_server
-    llm_server.reset()
 
 
 @pytest.fixture

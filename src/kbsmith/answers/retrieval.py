@@ -10,6 +10,7 @@ model, term coverage alone without it.
 from __future__ import annotations
 
 import asyncio
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,20 +26,28 @@ from kbsmith.answers.passages import PassageKind
 from kbsmith.db.base import table_of
 from kbsmith.db.dialect import full_text, unindexed
 from kbsmith.generation.embeddings import Embedder
-from kbsmith.generation.text import STOPWORDS, content_words, words
+from kbsmith.generation.text import STOPWORDS, content_words, stem, words
 from kbsmith.knowledge.models import Article
 from kbsmith.knowledge.repository import visible_folders
 
 LEXICAL_PASSAGES = 200
 """Passages the full-text query returns, best first: the candidates are their articles."""
 MAX_CANDIDATES = 30
-SEMANTIC_WEIGHT = 0.9
+SEMANTIC_WEIGHT = 1.0
+"""Fitted by ``bench/answers_calibration.py`` (best ranking top-1 on its fit half; 0.9 came
+close): term coverage still decides without the model, and feeds ``confidence``."""
+RARE_TERMS_WEIGHT = 0.1
+"""With the model, the score adds this times the share of the question's terms the article
+holds, each term weighted by its rarity in the workspace (``term_weight``): MiniLM alone
+ranks customer phrasings no better than BM25; fitted by ``bench/answers_calibration.py``."""
 MAX_QUERY_TERMS = 32
-COMMON_TERM_PASSAGES = 2_000
+COMMON_TERM_PASSAGES = 500
 """A term held by at least this many passages of the workspace finds too much to rank (a
 100,000-article workspace has ~16,000 passages with "go"): the full-text query leaves it
 out, or when every term is that common, asks for passages holding all of them. Scoring still
-uses the whole question."""
+uses the whole question. On PostgreSQL each passage found is a heap fetch (the workspace
+filter and ``ts_rank`` read the row): at 100,000 articles a question touched 1,317 blocks
+with a bound of 2,000, 887 with 1,000, 565 with 500, 420 with 250."""
 
 Vector = np.ndarray[tuple[int], np.dtype[np.float32]]
 
@@ -60,11 +69,20 @@ class Candidate:
     similarities: dict[int, float] = field(default_factory=dict)
     """Cosine of the question with each embedded passage, by passage id."""
     coverage: float = 0.0
+    rare_coverage: float = 0.0
+    """The share of the question's terms held, each weighted by ``term_weight``."""
     score: float = 0.0
 
     @property
     def body(self) -> list[Passage]:
         return [p for p in self.passages if p.kind is PassageKind.BODY]
+
+    def similarity_of(self, *kinds: str) -> float:
+        """The best cosine of the question with a passage of one of these kinds (0 if none)."""
+        return max(
+            (self.similarities.get(p.id, 0.0) for p in self.passages if p.kind in kinds),
+            default=0.0,
+        )
 
 
 def query_terms(question: str) -> list[str]:
@@ -85,13 +103,18 @@ async def retrieve(
     terms = query_terms(question)
     if not terms:
         return []
-    candidates = await _lexical_candidates(session, workspace_id, terms, agent_id)
+    # the model reads the question while the database searches
+    embedding = asyncio.create_task(_embed(embedder, question))
+    counts = await _term_counts(session, workspace_id, terms)
+    candidates = await _lexical_candidates(session, workspace_id, terms, counts, agent_id)
+    if candidates:
+        await _load_passages(session, candidates)
+    question_vector = await embedding
     if not candidates:
         return []
-    await _load_passages(session, candidates)
-    question_vector = await _embed(embedder, question)
+    weights = {stem(term): term_weight(count) for term, count in counts.items()}
     for candidate in candidates.values():
-        _score(candidate, question, question_vector)
+        _score(candidate, question, question_vector, weights)
     return sorted(candidates.values(), key=lambda c: (-c.score, c.lexical_rank))
 
 
@@ -120,10 +143,10 @@ async def _lexical_candidates(
     session: AsyncSession,
     workspace_id: uuid.UUID,
     terms: Sequence[str],
+    counts: dict[str, int],
     agent_id: uuid.UUID | None,
 ) -> dict[uuid.UUID, Candidate]:
-    common = await _common_terms(session, workspace_id, terms)
-    rare = [term for term in terms if term not in common]
+    rare = [term for term in terms if counts[term] < COMMON_TERM_PASSAGES]
     search = full_text(session, table_of(AnswerPassage), rare or terms, every=not rare)
     statement = select(AnswerPassage.article_id).select_from(search.source).where(search.matches)
     statement = _scoped(session, statement, workspace_id, agent_id)
@@ -135,11 +158,11 @@ async def _lexical_candidates(
     }
 
 
-async def _common_terms(
+async def _term_counts(
     session: AsyncSession, workspace_id: uuid.UUID, terms: Sequence[str]
-) -> set[str]:
-    """The terms held by at least ``COMMON_TERM_PASSAGES`` passages, counted up to that
-    number only (one statement, one bounded count per term)."""
+) -> dict[str, int]:
+    """How many passages of the workspace hold each term, counted up to
+    ``COMMON_TERM_PASSAGES`` only (one statement, one bounded count per term)."""
     passages = table_of(AnswerPassage)
     counts = []
     for term in terms:
@@ -153,7 +176,13 @@ async def _common_terms(
         )
         counts.append(select(func.count()).select_from(held).scalar_subquery())
     row = (await session.execute(select(*counts))).one()
-    return {term for term, count in zip(terms, row, strict=True) if count >= COMMON_TERM_PASSAGES}
+    return dict(zip(terms, (int(count) for count in row), strict=True))
+
+
+def term_weight(passages: int) -> float:
+    """A term's rarity from the passages holding it (bounded as counted): an inverse document
+    frequency over ``COMMON_TERM_PASSAGES``, so a term that common weighs nothing."""
+    return max(0.0, math.log((COMMON_TERM_PASSAGES + 0.5) / (passages + 0.5)))
 
 
 async def _load_passages(session: AsyncSession, candidates: dict[uuid.UUID, Candidate]) -> None:
@@ -185,8 +214,17 @@ async def _embed(embedder: Embedder | None, question: str) -> Vector | None:
     return vector
 
 
-def _score(candidate: Candidate, question: str, question_vector: Vector | None) -> None:
-    candidate.coverage = coverage(question, [p.text for p in candidate.passages])
+def _score(
+    candidate: Candidate,
+    question: str,
+    question_vector: Vector | None,
+    weights: dict[str, float],
+) -> None:
+    held: set[str] = set()
+    for passage in candidate.passages:
+        held.update(content_words(passage.text))
+    candidate.coverage = coverage(question, held)
+    candidate.rare_coverage = weighted_coverage(weights, held)
     if question_vector is None:
         candidate.score = candidate.coverage
         return
@@ -194,19 +232,28 @@ def _score(candidate: Candidate, question: str, question_vector: Vector | None) 
         if passage.vector is not None and passage.vector.shape == question_vector.shape:
             candidate.similarities[passage.id] = float(passage.vector @ question_vector)
     semantic = max(candidate.similarities.values(), default=0.0)
-    candidate.score = SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * candidate.coverage
+    candidate.score = (
+        SEMANTIC_WEIGHT * semantic
+        + (1 - SEMANTIC_WEIGHT) * candidate.coverage
+        + RARE_TERMS_WEIGHT * candidate.rare_coverage
+    )
 
 
-def coverage(question: str, texts: Sequence[str]) -> float:
-    """The share of the question's content words that the texts hold (lightly stemmed)."""
+def coverage(question: str, held: set[str]) -> float:
+    """The share of the question's content words among ``held`` (lightly stemmed words)."""
     wanted = set(content_words(question))
     if not wanted:
         return 0.0
-    held: set[str] = set()
-    for text in texts:
-        held.update(content_words(text))
     return len(wanted & held) / len(wanted)
 
 
+def weighted_coverage(weights: dict[str, float], held: set[str]) -> float:
+    """The weight of the terms (stemmed) among ``held`` over the weight of them all."""
+    total = math.fsum(weights.values())
+    if total <= 0:
+        return 0.0
+    return math.fsum(w for term, w in weights.items() if term in held) / total
+
+
 def term_overlap(question: str, text: str) -> float:
-    return coverage(question, [text])
+    return coverage(question, set(content_words(text)))

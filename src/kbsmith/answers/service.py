@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.answers import confidence
 from kbsmith.answers.answering import (
     NOT_KNOWN,
     Turn,
@@ -20,15 +21,15 @@ from kbsmith.answers.answering import (
     snippet,
     standalone_question,
 )
+from kbsmith.answers.llm import AnswerWriter
 from kbsmith.answers.records import record_answer
 from kbsmith.answers.retrieval import Candidate, retrieve
 from kbsmith.db.database import Database
-from kbsmith.generation.embeddings import Embedder, load_embedder
+from kbsmith.generation.embeddings import load_embedder
 from kbsmith.knowledge.agents import get_agent
 
-FLOOR_WITH_MODEL = 0.825
-"""The least score that answers, with the embedding model (calibrated on part of CovidFAQ by
-``bench/answers_calibration.py``, checked on the rest)."""
+CITED_MARGIN = 0.1
+"""Once the best article answers, the next ones scoring within this of it are cited too."""
 FLOOR_WITHOUT_MODEL = 1.0
 """Without the model (term coverage alone): every content word of the question must be in
 the article; even so fewer than 90% of CovidFAQ questions whose article is gone are refused."""
@@ -40,6 +41,19 @@ class Question:
     text: str
     history: Sequence[Turn] = ()
     agent_id: uuid.UUID | None = None
+    instruction: str | None = None
+    """For the LLM backend: the owner's guidance on tone and form."""
+    temperature: float = 0.4
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the knowledge holds for a question: the articles to answer from, best first
+    (none: nothing answers)."""
+
+    question: str
+    """The question as answered: a follow-up rewritten to stand alone."""
+    cited: list[Candidate]
 
 
 @dataclass(frozen=True)
@@ -63,9 +77,9 @@ class Answer:
     messages: list[Turn]
 
 
-async def ask(
+async def find(
     session: AsyncSession, workspace_id: uuid.UUID, question: Question, *, use_model: bool = True
-) -> Answer:
+) -> Found:
     """NotFound when ``question.agent_id`` is not an agent of the workspace."""
     if question.agent_id is not None:
         await get_agent(session, workspace_id, question.agent_id)
@@ -74,19 +88,60 @@ async def ask(
     candidates = await retrieve(
         session, workspace_id, standalone, agent_id=question.agent_id, embedder=embedder
     )
-    cited = [c for c in candidates if c.score >= floor(embedder)][:MAX_BASED_ON]
-    based_on = [_citation(standalone, c) for c in cited]
-    text = (
-        extractive_answer(cited[0].title, answering_passages(standalone, cited[0]))
-        if cited
-        else NOT_KNOWN
+    return Found(standalone, _cited(candidates, model=embedder is not None))
+
+
+async def ask(
+    session: AsyncSession, workspace_id: uuid.UUID, question: Question, *, use_model: bool = True
+) -> Answer:
+    """The extractive answer (offline). NotFound as ``find``."""
+    return extractive(question, await find(session, workspace_id, question, use_model=use_model))
+
+
+def extractive(question: Question, found: Found) -> Answer:
+    """The best article's answering passages quoted, or "I don't know"."""
+    if not found.cited:
+        return _answer(question, found.question, NOT_KNOWN, [])
+    best = found.cited[0]
+    text = extractive_answer(best.title, answering_passages(found.question, best))
+    return _answer(question, found.question, text, found.cited)
+
+
+async def written(question: Question, found: Found, writer: AnswerWriter) -> Answer:
+    """The model's answer from the cited articles' passages; "I don't know" when it cites
+    nothing, invents a citation or fails (see ``answers.llm``)."""
+    if not found.cited:
+        return extractive(question, found)
+    reply = await writer.write(
+        found.question,
+        found.cited,
+        instruction=question.instruction,
+        temperature=question.temperature,
     )
+    if reply is None:
+        return _answer(question, found.question, NOT_KNOWN, [])
+    used = [c for c in found.cited if c.article_id in reply.cited]
+    return _answer(question, found.question, reply.text, used)
+
+
+def _answer(question: Question, standalone: str, text: str, cited: list[Candidate]) -> Answer:
+    based_on = [_citation(standalone, c) for c in cited]
     turns = [*question.history, Turn("user", question.text), Turn("assistant", text)]
     return Answer(uuid.uuid4(), standalone, text, bool(cited), based_on, turns)
 
 
-def floor(embedder: Embedder | None) -> float:
-    return FLOOR_WITH_MODEL if embedder is not None else FLOOR_WITHOUT_MODEL
+def _cited(ranked: list[Candidate], *, model: bool) -> list[Candidate]:
+    """Nothing unless the best candidate answers (``confidence`` with the model, every
+    content word of the question held without it); then it and its close seconds."""
+    answered = confidence.answers(ranked) if model else _covered(ranked)
+    if not answered:
+        return []
+    best = ranked[0].score
+    return [c for c in ranked if c.score >= best - CITED_MARGIN][:MAX_BASED_ON]
+
+
+def _covered(ranked: list[Candidate]) -> bool:
+    return bool(ranked) and ranked[0].score >= FLOOR_WITHOUT_MODEL
 
 
 def _citation(question: str, candidate: Candidate) -> Citation:
@@ -97,13 +152,22 @@ def _citation(question: str, candidate: Candidate) -> Citation:
 
 
 async def ask_and_record(
-    db: Database, workspace_id: uuid.UUID, question: Question, *, key_id: uuid.UUID | None
+    db: Database,
+    workspace_id: uuid.UUID,
+    question: Question,
+    *,
+    key_id: uuid.UUID | None,
+    writer: AnswerWriter | None = None,
 ) -> Answer:
-    """``ask`` in a read transaction, then the answer recorded in a short write of its own
-    (asking needs only the read scope; the record is kbsmith's, not the caller's, change)."""
+    """``find`` in a read transaction, the answer (extractive, or by ``writer``'s model with
+    no transaction open), then the answer recorded in a short write of its own (asking needs
+    only the read scope; the record is kbsmith's, not the caller's, change)."""
     started = time.perf_counter()
     async with db.read() as session:
-        answer = await ask(session, workspace_id, question)
+        found = await find(session, workspace_id, question)
+    answer = (
+        extractive(question, found) if writer is None else await written(question, found, writer)
+    )
     latency_ms = (time.perf_counter() - started) * 1000
     async with db.write() as session:
         record_answer(

@@ -14,11 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from kbsmith.answers import records, service
 from kbsmith.answers.answering import Turn
+from kbsmith.answers.llm import AnswerWriter
 from kbsmith.answers.models import AnswerRecord
-from kbsmith.api.deps import DatabaseDep, ReadPrincipal, require_json
+from kbsmith.api.deps import DatabaseDep, ReadPrincipal, SettingsDep, require_json
 from kbsmith.api.openapi import error_responses
 from kbsmith.api.schemas import ApiTime, WireId, WireModel, WireRequest
 from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
+from kbsmith.generation.llm.config import LLMConfig
 
 router = APIRouter(tags=["agents"], dependencies=[Depends(require_json)])
 
@@ -106,16 +108,23 @@ def render(answer: service.Answer) -> AskQuestionOut:
     | {200: {"content": {"text/event-stream": {}}, "description": "The answer"}},
 )
 async def ask_question(
-    body: AskQuestionIn, principal: ReadPrincipal, db: DatabaseDep
+    body: AskQuestionIn, principal: ReadPrincipal, db: DatabaseDep, settings: SettingsDep
 ) -> AskQuestionOut | StreamingResponse:
     question = service.Question(
         text=body.question,
         history=[Turn(m.role, m.content) for m in body.message_history],
         agent_id=body.bot_id,
+        instruction=body.instruction,
+        temperature=body.temperature,
     )
-    answer = await service.ask_and_record(
-        db, principal.workspace_id, question, key_id=principal.key_id
-    )
+    writer = AnswerWriter(LLMConfig.from_settings(settings)) if settings.llm_base_url else None
+    try:
+        answer = await service.ask_and_record(
+            db, principal.workspace_id, question, key_id=principal.key_id, writer=writer
+        )
+    finally:
+        if writer is not None:
+            await writer.aclose()
     rendered = render(answer)
     if body.stream:
         return StreamingResponse(_events(rendered), media_type="text/event-stream")

@@ -9,7 +9,7 @@ from typing import Any
 
 import openai
 import structlog
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, omit
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONObject, ResponseFormatJSONSchema
 
@@ -45,13 +45,21 @@ class ChatClient:
     async def aclose(self) -> None:
         await self._openai.close()
 
-    async def complete(self, messages: Messages, name: str, schema: JsonSchema) -> Reply:
+    async def complete(
+        self,
+        messages: Messages,
+        name: str,
+        schema: JsonSchema,
+        *,
+        temperature: float | None = None,
+    ) -> Reply:
         """An answer, after retries on 429, 5xx, timeouts and connection errors; a final
-        failure is raised as a job error with a message fit for users."""
+        failure is raised as a job error with a message fit for users. ``temperature``: the
+        server's default when None."""
         attempt = 0
         while True:
             try:
-                return await self._complete_once(messages, name, schema)
+                return await self._complete_once(messages, name, schema, temperature)
             except (openai.APIError, TimeoutError) as error:
                 failure = describe(error, self.config)
             delay = backoff(attempt, failure, self.config) if failure.retryable else None
@@ -61,30 +69,36 @@ class ChatClient:
             await asyncio.sleep(delay)
             attempt += 1
 
-    async def _complete_once(self, messages: Messages, name: str, schema: JsonSchema) -> Reply:
+    async def _complete_once(
+        self, messages: Messages, name: str, schema: JsonSchema, temperature: float | None
+    ) -> Reply:
         if not self._json_schema_refused:
             structured: ResponseFormatJSONSchema = {
                 "type": "json_schema",
                 "json_schema": {"name": name, "schema": schema, "strict": True},
             }
             try:
-                return await self._call(messages, structured)
+                return await self._call(messages, structured, temperature)
             except (openai.BadRequestError, openai.UnprocessableEntityError) as error:
                 # Servers without structured outputs refuse json_schema; JSON mode with the
                 # schema spelled out in the prompt is the fallback (answers are validated anyway).
                 self._json_schema_refused = True
                 log.warning("llm_json_schema_refused", status=error.status_code)
         plain: ResponseFormatJSONObject = {"type": "json_object"}
-        return await self._call(messages, plain)
+        return await self._call(messages, plain, temperature)
 
     async def _call(
         self,
         messages: Messages,
         response_format: ResponseFormatJSONSchema | ResponseFormatJSONObject,
+        temperature: float | None,
     ) -> Reply:
         async with asyncio.timeout(self.config.timeout):
             completion = await self._openai.chat.completions.create(
-                model=self.config.model, messages=messages, response_format=response_format
+                model=self.config.model,
+                messages=messages,
+                response_format=response_format,
+                temperature=omit if temperature is None else temperature,
             )
         reply = _reply(completion)
         log.info(
