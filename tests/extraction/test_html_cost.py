@@ -117,6 +117,26 @@ def test_the_title_is_the_one_trafilatura_metadata_finds() -> None:
     assert html.metadata_title(no_meta) == trafilatura.extract_metadata(no_meta).title
 
 
+_LD = (
+    '<script type="application/ld+json">{"@context": "https://schema.org", '
+    '"@type": "NewsArticle", "headline": "From JSON-LD"}</script>'
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "title"),
+    [
+        (f"<title>Page</title>{_LD}", "From JSON-LD"),
+        (f'<meta property="og:title" content="From OpenGraph">{_LD}', "From OpenGraph"),
+        (f'<meta name="title" content="From a meta tag">{_LD}', "From a meta tag"),
+        ('<script type="application/ld+json">{"headline": "Half-parsed", </script>', "Half-parsed"),
+    ],
+)
+def test_json_ld_gives_the_title_only_when_the_meta_tags_do_not(head: str, title: str) -> None:
+    tree = _tree(f"<html><head>{head}</head><body><h1>Heading</h1><p>x</p></body></html>")
+    assert html.metadata_title(tree) == trafilatura.extract_metadata(tree).title == title
+
+
 @pytest.mark.parametrize(
     ("body", "visible", "hidden"),
     [

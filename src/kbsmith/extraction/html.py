@@ -271,8 +271,9 @@ def metadata_title(tree: HtmlElement) -> str | None:
     cost twenty times as much, are never looked for.
     """
     metadata = examine_meta(tree)
-    with contextlib.suppress(Exception):  # trafilatura's own guard: bugs in its JSON-LD code
-        metadata = extract_meta_json(tree, metadata)
+    if not metadata.title:  # JSON-LD only ever fills a title the meta tags left empty
+        with contextlib.suppress(Exception):  # trafilatura's own guard: bugs in its JSON-LD code
+            metadata = extract_meta_json(tree, metadata)
     found = Document()
     found.title = metadata.title or extract_title(tree)
     found.clean_and_trim()
