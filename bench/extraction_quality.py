@@ -8,10 +8,10 @@ for the held-out pages (every third page, `scoring.held_out`: the thresholds of 
 extraction were tuned on the other two thirds). Scoring rules are in
 `kbsmith.extraction.scoring`.
 
-CPU: each page goes through every extractor back to back in one worker process, each timed
-with that process's CPU clock (so other load on a shared machine barely moves it); "CPU vs
-trafilatura" is plain trafilatura's CPU seconds over the extractor's on the same pages
-(> 1: cheaper than trafilatura).
+CPU: each page goes through every extractor back to back in one worker process (which one
+goes first turns with the page), each timed with that process's CPU clock (so other load on
+a shared machine barely moves it); "CPU vs trafilatura" is plain trafilatura's CPU seconds
+over the extractor's on the same pages (> 1: cheaper than trafilatura).
 """
 
 import argparse

@@ -161,19 +161,25 @@ def test_page_text_length_counts_visible_text_once_spaced(
     assert abs(html.page_text_length(tree) - len(visible)) <= hidden
 
 
-def test_the_recall_pass_runs_only_when_it_could_win(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("page_chars", "balanced_chars", "recall_runs"),
+    [
+        (3000, 500, True),  # a sixth of a large page: recall runs (and wins: 2x the text)
+        (3000, 700, False),  # a quarter of a large page: the balanced pass stands
+        (1500, 1400, True),  # a small page: recall runs whatever the share (cheap there)
+    ],
+)
+def test_the_recall_pass_runs_only_when_it_could_win(
+    monkeypatch: pytest.MonkeyPatch, page_chars: int, balanced_chars: int, recall_runs: bool
+) -> None:
     passes: list[bool] = []
-    texts = {False: "x" * 50, True: "x" * 100}
+    texts = {False: "x" * balanced_chars, True: "x" * 2 * balanced_chars}
 
     def fake(tree: object, url: str | None, *, favor_recall: bool) -> str:
         passes.append(favor_recall)
         return texts[favor_recall]
 
     monkeypatch.setattr(html, "_trafilatura", fake)
-    short_page = _tree(f"<html><body><p>{'y' * 300}</p></body></html>")
-    assert html.main_content(short_page) == "x" * 100  # 50 of 300: recall runs and wins
-    assert passes == [False, True]
-    passes.clear()
-    covered = _tree(f"<html><body><p>{'y' * 200}</p></body></html>")
-    assert html.main_content(covered) == "x" * 50  # 50 of 200 already: the balanced pass stands
-    assert passes == [False]
+    page = _tree(f"<html><body><p>{'y' * page_chars}</p></body></html>")
+    assert html.main_content(page) == texts[recall_runs]
+    assert passes == ([False, True] if recall_runs else [False])
