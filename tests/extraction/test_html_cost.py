@@ -1,6 +1,7 @@
 """The cheap paths of HTML extraction give what the expensive ones gave.
 
-Consent overlays are pruned once in one walk (formerly four XPath scans per trafilatura pass),
+The page is parsed with trafilatura's parser settings but a C-level element class lookup;
+consent overlays are pruned once in one walk (formerly four XPath scans per trafilatura pass),
 the title comes from trafilatura's meta/JSON-LD/heading steps alone (formerly its whole
 metadata extraction) and the recall-oriented pass is skipped when it cannot win. The WCXB
 quality test checks the outcome on real pages; these pin each shortcut on its own.
@@ -9,8 +10,10 @@ quality test checks the outcome on real pages; these pin each shortcut on its ow
 import pytest
 import trafilatura
 from lxml.etree import XPath, tostring  # type: ignore[import-untyped]
+from lxml.html import HtmlElement  # type: ignore[import-untyped]
 
 from kbsmith.extraction import html
+from kbsmith.extraction.result import ExtractionError
 
 # what the consent pruning replaced, passed as trafilatura's prune_xpath in each pass
 CONSENT_XPATHS = [
@@ -42,6 +45,34 @@ def _tree(text: str = PAGE):  # type: ignore[no-untyped-def]
     return html._parse(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        PAGE,
+        '<?xml version="1.0" encoding="utf-8"?><html><body><p>declared</p><p>x</p></body></html>',
+        "<!DOCTYPE html><html/>\n<body><p>self-closed html</p></body>",
+        "<html><body><p>control \x0b char</p><form><input name=q></form></body></html>",
+        "plain words, no markup at all, but long enough to be a paragraph",
+        "<div><p>a fragment</p><p>of two blocks</p></div><div>second</div>",
+    ],
+)
+def test_the_parse_gives_trafilaturas_tree(text: str) -> None:
+    theirs = trafilatura.load_html(text)
+    try:
+        ours = html._parse(text)
+    except ExtractionError:
+        assert theirs is None
+        return
+    assert tostring(ours) == tostring(theirs)
+    assert all(type(element) is HtmlElement for element in ours.iter("*"))
+
+
+def test_a_fragment_trafilatura_rejects_is_rejected() -> None:
+    assert trafilatura.load_html("<p>one block</p>") is None
+    with pytest.raises(ExtractionError):
+        html._parse("<p>one block</p>")
+
+
 def test_consent_pruning_removes_exactly_what_the_xpaths_did() -> None:
     ours, theirs = _tree(), _tree()
     html.prune_consent(ours)
@@ -51,6 +82,28 @@ def test_consent_pruning_removes_exactly_what_the_xpaths_did() -> None:
     assert "Accept all" not in text and "Consent" not in text and "Manage" not in text
     assert "case differs: kept" in text
     assert all(tail in text for tail in ("tail one", "tail two", "tail three"))
+
+
+@pytest.mark.parametrize("marker", sorted({*html.CONSENT_IDS, *html.CONSENT_CLASSES}))
+def test_a_page_with_any_consent_marker_gets_the_pruning_walk(marker: str) -> None:
+    assert html._CONSENT_ANYWHERE.search(f"<div class='x {marker}-dialog'>Accept</div>")
+    bare = "<div id='cookies' class='Cookie-Banner consent'>We use cookies</div>"
+    assert not html._CONSENT_ANYWHERE.search(bare)  # case-sensitive, like the walk
+
+
+def test_invisible_elements_go_once_but_json_ld_and_tails_stay() -> None:
+    tree = _tree(
+        "<html><head><style>p {}</style><script type='application/ld+json'>{}</script>"
+        "</head><body><p>kept<script>var a;</script> tail one</p><svg><path d='M0'/></svg>"
+        "tail two<template><p>not shown</p></template><noscript>kept too</noscript></body></html>"
+    )
+    assert html.prune_invisible(tree) is False
+    assert [element.tag for element in tree.iter("script", "style", "svg", "template")] == [
+        "script"
+    ]
+    assert " ".join(" ".join(tree.find("body").itertext()).split()) == (
+        "kept tail one tail two kept too"
+    )
 
 
 def test_the_title_is_the_one_trafilatura_metadata_finds() -> None:
@@ -64,28 +117,69 @@ def test_the_title_is_the_one_trafilatura_metadata_finds() -> None:
     assert html.metadata_title(no_meta) == trafilatura.extract_metadata(no_meta).title
 
 
-def test_page_text_length_counts_visible_text_once_spaced() -> None:
+_LD = (
+    '<script type="application/ld+json">{"@context": "https://schema.org", '
+    '"@type": "NewsArticle", "headline": "From JSON-LD"}</script>'
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "title"),
+    [
+        (f"<title>Page</title>{_LD}", "From JSON-LD"),
+        (f'<meta property="og:title" content="From OpenGraph">{_LD}', "From OpenGraph"),
+        (f'<meta name="title" content="From a meta tag">{_LD}', "From a meta tag"),
+        ('<script type="application/ld+json">{"headline": "Half-parsed", </script>', "Half-parsed"),
+    ],
+)
+def test_json_ld_gives_the_title_only_when_the_meta_tags_do_not(head: str, title: str) -> None:
+    tree = _tree(f"<html><head>{head}</head><body><h1>Heading</h1><p>x</p></body></html>")
+    assert html.metadata_title(tree) == trafilatura.extract_metadata(tree).title == title
+
+
+@pytest.mark.parametrize(
+    ("body", "visible", "hidden"),
+    [
+        ("<p>Two  words</p>\n\n tail end", "Two words tail end", 0),
+        (
+            f"<p>Two  words</p>\n\n<script>{'x' * 900}</script>tail <noscript><p>no</p>"
+            "</noscript><!-- not text -->end",
+            "Two words tail end",
+            2,
+        ),
+        ("<style>p {}</style><template><p>t</p></template><p>a <b>b</b></p>", "a b", 2),
+        ("<noscript><script>x()</script>nested</noscript><p>only this</p>", "only this", 1),
+    ],
+)
+def test_page_text_length_counts_visible_text_once_spaced(
+    body: str, visible: str, hidden: int
+) -> None:
+    """Off by at most a character per hidden element (where its text met the text around)."""
     tree = _tree(
-        "<html><head><title>T</title><style>p {}</style></head><body>"
-        "<p>Two  words</p>\n\n<script>hidden()</script>tail<noscript><p>no</p></noscript>"
-        "<!-- not text -->end</body></html>"
+        f"<html><head><title>T</title><style>p {{}}</style></head><body>{body}</body></html>"
     )
-    assert html.page_text_length(tree) == len("Two words tail end")
+    assert abs(html.page_text_length(tree) - len(visible)) <= hidden
 
 
-def test_the_recall_pass_runs_only_when_it_could_win(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("page_chars", "balanced_chars", "recall_runs"),
+    [
+        (3000, 500, True),  # a sixth of a large page: recall runs (and wins: 2x the text)
+        (3000, 700, False),  # a quarter of a large page: the balanced pass stands
+        (1500, 1400, True),  # a small page: recall runs whatever the share (cheap there)
+    ],
+)
+def test_the_recall_pass_runs_only_when_it_could_win(
+    monkeypatch: pytest.MonkeyPatch, page_chars: int, balanced_chars: int, recall_runs: bool
+) -> None:
     passes: list[bool] = []
-    texts = {False: "x" * 50, True: "x" * 100}
+    texts = {False: "x" * balanced_chars, True: "x" * 2 * balanced_chars}
 
     def fake(tree: object, url: str | None, *, favor_recall: bool) -> str:
         passes.append(favor_recall)
         return texts[favor_recall]
 
     monkeypatch.setattr(html, "_trafilatura", fake)
-    short_page = _tree(f"<html><body><p>{'y' * 200}</p></body></html>")
-    assert html.main_content(short_page) == "x" * 100  # 50 of 200: recall runs and wins
-    assert passes == [False, True]
-    passes.clear()
-    covered = _tree(f"<html><body><p>{'y' * 60}</p></body></html>")
-    assert html.main_content(covered) == "x" * 50  # 50 of 60 already: no pass finds 20% more
-    assert passes == [False]
+    page = _tree(f"<html><body><p>{'y' * page_chars}</p></body></html>")
+    assert html.main_content(page) == texts[recall_runs]
+    assert passes == ([False, True] if recall_runs else [False])

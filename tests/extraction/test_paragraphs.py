@@ -1,9 +1,11 @@
 """Markdown -> paragraph units: merging, bounding, normalising, hashing."""
 
 import re
+import sys
+import unicodedata
 
 from kbsmith.extraction import content_hash, split_markdown
-from kbsmith.extraction.paragraphs import MAX_PARAGRAPH_CHARS
+from kbsmith.extraction.paragraphs import MAX_PARAGRAPH_CHARS, SPACE_SEPARATORS
 
 
 def test_heading_is_merged_into_the_block_that_follows() -> None:
@@ -103,3 +105,9 @@ def test_content_hash_sees_content_and_order() -> None:
     assert content_hash(paragraphs) != content_hash(["First.", "Second!"])
     assert content_hash(paragraphs) != content_hash(["Second.", "First."])
     assert content_hash(paragraphs) != content_hash(["First. Second."])
+
+
+def test_the_space_separators_are_exactly_unicodes_zs_category() -> None:
+    zs = {chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Zs"}
+    assert set(SPACE_SEPARATORS) == zs
+    assert split_markdown("a\u3000b\u202fc\u2060d\u00ade") == ["a b cde"]

@@ -29,8 +29,9 @@ def test_kbsmith_scores_at_least_as_well_as_plain_trafilatura() -> None:
     pages = scoring.load_pages(DATA_DIR)[::EVERY_NTH_PAGE]
     assert len({page.kind for page in pages}) == 4
 
-    ours = scoring.summarise_by_kind(scoring.run(pages, "kbsmith"))
-    baseline = scoring.summarise_by_kind(scoring.run(pages, "trafilatura"))
+    scores = scoring.run(pages)
+    ours = scoring.summarise_by_kind(scores["kbsmith"])
+    baseline = scoring.summarise_by_kind(scores["trafilatura"])
 
     report = "\n".join(
         f"{kind}: kbsmith {ours[kind].f1:.4f} vs trafilatura {baseline[kind].f1:.4f}"

@@ -4,8 +4,8 @@ Every detector requires the extracted main text to be short, so an article that 
 talks about captchas, logging in or JavaScript is never rejected.
 """
 
+import itertools
 import re
-from collections.abc import Callable
 
 from lxml.html import HtmlElement  # type: ignore[import-untyped]
 
@@ -37,13 +37,16 @@ _CHALLENGE_TEXT = re.compile(
     re.IGNORECASE,
 )
 _CHALLENGE_MARKUP = (
-    "//script[contains(., '_cf_chl_opt')]",
     "//*[@id='challenge-form' or @id='challenge-running' or @id='cf-challenge-running']",
     "//*[contains(@class, 'cf-browser-verification')]",
-    "//script[@id='anubis_challenge'] | //*[@id='anubis_version']",
-    "//script[contains(@src, 'captcha-delivery.com')] | //*[@id='px-captcha']",
+    "//*[@id='anubis_version']",
+    "//*[@id='px-captcha']",
     "//iframe[contains(@src, '_Incapsula_Resource')]",
 )
+# a challenge's own <script>: Cloudflare's options, Anubis, DataDome (see `challenge_script`)
+_CHALLENGE_SCRIPT_TEXT = "_cf_chl_opt"
+_CHALLENGE_SCRIPT_ID = "anubis_challenge"
+_CHALLENGE_SCRIPT_SOURCE = "captcha-delivery.com"
 _LOGIN_PHRASE = re.compile(
     r"\b(?:please|you (?:must|need to|have to)(?: be)?|to continue,?(?: please)?)"
     r" (?:log|sign)(?:ged)?[ -]?in\b"
@@ -75,32 +78,53 @@ _APP_ROOTS = (
 )
 
 
-def check_page(tree: HtmlElement, main_text: str) -> None:
-    """Raise ExtractionError when the page is not content; return quietly otherwise."""
-    detectors: tuple[Callable[[HtmlElement, str], str | None], ...] = (
-        _bot_challenge,
-        _login_wall,
-        _javascript_shell,
+def challenge_script(script: HtmlElement) -> bool:
+    """Whether a <script> belongs to a bot challenge. The HTML path drops scripts before
+    extracting (they are never content), so it asks this of each one it drops."""
+    return (
+        script.get("id") == _CHALLENGE_SCRIPT_ID
+        or _CHALLENGE_SCRIPT_SOURCE in (script.get("src") or "")
+        or _CHALLENGE_SCRIPT_TEXT in (script.text or "")
     )
-    for detector in detectors:
-        reason = detector(tree, main_text)
-        if reason:
-            raise ExtractionError(reason)
+
+
+def check_page(tree: HtmlElement, main_text: str, *, had_challenge_script: bool = False) -> None:
+    """Raise ExtractionError when the page is not content; return quietly otherwise.
+
+    `had_challenge_script`: a script removed from `tree` was a `challenge_script`.
+    """
+    if _capped_word_count(main_text, CHALLENGE_MAX_WORDS) > CHALLENGE_MAX_WORDS:
+        # past every detector's bound (a shell's text is a notice or two, not 300 words of
+        # them), so a long article costs no scan of its whole text
+        return
+    reason = (
+        _bot_challenge(tree, main_text, had_challenge_script)
+        or _login_wall(tree, main_text)
+        or _javascript_shell(tree, main_text)
+    )
+    if reason:
+        raise ExtractionError(reason)
 
 
 def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+def _capped_word_count(text: str, cap: int) -> int:
+    """`word_count`, but stops counting past `cap` (a long article costs no full scan)."""
+    return sum(1 for _ in itertools.islice(_WORD.finditer(text), cap + 1))
+
+
 def _page_title(tree: HtmlElement) -> str:
     return " ".join((tree.findtext(".//title") or "").split())
 
 
-def _bot_challenge(tree: HtmlElement, main_text: str) -> str | None:
+def _bot_challenge(tree: HtmlElement, main_text: str, had_challenge_script: bool) -> str | None:
     if word_count(main_text) > CHALLENGE_MAX_WORDS:
         return None
     if (
-        _CHALLENGE_TITLE.search(_page_title(tree))
+        had_challenge_script
+        or _CHALLENGE_TITLE.search(_page_title(tree))
         or _CHALLENGE_TEXT.search(main_text)
         or any(tree.xpath(xpath) for xpath in _CHALLENGE_MARKUP)
     ):
