@@ -18,7 +18,7 @@ from kbsmith.generation.inputs import origin_of
 from kbsmith.generation.request import GenerationRequest
 from kbsmith.generation.retrieval import FolderRow
 from kbsmith.generation.shortlist import WorkspaceIndex
-from kbsmith.generation.text import first_heading, title_from_line
+from kbsmith.generation.text import clean_title, first_heading, title_from_line, without_title
 from kbsmith.jobs.errors import PermanentJobError
 from kbsmith.knowledge import agents
 from kbsmith.knowledge.models import Folder
@@ -88,10 +88,13 @@ def _content(request: GenerationRequest, source: Source | None) -> tuple[str, li
     if request.candidate_knowledge is not None:
         paragraphs = split_markdown(request.candidate_knowledge)
         title = (source.title if source else "") or first_heading(paragraphs)
-        return title or _first_line(paragraphs), paragraphs
+        if title:
+            return title, without_title(paragraphs, title, clean_title(title)) or paragraphs
+        return _first_line(paragraphs), paragraphs
     if source is None or not source.paragraphs:
         raise PermanentJobError("the document has no successfully ingested content")
-    return source.title, list(source.paragraphs)
+    body = without_title(source.paragraphs, source.title, clean_title(source.title))
+    return source.title, body or list(source.paragraphs)
 
 
 def _first_line(paragraphs: list[str]) -> str:

@@ -59,8 +59,9 @@ async def save(
     elif decision.operation is Operation.UPDATE:
         assert written is not None and decision.target is not None
         saved = await _update(session, workspace_id, request, decision, written, source, job_id)
+    elif decision.target is None:  # nothing to write, nothing it belongs to (a list of links)
+        return Saved(Operation.NOTHING, None, None, decision.reason)
     else:
-        assert decision.target is not None
         saved = await _nothing(session, workspace_id, request, decision)
     if source is not None:
         await _sync_source(session, workspace_id, saved, source, written)
