@@ -16,7 +16,7 @@ from kbsmith.generation.merge import Conflict, merge3, split_paragraphs, union
 from kbsmith.generation.operations import Operation
 from kbsmith.generation.request import GenerationRequest
 from kbsmith.knowledge import articles, folders, publishing
-from kbsmith.knowledge.content import LIST_MAX_ITEMS, ArticleContent
+from kbsmith.knowledge.content import FOLDER_TITLE_MAX_CHARS, LIST_MAX_ITEMS, ArticleContent
 from kbsmith.knowledge.links import link_sources
 from kbsmith.knowledge.models import Article
 from kbsmith.sources.models import Source
@@ -92,7 +92,13 @@ async def _add(
 
 
 async def _new_folder(session: AsyncSession, workspace_id: uuid.UUID, title: str) -> uuid.UUID:
-    folder = await folders.create_folder(session, workspace_id, title[:500])
+    """The first folder, created once: a job that decided on an empty workspace while another
+    was creating it (both saw no folder) files into that one. Saving holds the workspace's
+    knowledge lock, so the second job sees the first one's folder here."""
+    title = title[:FOLDER_TITLE_MAX_CHARS]
+    folder = await folders.find_top_folder(session, workspace_id, title)
+    if folder is None:
+        folder = await folders.create_folder(session, workspace_id, title)
     return folder.id
 
 
