@@ -88,6 +88,15 @@ NAMES = [
             ],
         ),
         (
+            "Resetting your password",
+            ["Links last a day."],
+            [
+                "How do I reset my password?",
+                "How can I reset my password?",
+                "Is there a way to reset my password?",
+            ],
+        ),
+        (
             "Exporting Data From The Dashboard",
             ["Exports are CSV files."],
             [

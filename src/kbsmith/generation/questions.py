@@ -55,6 +55,7 @@ QUESTION_WORDS = frozenset(
     ]
 )
 FAQ_PREFIX = re.compile(r"^(?:q|question)\s*\d*\s*[:.)\-]\s*", re.IGNORECASE)
+PERSONAL = re.compile(r"\b(?:you|your|yours|my|mine|i|we|our)\b", re.IGNORECASE)
 ANSWER_PREFIX = re.compile(r"^(?:q|a|question|answer)\s*[:.)]\s*", re.IGNORECASE)
 ORDERED_ITEM = re.compile(r"^\s*\d+[.)]\s+")
 LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -199,8 +200,8 @@ def title_question(title: str, proper: frozenset[str]) -> str | None:
     phrase = _phrase(TITLE_SEPARATORS.split(title)[0])
     if not phrase or len(phrase.split()) > MAX_SUBJECT_WORDS or "," in phrase:
         return None
-    if phrase.casefold() in GENERIC_HEADINGS:
-        return None
+    if phrase.casefold() in GENERIC_HEADINGS or PERSONAL.search(phrase):
+        return None  # "Resetting your password" names a task, not a thing
     return _what_is(_lowered(phrase, proper))
 
 
@@ -252,7 +253,9 @@ def _verb(word: str) -> str | None:
     if word in GERUND_EXCEPTIONS:
         return GERUND_EXCEPTIONS[word]
     if word.endswith("ing"):
-        for candidate in (word[:-3], word[:-3] + "e"):
+        stem_ = word[:-3]
+        doubled = len(stem_) > 2 and stem_[-1] == stem_[-2]  # 'resetting', 'shipping'
+        for candidate in (stem_, stem_ + "e", stem_[:-1] if doubled else stem_):
             if candidate in VERBS:
                 return candidate
     return None
