@@ -127,6 +127,11 @@ def test_the_customer_speaks_in_the_first_person(phrase: str, customer: str) -> 
     assert first_person(phrase) == customer
 
 
+@pytest.mark.parametrize("paragraphs", [[], [""], ["\n"]])
+def test_a_text_without_lines_asks_from_its_title(paragraphs: list[str]) -> None:
+    assert questions("Billing", paragraphs) == ["What is billing?", "How does billing work?"]
+
+
 def test_no_template_question_and_no_repeats() -> None:
     asked = questions("Recover Your Password", ["Use the recovery email we sent."])
     assert "What should I know about recover Password?" not in asked

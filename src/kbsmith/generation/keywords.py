@@ -4,6 +4,7 @@ what this one is about; words of the interface ("click", "button") are never key
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -14,6 +15,7 @@ from kbsmith.generation.questions import proper_nouns
 from kbsmith.generation.text import HEADING, STOPWORDS, plain, stem
 
 MAX_TERM_WORDS = 3
+TEXT_CHARS = 20_000
 TERM = re.compile(r"[^\W_][\w'\u2019+-]*[\w+]|[^\W_]", re.UNICODE)
 BREAK = re.compile(r"[,;:!?()\[\]{}\"“”|/]|\.(?:\s|$)|\s[-\u2013\u2014]\s")
 UI_ACTIONS = frozenset(
@@ -217,13 +219,12 @@ def keywords(
     title or a heading, and rare in the workspace ranks high."""
     workspace = workspace or WorkspaceTerms()
     counts, body_counts, forms, emphasised = _terms(title, paragraphs)
-    names = proper_nouns(paragraphs)
     scored = []
     for term, count in counts.items():
         size = len(term.split())
         if size > 1 and body_counts[term] < 2:
             continue  # a phrase the text says once is a phrase, not a term
-        if forms[term].most_common(1)[0][0].casefold() in UI_THINGS:
+        if forms[term].casefold() in UI_THINGS:
             continue
         idf = sum(workspace.idf(w) for w in term.split()) / size
         boost = (2.0 if term in emphasised else 1.0) * (1.5 if _named(forms[term]) else 1.0)
@@ -238,28 +239,30 @@ def keywords(
             chosen[overlapping[0]] = term  # the term a chosen word is part of says more
         if len(chosen) == limit:
             break
-    return [_form(forms[term].most_common(1)[0][0].split(), names) for term in chosen]
+    names = proper_nouns(paragraphs) if chosen else frozenset()
+    return [_form(forms[term].split(), names) for term in chosen]
 
 
 def _terms(
     title: str, paragraphs: Sequence[str]
-) -> tuple[Counter[str], Counter[str], dict[str, Counter[str]], set[str]]:
-    """Every term's count, its count in the body's sentences (not in a title or heading), its
-    written forms, and which terms a title or heading names."""
+) -> tuple[Counter[str], Counter[str], dict[str, str], set[str]]:
+    """Every term's count, its count in the body's sentences (not in a title or heading), how
+    it is first written, and which terms a title or heading names."""
     counts: Counter[str] = Counter()
     body_counts: Counter[str] = Counter()
-    forms: dict[str, Counter[str]] = {}
+    forms: dict[str, str] = {}
     emphasised: set[str] = set()
     lines = [title, *_prose_lines(paragraphs)]
     for number, line in enumerate(lines):
         heading = number == 0 or bool(HEADING.match(line.strip()))
         for run in _runs(plain(line)):
+            roots = [_root(w.casefold()) for w in run]
             for size in range(1, MAX_TERM_WORDS + 1):
                 for start in range(len(run) - size + 1):
-                    words = run[start : start + size]
-                    key = " ".join(_root(w.casefold()) for w in words)
+                    key = " ".join(roots[start : start + size])
                     counts[key] += 1
-                    forms.setdefault(key, Counter())[" ".join(words)] += 1
+                    if key not in forms:
+                        forms[key] = " ".join(run[start : start + size])
                     if heading:
                         emphasised.add(key)
                     else:
@@ -268,13 +271,17 @@ def _terms(
 
 
 def _prose_lines(paragraphs: Sequence[str]) -> list[str]:
-    """Lines outside code blocks: code names identifiers, not what the article is about."""
-    lines, in_code = [], False
+    """Lines outside code blocks (code names identifiers, not what the article is about), up
+    to TEXT_CHARS: a long page's terms are in its first pages, and the cost stays bounded."""
+    lines, in_code, size = [], False, 0
     for line in (line for p in paragraphs for line in p.splitlines()):
         if line.lstrip().startswith(("```", "~~~")):
             in_code = not in_code
         elif not in_code:
             lines.append(line)
+            size += len(line)
+            if size > TEXT_CHARS:
+                break
     return lines
 
 
@@ -295,16 +302,15 @@ def _runs(text: str) -> list[list[str]]:
     return runs
 
 
+@functools.lru_cache(maxsize=65_536)
 def _term_word(word: str) -> bool:
     folded = word.casefold()
     return len(folded) > 2 and folded not in BREAKING and not any(c.isdigit() for c in folded)
 
 
-def _named(forms: Counter[str]) -> bool:
+def _named(form: str) -> bool:
     """An acronym or a product name ('SSO', 'QuickBooks'): a term even when said once."""
-    return any(
-        len(w) > 1 and any(c.isupper() for c in w[1:]) for w in forms.most_common(1)[0][0].split()
-    )
+    return any(len(w) > 1 and any(c.isupper() for c in w[1:]) for w in form.split())
 
 
 def _form(words: Sequence[str], names: frozenset[str]) -> str:
@@ -322,6 +328,7 @@ def _overlaps(a: str, b: str) -> bool:
     return any(long_[i : i + len(short)] == short for i in range(len(long_) - len(short) + 1))
 
 
+@functools.lru_cache(maxsize=65_536)
 def _root(word: str) -> str:
     """Forms of one word alike: 'invoices' and 'invoice', 'exported' and 'export'."""
     if word.endswith("ed") and len(word) > 5:

@@ -55,6 +55,8 @@ QUESTION_WORDS = frozenset(
     ]
 )
 FAQ_PREFIX = re.compile(r"^(?:q|question)\s*\d*\s*[:.)\-]\s*", re.IGNORECASE)
+MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z0-9,;] )[A-Z][\w'\u2019-]*")
+LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[a-z][\w'\u2019-]*")
 PERSONAL = re.compile(r"\b(?:you|your|yours|my|mine|i|we|our)\b", re.IGNORECASE)
 ANSWER_PREFIX = re.compile(r"^(?:q|a|question|answer)\s*[:.)]\s*", re.IGNORECASE)
 ORDERED_ITEM = re.compile(r"^\s*\d+[.)]\s+")
@@ -305,6 +307,8 @@ def procedure_names(paragraphs: Sequence[str]) -> list[str]:
     """What a numbered list of steps does: the heading or "To …:" line just before it."""
     found = []
     lines = [line.strip() for p in paragraphs for line in p.splitlines() if line.strip()]
+    if not lines:
+        return found
     for before, line, after in zip(["", *lines[:-1]], lines, [*lines[1:], ""], strict=True):
         starts = ORDERED_ITEM.match(line) and not ORDERED_ITEM.match(before)
         if starts and ORDERED_ITEM.match(after):
@@ -398,20 +402,12 @@ def first_person(phrase: str) -> str:
 
 
 def proper_nouns(paragraphs: Iterable[str]) -> frozenset[str]:
-    """Words the text capitalises inside sentences and never writes in lower case (product and
-    place names, 'Stripe', 'Google'): they keep their capital in a question."""
-    capitalised: set[str] = set()
-    lowered: set[str] = set()
-    for sentence in _sentences(paragraphs):
-        sentence = ANSWER_PREFIX.sub("", sentence)
-        if _is_title_case(sentence) and not sentence.endswith((".", "!", "?")):
-            continue  # a heading or a menu, not a sentence
-        for i, word in enumerate(re.findall(r"[^\W\d_][\w'\u2019-]*", sentence)):
-            if word[0].isupper() and i > 0:
-                capitalised.add(word.casefold())
-            elif word[0].islower():
-                lowered.add(word.casefold())
-    return frozenset(capitalised - lowered)
+    """Words the text capitalises inside sentences (after a lower-case word or a comma) and
+    never writes in lower case (product and place names, 'Stripe', 'Google'): they keep their
+    capital in a question."""
+    text = "\n".join(paragraphs)
+    capitalised = {w.casefold() for w in MID_SENTENCE_CAPITAL.findall(text)}
+    return frozenset(capitalised - {w.casefold() for w in LOWER_WORD.findall(text)})
 
 
 def _lowered(phrase: str, proper: frozenset[str], whole: bool = False) -> str:
