@@ -15,11 +15,10 @@ from dataclasses import dataclass
 
 from kbsmith.generation.inputs import Decision, GenerationInput, NoFittingOperation
 from kbsmith.generation.operations import Operation
+from kbsmith.generation.questions import LIST_MARK, ORDERED_ITEM
 from kbsmith.generation.text import HEADING, plain
 
 REASON = "a list of links, not an article"
-STEP = re.compile(r"^\s*\d+[.)]\s+")
-LIST_MARK = re.compile(r"^\s*(?:[-*+\u2022]|\d+[.)])\s+")
 TABLE_ROW = re.compile(r"^\s*\|")
 SENTENCE_END = re.compile(r"[.!?:;)\]\"\u201d]$")
 SHORT_LINE_WORDS = 8
@@ -68,7 +67,7 @@ def count_lines(paragraphs: Sequence[str]) -> Lines:
             text = plain(LIST_MARK.sub("", line))
             size = len(text.split())
             total += size
-            if not STEP.match(line) and _link_like(text, size):
+            if not ORDERED_ITEM.match(line) and _link_like(text, size):
                 link_like += 1
                 link_words += size
             elif _run_together(text, size):

@@ -60,7 +60,7 @@ LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[a-z][\w'\u2019-]*")
 PERSONAL = re.compile(r"\b(?:you|your|yours|my|mine|i|we|our)\b", re.IGNORECASE)
 ANSWER_PREFIX = re.compile(r"^(?:q|a|question|answer)\s*[:.)]\s*", re.IGNORECASE)
 ORDERED_ITEM = re.compile(r"^\s*\d+[.)]\s+")
-LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+LIST_MARK = re.compile(r"^\s*(?:[-*+\u2022]|\d+[.)])\s+")
 BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*$")
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])")
 QUOTED = r"[\"“”]([^\"“”\n]{3,80}?)[\"“”]"
@@ -305,7 +305,7 @@ def _faq_line(line: str, alone: bool) -> str | None:
 
 def procedure_names(paragraphs: Sequence[str]) -> list[str]:
     """What a numbered list of steps does: the heading or "To …:" line just before it."""
-    found = []
+    found: list[str] = []
     lines = [line.strip() for p in paragraphs for line in p.splitlines() if line.strip()]
     if not lines:
         return found
