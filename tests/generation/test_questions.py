@@ -132,6 +132,26 @@ def test_a_text_without_lines_asks_from_its_title(paragraphs: list[str]) -> None
     assert questions("Billing", paragraphs) == ["What is billing?", "How does billing work?"]
 
 
+@pytest.mark.parametrize(
+    ("title", "first"),
+    [
+        ("8.6. Boolean Type", "What is the boolean type?"),
+        ("G.1. Client Applications", "What are the client applications?"),
+        ("Part VIII. Appendixes", "What are appendixes?"),
+        ("Chapter 5. Data Definition", "What is the data definition?"),
+        ("Index", "What does 'Index' cover?"),
+        ("", "What does this article cover?"),
+        (
+            "FCC Chair to Europe: If You Restrict US Satellite Providers, We'll Ban You Here",
+            ("What does this article cover?"),
+        ),
+    ],
+)
+def test_every_article_gets_a_question(title: str, first: str) -> None:
+    asked = questions(title, ["The manual lists them below."])
+    assert asked and asked[0] == first, asked
+
+
 def test_no_template_question_and_no_repeats() -> None:
     asked = questions("Recover Your Password", ["Use the recovery email we sent."])
     assert "What should I know about recover Password?" not in asked

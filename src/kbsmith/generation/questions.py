@@ -57,6 +57,10 @@ QUESTION_WORDS = frozenset(
 FAQ_PREFIX = re.compile(r"^(?:q|question)\s*\d*\s*[:.)\-]\s*", re.IGNORECASE)
 MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z0-9,;] )[A-Z][\w'\u2019-]*")
 LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[a-z][\w'\u2019-]*")
+SECTION_NUMBER = re.compile(
+    r"^(?:(?:part|chapter|appendix|section)\s+)?(?:[A-Z]|[IVXLC]+|\d+)(?:\.\d+)*\.\s+",
+    re.IGNORECASE,
+)
 PERSONAL = re.compile(r"\b(?:you|your|yours|my|mine|i|we|our)\b", re.IGNORECASE)
 ANSWER_PREFIX = re.compile(r"^(?:q|a|question|answer)\s*[:.)]\s*", re.IGNORECASE)
 ORDERED_ITEM = re.compile(r"^\s*\d+[.)]\s+")
@@ -161,6 +165,10 @@ def questions(title: str, paragraphs: Sequence[str]) -> list[str]:
     if len(found) < MIN_QUESTIONS:
         for variant in variants(found.items[0] if found.items else ""):
             found.add(variant, same_topic=True)
+    if not found:  # an article has at least one question: what its title names
+        subject = _phrase(TITLE_SEPARATORS.split(title)[0])
+        short = subject and len(subject.split()) <= MAX_SUBJECT_WORDS
+        found.add(f"What does '{subject}' cover?" if short else "What does this article cover?")
     return found.items[:MAX_QUESTIONS]
 
 
@@ -438,8 +446,9 @@ def _is_title_case(phrase: str) -> bool:
 
 
 def _phrase(text: str) -> str:
-    """A heading's words: its first sentence, without a generic lead-in ("Tutorial: …")."""
-    first = SENTENCE.split(plain(text).strip())[0]
+    """A heading's words: its first sentence, without a section number ("8.6.", "Part
+    VIII.") or a generic lead-in ("Tutorial: …")."""
+    first = SENTENCE.split(SECTION_NUMBER.sub("", plain(text).strip()))[0]
     head, colon, tail = first.partition(": ")
     if colon and head.casefold() in GENERIC_HEADINGS:
         first = tail
