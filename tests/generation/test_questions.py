@@ -121,6 +121,9 @@ def test_questions_are_drawn_from_the_content(
         ("you are new to Acme", "I am new to Acme"),
         ("you\u2019re on the annual plan", "I'm on the annual plan"),
         ("we send you a link", "you send me a link"),
+        ("find the designers you need", "find the designers I need"),
+        ("we help you with exports", "you help me with exports"),
+        ("we will contact you.", "you will contact me."),
     ],
 )
 def test_the_customer_speaks_in_the_first_person(phrase: str, customer: str) -> None:
@@ -140,6 +143,7 @@ def test_a_text_without_lines_asks_from_its_title(paragraphs: list[str]) -> None
         ("Part VIII. Appendixes", "What are appendixes?"),
         ("Chapter 5. Data Definition", "What is the data definition?"),
         ("Index", "What does 'Index' cover?"),
+        ("Payment issues - how to delete a card", "How do I delete a card?"),
         ("", "What does this article cover?"),
         (
             "FCC Chair to Europe: If You Restrict US Satellite Providers, We'll Ban You Here",

@@ -55,7 +55,7 @@ QUESTION_WORDS = frozenset(
     ]
 )
 FAQ_PREFIX = re.compile(r"^(?:q|question)\s*\d*\s*[:.)\-]\s*", re.IGNORECASE)
-MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z0-9,;] )[A-Z][\w'\u2019-]*")
+MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z0-9,;] )[A-Z][\w'\u2019-]*(?=\s[a-z]|[.,;:!?)])")
 LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[a-z][\w'\u2019-]*")
 SECTION_NUMBER = re.compile(
     r"^(?:(?:part|chapter|appendix|section)\s+)?(?:[A-Z]|[IVXLC]+|\d+)(?:\.\d+)*\.\s+",
@@ -114,6 +114,10 @@ SUBJECT_BEFORE = frozenset(
         "as",
     ]
 )
+OBJECT_NEXT = frozenset(
+    ["", "a", "an", "the", "to", "with", "for", "by", "in", "on", "at", "and", "or", "about"]
+)
+"""Words after an object "you" ('send you a link', 'help you with'); a verb follows a subject."""
 PRONOUNS = {
     "we": "you",
     "us": "you",
@@ -203,10 +207,12 @@ def _alike(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 def title_question(title: str, proper: frozenset[str]) -> str | None:
-    """The title as a question: a procedure as "How do I …?", a subject as "What is …?"."""
-    asked = heading_question(TITLE_SEPARATORS.split(title)[0], proper)
-    if asked:
-        return asked
+    """The title as a question: a procedure as "How do I …?" (any part of it: "Payment
+    issues - how to delete a card"), a subject as "What is …?"."""
+    for part in TITLE_SEPARATORS.split(title):
+        asked = heading_question(part, proper)
+        if asked:
+            return asked
     phrase = _phrase(TITLE_SEPARATORS.split(title)[0])
     if not phrase or len(phrase.split()) > MAX_SUBJECT_WORDS or "," in phrase:
         return None
@@ -227,7 +233,7 @@ def heading_question(heading: str, proper: frozenset[str]) -> str | None:
     if phrase.endswith("?"):
         return _asked(phrase, proper)
     first = phrase.split()[0].casefold()
-    if _verb(first) and len(phrase.split()) >= 2:
+    if _verb(first) and len(phrase.split()) >= 2 and ":" not in phrase:
         return _how_do_i(phrase, proper)
     return None
 
@@ -399,7 +405,9 @@ def first_person(phrase: str) -> str:
             out.append(PRONOUNS[bare] + tail)
         elif bare == "you":
             previous = tokens[i - 1].casefold() if i else ""
-            subject = i == 0 or previous in SUBJECT_BEFORE
+            following = tokens[i + 1].casefold() if i + 1 < len(tokens) and not tail else ""
+            # "send you a link" (object) and "the designers you need" (subject)
+            subject = i == 0 or previous in SUBJECT_BEFORE or following not in OBJECT_NEXT
             out.append(("I" if subject else "me") + tail)
         else:
             out.append(token)
