@@ -67,7 +67,12 @@ NAMES = [
         (
             "Invoices",
             STEPS,
-            ["What are invoices?", "How do I export my invoices?", "How do invoices work?"],
+            [
+                "What are invoices?",
+                "How do I export my invoices?",
+                "How do invoices work?",
+                "Can you tell me about invoices?",
+            ],
         ),
         (
             "Leadership Course",
@@ -76,6 +81,7 @@ NAMES = [
                 "What is the leadership course?",
                 "Who should attend?",
                 "How does the leadership course work?",
+                "Can you tell me about the leadership course?",
             ],
         ),
         (
@@ -132,7 +138,11 @@ def test_the_customer_speaks_in_the_first_person(phrase: str, customer: str) -> 
 
 @pytest.mark.parametrize("paragraphs", [[], [""], ["\n"]])
 def test_a_text_without_lines_asks_from_its_title(paragraphs: list[str]) -> None:
-    assert questions("Billing", paragraphs) == ["What is billing?", "How does billing work?"]
+    assert questions("Billing", paragraphs) == [
+        "What is billing?",
+        "How does billing work?",
+        "Can you tell me about billing?",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -154,6 +164,13 @@ def test_a_text_without_lines_asks_from_its_title(paragraphs: list[str]) -> None
 def test_every_article_gets_a_question(title: str, first: str) -> None:
     asked = questions(title, ["The manual lists them below."])
     assert asked and asked[0] == first, asked
+
+
+def test_code_is_not_asked_about() -> None:
+    code = "```\n# Allow any user from any host to connect\nhost all all 0.0.0.0/0 trust\n```"
+    more = "```\n# Reject the rest\nhost all all all reject"  # a long block, split
+    asked = questions("The pg_hba.conf File", ["It controls client authentication.", code, more])
+    assert not [q for q in asked if "allow" in q.casefold() or "reject" in q.casefold()], asked
 
 
 def test_no_template_question_and_no_repeats() -> None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from kbsmith.generation.questions import proper_nouns
-from kbsmith.generation.text import HEADING, STOPWORDS, plain, stem
+from kbsmith.generation.text import HEADING, STOPWORDS, plain, prose_lines, stem
 
 MAX_TERM_WORDS = 3
 TEXT_CHARS = 20_000
@@ -273,15 +273,12 @@ def _terms(
 def _prose_lines(paragraphs: Sequence[str]) -> list[str]:
     """Lines outside code blocks (code names identifiers, not what the article is about), up
     to TEXT_CHARS: a long page's terms are in its first pages, and the cost stays bounded."""
-    lines, in_code, size = [], False, 0
-    for line in (line for p in paragraphs for line in p.splitlines()):
-        if line.lstrip().startswith(("```", "~~~")):
-            in_code = not in_code
-        elif not in_code:
-            lines.append(line)
-            size += len(line)
-            if size > TEXT_CHARS:
-                break
+    lines, size = [], 0
+    for line in prose_lines(paragraphs):
+        lines.append(line)
+        size += len(line)
+        if size > TEXT_CHARS:
+            break
     return lines
 
 

@@ -13,6 +13,7 @@ from kbsmith.generation.text import (
     STOPWORDS,
     TITLE_SEPARATORS,
     plain,
+    prose_lines,
     stem,
     words,
 )
@@ -296,7 +297,7 @@ def faq_questions(paragraphs: Sequence[str]) -> list[str]:
     a paragraph that is one question."""
     found = []
     for paragraph in paragraphs:
-        lines = paragraph.splitlines()
+        lines = list(prose_lines([paragraph]))
         for line in lines:
             text = _faq_line(line, alone=len(lines) == 1)
             if text:
@@ -320,7 +321,7 @@ def _faq_line(line: str, alone: bool) -> str | None:
 def procedure_names(paragraphs: Sequence[str]) -> list[str]:
     """What a numbered list of steps does: the heading or "To …:" line just before it."""
     found: list[str] = []
-    lines = [line.strip() for p in paragraphs for line in p.splitlines() if line.strip()]
+    lines = [line.strip() for line in prose_lines(paragraphs) if line.strip()]
     if not lines:
         return found
     for before, line, after in zip(["", *lines[:-1]], lines, [*lines[1:], ""], strict=True):
@@ -338,7 +339,7 @@ def procedure_names(paragraphs: Sequence[str]) -> list[str]:
 def error_messages(paragraphs: Sequence[str]) -> list[str]:
     """Quoted messages the text explains: 'the error "Card declined"', '"Link expired" message'."""
     found = []
-    for paragraph in paragraphs:
+    for paragraph in ("\n".join(prose_lines([p])) for p in paragraphs):
         for match in ERROR_NEAR.finditer(paragraph):
             message = " ".join((match.group(1) or match.group(2)).split()).rstrip(".")
             if not CODE_LIKE.search(message) and message not in found:
@@ -364,12 +365,11 @@ def sentence_questions(paragraphs: Sequence[str], proper: frozenset[str]) -> lis
 
 
 def _sentences(paragraphs: Iterable[str]) -> Iterable[str]:
-    for paragraph in paragraphs:
-        for line in paragraph.splitlines():
-            if HEADING.match(line.strip()):
-                continue
-            text = plain(LIST_MARK.sub("", line))
-            yield from (s.strip() for s in SENTENCE.split(text) if s.strip())
+    for line in prose_lines(paragraphs):
+        if HEADING.match(line.strip()):
+            continue
+        text = plain(LIST_MARK.sub("", line))
+        yield from (s.strip() for s in SENTENCE.split(text) if s.strip())
 
 
 def variants(question: str) -> list[str]:
@@ -381,17 +381,19 @@ def variants(question: str) -> list[str]:
     if match:
         verb, subject = match.groups()
         if subject.endswith(" work"):
-            return []
-        return [f"How {'do' if verb == 'are' else 'does'} {subject} work?"]
+            return [f"Can you tell me about {subject}?"]
+        return [
+            f"How {'do' if verb == 'are' else 'does'} {subject} work?",
+            f"Can you tell me about {subject}?",
+        ]
     return []
 
 
 def _headings(paragraphs: Iterable[str]) -> Iterable[str]:
-    for paragraph in paragraphs:
-        for line in paragraph.splitlines():
-            match = HEADING.match(line.strip())
-            if match:
-                yield match.group(2)
+    for line in prose_lines(paragraphs):
+        match = HEADING.match(line.strip())
+        if match:
+            yield match.group(2)
 
 
 def first_person(phrase: str) -> str:
@@ -421,7 +423,7 @@ def proper_nouns(paragraphs: Iterable[str]) -> frozenset[str]:
     """Words the text capitalises inside sentences (after a lower-case word or a comma) and
     never writes in lower case (product and place names, 'Stripe', 'Google'): they keep their
     capital in a question."""
-    text = "\n".join(paragraphs)
+    text = "\n".join(prose_lines(paragraphs))
     capitalised = {w.casefold() for w in MID_SENTENCE_CAPITAL.findall(text)}
     return frozenset(capitalised - {w.casefold() for w in LOWER_WORD.findall(text)})
 

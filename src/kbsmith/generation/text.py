@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)?", re.UNICODE)
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -273,6 +273,23 @@ def first_heading(paragraphs: Iterable[str]) -> str:
         if match:
             return match.group(2).strip()
     return ""
+
+
+CODE_FENCE = ("```", "~~~")
+
+
+def prose_lines(paragraphs: Iterable[str]) -> Iterator[str]:
+    """The lines of *paragraphs* outside code blocks (a long block is split over several
+    paragraphs, each opening with its fence): a "# comment" in code is not a heading."""
+    for paragraph in paragraphs:
+        if paragraph.lstrip().startswith(CODE_FENCE):
+            continue
+        in_code = False
+        for line in paragraph.splitlines():
+            if line.lstrip().startswith(CODE_FENCE):
+                in_code = not in_code
+            elif not in_code:
+                yield line
 
 
 def without_title(paragraphs: Sequence[str], *titles: str) -> list[str]:
