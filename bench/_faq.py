@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kbsmith.generation.text import keywords
+from kbsmith.generation.keywords import keywords
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "faq-dev"
 FILE_NAME = "covidfaq-query-answer-pairs.json"
@@ -32,7 +32,7 @@ class Entry:
 
     @property
     def keywords(self) -> list[str]:
-        return keywords(f"{self.title}\n{self.body}", limit=5) or ["covid"]
+        return keywords(self.title, [self.body], limit=5) or ["covid"]
 
     @property
     def fit(self) -> bool:

@@ -122,7 +122,15 @@ async def test_a_valid_answer_becomes_the_article_and_its_tokens_are_recorded(
     assert job["operation"] == ADD
     assert "No article covers password resets yet." in job["reason"]
     (article,) = await articles_by_id(client, headers, job["hcArticleId"])
-    assert {key: article[key] for key in WRITTEN} == WRITTEN
+    assert {key: article[key] for key in WRITTEN if key != "questions"} == {
+        key: value for key, value in WRITTEN.items() if key != "questions"
+    }
+    # the model's 2 questions first, then the text's own up to 3 at least
+    assert article["questions"][:3] == [
+        "How do I reset my password?",
+        "How long does a reset link last?",
+        "How can I reset my password?",
+    ]
     stored = await stored_job(db, job)
     assert stored.result is not None and stored.result["backend"] == "llm"
     assert stored.result["usage"] == {
@@ -213,6 +221,22 @@ async def test_an_invalid_article_is_repaired_and_a_second_one_fails(
     failed = await generate(client, headers, "# Close your account\n\nOpen Settings, then Close.")
     assert failed["jobStatus"] == "FAILED"
     assert failed["error"].startswith("the LLM's article was invalid, even after a repair")
+
+
+async def test_an_article_stating_what_the_source_does_not_is_repaired(
+    client: httpx.AsyncClient, keys: Keys, llm: FakeLLM, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    invented = {**WRITTEN, "mainKnowledge": "Reset links are valid for 48 hours."}
+    llm.then(Sensible(), answer_json(invented))
+    job = await generate(client, headers, RESET_TEXT, isDraft=False)
+
+    assert job["jobStatus"] == "COMPLETED", job["error"]
+    decision, writing, repair = llm.requests
+    assert [decision.kind, writing.kind, repair.kind] == ["decision", "article", "article"]
+    assert "states what the source does not: 48" in repair.messages[-1]["content"]
+    (article,) = await articles_by_id(client, headers, job["hcArticleId"])
+    assert "48" not in article["mainKnowledge"] and "24 hours" in article["mainKnowledge"]
 
 
 async def test_a_rate_limit_is_waited_out_as_retry_after_asks(

@@ -153,3 +153,22 @@ def test_words_no_article_holds_do_not_crowd_out_the_rare_shared_ones() -> None:
     index.remove(gone.candidate.id)  # its words stay in the vocabulary, held by no article
     new = lexical_features("", " ".join(f"vanished{n}" for n in range(40)) + " zebra")
     assert {s.entry.candidate.id for s in index.shortlist(new, None)} == {kept.candidate.id}
+
+
+def test_document_frequencies_count_the_articles_that_use_a_term() -> None:
+    index = WorkspaceIndex()
+    items = [article(f"Article {n}", text) for n, text in enumerate(OTHER_TEXTS)]
+    for item in items:
+        index.add(1, item)
+    index.remove(items[-1].candidate.id)
+    terms = index.document_frequencies(["password", "invoic", "unknown"])
+    assert terms.documents == 2
+    assert dict(terms.frequency) == {"password": 2}
+    assert terms.idf("password") < terms.idf("unknown")
+
+
+OTHER_TEXTS = [
+    "Change your password from the account page.",
+    "Your password can be changed at any time.",
+    "Invoices are sent every month.",
+]

@@ -39,7 +39,9 @@ async def test_changed_source_refresh_workflow(
     assert article["isDraft"] is False and article["title"] == "Reset your password"
     assert article["sourceIds"] == [document_id]
     assert "24 hours" in article["mainKnowledge"]
-    assert article["questions"] == ["How do I reset my password?"]
+    assert article["questions"][0] == "How do I reset my password?"
+    assert 3 <= len(article["questions"]) <= 8
+    assert not article["mainKnowledge"].startswith(("# Reset your password", "Reset your password"))
     linked = await document(client, headers, document_id)
     assert linked["linkedKnowledgeId"] == article_id and linked["changed"] is False
     assert linked["linkedOperation"] == "ADD_ARTICLE_TO_FOLDER"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
@@ -18,11 +18,16 @@ from kbsmith.generation.inputs import origin_of
 from kbsmith.generation.request import GenerationRequest
 from kbsmith.generation.retrieval import FolderRow
 from kbsmith.generation.shortlist import WorkspaceIndex
-from kbsmith.generation.text import first_heading, title_from_line
+from kbsmith.generation.sites import page_names, provider_name, site_name
+from kbsmith.generation.text import clean_title, first_heading, title_from_line, without_title
 from kbsmith.jobs.errors import PermanentJobError
 from kbsmith.knowledge import agents
 from kbsmith.knowledge.models import Folder
+from kbsmith.sources import blobs
 from kbsmith.sources.models import Source
+
+SITE_PAGES = 5
+"""Other pages of a site whose titles are read to find the name they share."""
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,12 @@ async def gather(
         raise PermanentJobError("there is no content to generate knowledge from")
     scope = await _folder_scope(session, workspace_id, request.bot_id)
     candidates = await index.refresh(session, workspace_id)
+    folders = await folder_rows(session, workspace_id, scope)
     return Gathered(
         title=title,
         paragraphs=paragraphs,
-        source=_state(source) if source else None,
-        folders=await folder_rows(session, workspace_id, scope),
+        source=await _state(session, source, first_folder=not folders) if source else None,
+        folders=folders,
         folder_scope=scope,
         snapshot_at=snapshot_at,
         candidates=candidates,
@@ -87,10 +93,14 @@ async def _source(
 def _content(request: GenerationRequest, source: Source | None) -> tuple[str, list[str]]:
     if request.candidate_knowledge is not None:
         paragraphs = split_markdown(request.candidate_knowledge)
-        return (source.title if source else "") or text_title(paragraphs), paragraphs
+        title = (source.title if source else "") or first_heading(paragraphs)
+        if title:
+            return title, without_title(paragraphs, title, clean_title(title)) or paragraphs
+        return text_title(paragraphs), paragraphs
     if source is None or not source.paragraphs:
         raise PermanentJobError("the document has no successfully ingested content")
-    return source.title, list(source.paragraphs)
+    body = without_title(source.paragraphs, source.title, clean_title(source.title))
+    return source.title, body or list(source.paragraphs)
 
 
 def text_title(paragraphs: list[str]) -> str:
@@ -100,13 +110,41 @@ def text_title(paragraphs: list[str]) -> str:
     return title_from_line(paragraphs[0].splitlines()[0]) if paragraphs else ""
 
 
-def _state(source: Source) -> SourceState:
+async def _label(session: AsyncSession, source: Source, first_folder: bool) -> str:
+    """The site's host or the provider's name; for a first folder, the site's name as its
+    pages declare it or their titles say it (read from their raw HTML only then)."""
+    host = urlsplit(source.original_url).hostname if source.original_url else None
+    if source.provider != "web" or not host:
+        return provider_name(source.provider)
+    if not first_folder:
+        return host
+    prefixes = [f"{scheme}://{host}" for scheme in ("https", "http")]
+    others = await session.scalars(
+        select(Source.id)
+        .where(
+            Source.workspace_id == source.workspace_id,
+            Source.provider == "web",
+            Source.id != source.id,
+            or_(*(Source.original_url.startswith(p, autoescape=True) for p in prefixes)),
+        )
+        .limit(SITE_PAGES)
+    )
+    names = [await _page_names(session, i) for i in [source.id, *others]]
+    declared = next((site for site, _ in names if site), "")
+    titles = [title for _, title in names if title] or [source.title]
+    return site_name(titles[0], titles[1:], host, declared)
+
+
+async def _page_names(session: AsyncSession, source_id: uuid.UUID) -> tuple[str, str]:
+    raw = await blobs.load_raw(session, source_id)
+    return page_names(*raw) if raw else ("", "")
+
+
+async def _state(session: AsyncSession, source: Source, first_folder: bool) -> SourceState:
     return SourceState(
         id=source.id,
         url=source.original_url,
-        label=urlsplit(source.original_url).hostname or source.provider.capitalize()
-        if source.original_url
-        else source.provider.capitalize(),
+        label=await _label(session, source, first_folder),
         linked_knowledge_id=source.linked_knowledge_id,
         unchanged=bool(source.generated_hash) and source.generated_hash == source.content_hash,
         generated_text=source.generated_text,

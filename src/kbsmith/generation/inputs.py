@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from kbsmith.generation.keywords import WorkspaceTerms
 from kbsmith.generation.operations import Operation
 
 
@@ -69,6 +70,8 @@ class GenerationInput:
     unchanged_since_last_generation: bool = False
     taken_titles: frozenset[str] = frozenset()
     """Titles (as `text.title_key` has them) of other articles the new one must not repeat."""
+    workspace_terms: WorkspaceTerms = field(default_factory=WorkspaceTerms)
+    """How common the content's terms are in the workspace: keywords are its rarer ones."""
 
     @property
     def text(self) -> str:

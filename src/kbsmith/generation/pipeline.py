@@ -24,6 +24,7 @@ from kbsmith.generation.inputs import (
     Usage,
     WrittenArticle,
 )
+from kbsmith.generation.linklists import link_list_decision
 from kbsmith.generation.operations import Operation
 from kbsmith.generation.request import GenerationRequest
 from kbsmith.generation.retrieval import score_candidates, score_folders, top
@@ -57,7 +58,8 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
         gathered = await gather(session, generator.index, workspace_id, request)
     inp = await _input(generator, workspace_id, request, gathered)
     try:
-        decision, used = await generator.backend.decide(inp)
+        refused = link_list_decision(inp)
+        decision, used = (refused, Usage()) if refused else await generator.backend.decide(inp)
         written, wrote = await _write(generator.backend, inp, decision)
         await _embed_written(generator, decision, written)
         if written is not None and not request.is_draft:
@@ -117,6 +119,7 @@ async def _input(
         source_url=source.url if source else "",
         source_label=source.label if source else "",
         taken_titles=frozenset(title_key(s.candidate.title) for s in scored if not s.linked),
+        workspace_terms=gathered.candidates.document_frequencies(new.terms),
         unchanged_since_last_generation=bool(
             source and source.unchanged and source.linked_knowledge_id
         ),

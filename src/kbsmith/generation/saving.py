@@ -16,7 +16,7 @@ from kbsmith.generation.merge import Conflict, merge3, split_paragraphs, union
 from kbsmith.generation.operations import Operation
 from kbsmith.generation.request import GenerationRequest
 from kbsmith.knowledge import articles, folders, publishing
-from kbsmith.knowledge.content import LIST_MAX_ITEMS, ArticleContent
+from kbsmith.knowledge.content import FOLDER_TITLE_MAX_CHARS, LIST_MAX_ITEMS, ArticleContent
 from kbsmith.knowledge.links import link_sources
 from kbsmith.knowledge.models import Article
 from kbsmith.sources.models import Source
@@ -59,8 +59,9 @@ async def save(
     elif decision.operation is Operation.UPDATE:
         assert written is not None and decision.target is not None
         saved = await _update(session, workspace_id, request, decision, written, source, job_id)
+    elif decision.target is None:  # nothing to write, nothing it belongs to (a list of links)
+        return Saved(Operation.NOTHING, None, None, decision.reason)
     else:
-        assert decision.target is not None
         saved = await _nothing(session, workspace_id, request, decision)
     await _record_generation(session, workspace_id, saved, source, job_id)
     if source is not None:
@@ -92,7 +93,13 @@ async def _add(
 
 
 async def _new_folder(session: AsyncSession, workspace_id: uuid.UUID, title: str) -> uuid.UUID:
-    folder = await folders.create_folder(session, workspace_id, title[:500])
+    """The first folder, created once: a job that decided on an empty workspace while another
+    was creating it (both saw no folder) files into that one. Saving holds the workspace's
+    knowledge lock, so the second job sees the first one's folder here."""
+    title = title[:FOLDER_TITLE_MAX_CHARS]
+    folder = await folders.find_top_folder(session, workspace_id, title)
+    if folder is None:
+        folder = await folders.create_folder(session, workspace_id, title)
     return folder.id
 
 

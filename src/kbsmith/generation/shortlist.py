@@ -12,7 +12,7 @@ import heapq
 import math
 import uuid
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ import numpy as np
 
 from kbsmith.generation.features import Features, Vector
 from kbsmith.generation.inputs import Candidate
+from kbsmith.generation.keywords import WorkspaceTerms
 
 TITLE_AGREEMENT_JACCARD = 0.6
 NEAREST_BY_BODY = 40
@@ -67,6 +68,15 @@ class WorkspaceIndex:
 
     def versions(self) -> dict[uuid.UUID, int]:
         return {i: e.version for i, e in self._entries.items()}
+
+    def document_frequencies(self, terms: Iterable[str]) -> WorkspaceTerms:
+        """How many articles use each of *terms* (stemmed, as `Features.terms` has them)."""
+        frequency = {}
+        for term in terms:
+            term_id = self._vocabulary.get(term)
+            if term_id is not None and self._df[term_id] > 0:
+                frequency[term] = int(self._df[term_id])
+        return WorkspaceTerms(len(self._entries), frequency)
 
     def version_of(self, article_id: uuid.UUID) -> int | None:
         entry = self._entries.get(article_id)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
 WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)?", re.UNICODE)
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -156,7 +155,6 @@ STOPWORDS = frozenset(
     ]
 )
 
-QUESTION_WORDS = ("how", "what", "why", "when", "where", "which", "who", "can", "do", "does", "is")
 IMPERATIVE_HINTS = frozenset(
     [
         "add",
@@ -277,53 +275,42 @@ def first_heading(paragraphs: Iterable[str]) -> str:
     return ""
 
 
-def headings(paragraphs: Iterable[str]) -> list[str]:
-    found = []
+CODE_FENCE = ("```", "~~~")
+
+
+def prose_lines(paragraphs: Iterable[str]) -> Iterator[str]:
+    """The lines of *paragraphs* outside code blocks (a long block is split over several
+    paragraphs, each opening with its fence): a "# comment" in code is not a heading."""
     for paragraph in paragraphs:
+        if paragraph.lstrip().startswith(CODE_FENCE):
+            continue
+        in_code = False
         for line in paragraph.splitlines():
-            match = HEADING.match(line)
-            if match:
-                found.append(match.group(2).strip())
-    return found
+            if line.lstrip().startswith(CODE_FENCE):
+                in_code = not in_code
+            elif not in_code:
+                yield line
 
 
-def as_question(phrase: str) -> str | None:
-    """A heading or title as a customer would ask about it, without adding any fact."""
-    phrase = MARKUP.sub(r"\1", phrase).strip().rstrip(".:!")
-    if not phrase or len(phrase) > 200:
-        return None
-    first = phrase.split()[0].casefold()
-    if phrase.endswith("?"):
-        return phrase
-    if first in QUESTION_WORDS:
-        return phrase + "?"
-    lowered = _first_person(phrase[0].lower() + phrase[1:])
-    if first in IMPERATIVE_HINTS or (first.endswith("ing") and first[:-3] in IMPERATIVE_HINTS):
-        return f"How do I {_infinitive(lowered)}?"
-    return f"What should I know about {lowered}?"
-
-
-def _infinitive(phrase: str) -> str:
-    head, _, rest = phrase.partition(" ")
-    if head.endswith("ing") and head[:-3] in IMPERATIVE_HINTS:
-        head = head[:-3]
-    return f"{head} {rest}".strip()
-
-
-def _first_person(phrase: str) -> str:
-    return re.sub(r"\byour\b", "my", re.sub(r"\byou\b", "I", phrase))
-
-
-def keywords(text: str, limit: int = 8) -> list[str]:
-    """The most frequent content words (unstemmed), most frequent first."""
-    counts = Counter(
-        w for w in words(text) if w not in STOPWORDS and len(w) > 2 and not w.isdigit()
-    )
-    return [word for word, _ in counts.most_common(limit)]
+def without_title(paragraphs: Sequence[str], *titles: str) -> list[str]:
+    """The body under its title: a first line that repeats a title (as a heading or as a
+    line of its own) is not said twice."""
+    keys = {title_key(plain(t)) for t in titles if t.strip()}
+    if not paragraphs or not keys:
+        return list(paragraphs)
+    first, _, rest = paragraphs[0].partition("\n")
+    if title_key(plain(first)) not in keys:
+        return list(paragraphs)
+    return [rest.strip(), *paragraphs[1:]] if rest.strip() else list(paragraphs[1:])
 
 
 def paragraph_key(paragraph: str) -> str:
-    """Paragraph identity for merging and containment: case and spacing do not matter."""
+    """Paragraph identity for containment: case and spacing do not matter, nor a heading line
+    that extraction joined to the paragraph it introduces (the title's heading is dropped from
+    a body, and a person's article may hold it: the paragraph says the same either way)."""
+    first, _, rest = paragraph.strip().partition("\n")
+    if rest.strip() and HEADING.match(first):
+        paragraph = rest
     return " ".join(words(paragraph))
 
 

@@ -5,29 +5,29 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from kbsmith.generation.inputs import GenerationInput, WrittenArticle
+from kbsmith.generation.keywords import keywords
+from kbsmith.generation.questions import questions
 from kbsmith.generation.text import (
-    as_question,
     clean_title,
     first_heading,
-    headings,
-    keywords,
     plain,
     title_key,
+    without_title,
 )
-from kbsmith.knowledge.content import LIST_MAX_ITEMS, MAIN_KNOWLEDGE_MAX_BYTES, TITLE_MAX_CHARS
+from kbsmith.knowledge.content import MAIN_KNOWLEDGE_MAX_BYTES, TITLE_MAX_CHARS
 
-MAX_QUESTIONS = 5
 MAX_KEYWORDS = 8
 DISTINCT_TITLE_MAX_CHARS = 120
 
 
 def write(inp: GenerationInput) -> WrittenArticle:
     title = article_title(inp)
+    body = without_title(inp.paragraphs, title, inp.title)
     return WrittenArticle(
         title=title,
-        main_knowledge=_bounded("\n\n".join(inp.paragraphs)),
-        questions=_questions(title, inp.paragraphs),
-        keywords=(keywords(f"{title}\n{inp.text}", MAX_KEYWORDS) or [title.split()[0].casefold()]),
+        main_knowledge=_bounded("\n\n".join(body)),
+        questions=questions(title, body),
+        keywords=keywords(title, body, inp.workspace_terms, MAX_KEYWORDS) or [title.casefold()],
         agent_instruction=_instruction(inp),
     )
 
@@ -59,15 +59,6 @@ def _distinct(title: str, inp: GenerationInput) -> str:
 def _page_name(url: str) -> str:
     last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
     return last.rsplit(".", 1)[0] if "." in last else last
-
-
-def _questions(title: str, paragraphs: list[str]) -> list[str]:
-    questions: list[str] = []
-    for phrase in [title, *headings(paragraphs)]:
-        question = as_question(phrase)
-        if question and question not in questions:
-            questions.append(question)
-    return questions[: min(MAX_QUESTIONS, LIST_MAX_ITEMS)] or [f"What should I know about {title}?"]
 
 
 def _instruction(inp: GenerationInput) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, literal, select
+from sqlalchemy import Select, delete, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.errors import Conflict, InvalidInput, NotAcceptable, NotFound
@@ -62,6 +62,24 @@ async def find_folder(
     statement = select(Folder).where(Folder.workspace_id == workspace_id, Folder.id == folder_id)
     statement = _with_lock(statement, lock).execution_options(populate_existing=True)
     return (await session.scalars(statement)).one_or_none()
+
+
+async def find_top_folder(
+    session: AsyncSession, workspace_id: uuid.UUID, title: str
+) -> Folder | None:
+    """The workspace's active top-level folder of this title (case aside), the oldest."""
+    statement = (
+        select(Folder)
+        .where(
+            Folder.workspace_id == workspace_id,
+            Folder.parent_folder_id.is_(None),
+            Folder.active.is_(True),
+            func.lower(Folder.title) == title.lower(),
+        )
+        .order_by(Folder.created_at, Folder.id)
+        .limit(1)
+    )
+    return (await session.scalars(statement)).first()
 
 
 async def get_folder(

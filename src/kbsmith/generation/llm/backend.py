@@ -10,7 +10,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel
 
 from kbsmith.generation.inputs import Decision, GenerationInput, Usage, WrittenArticle
-from kbsmith.generation.llm import articles, decisions, prompts
+from kbsmith.generation.llm import articles, decisions, grounding, prompts
 from kbsmith.generation.llm.answers import InvalidAnswer, parse
 from kbsmith.generation.llm.client import ChatClient, JsonSchema
 from kbsmith.generation.llm.config import LLMConfig
@@ -50,7 +50,7 @@ class LLMBackend:
             prompts.article_messages(inp, chosen, self.config.max_source_chars),
             articles.SCHEMA,
             articles.ArticleAnswer,
-            articles.to_written,
+            lambda answer: grounding.checked(articles.to_written(answer), inp),
         )
 
     async def _ask(

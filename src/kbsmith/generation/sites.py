@@ -1,0 +1,77 @@
+"""What a first folder is called: the site the pages come from, or the provider's name.
+
+Extraction keeps neither a page's ``og:site_name`` nor its whole ``<title>``, so both are read
+from the page's kept raw HTML (once per workspace: only a first folder needs them). The title
+says the site after the page's own name: "Reset your password | Acme Help", "Invoices - Acme
+Docs". The suffix the site's titles share is its name; a single title's suffix counts when it
+is set off by "|" or names the host; else the host itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from lxml import html as lxml_html  # type: ignore[import-untyped]
+from lxml.etree import ParserError  # type: ignore[import-untyped]
+
+from kbsmith.extraction.charset import decode
+from kbsmith.generation.text import TITLE_SEPARATORS
+
+MAX_NAME_WORDS = 5
+HEAD_CHARS = 200_000
+"""A page's head is at its start: the rest is not parsed to find two names."""
+STRONG_SEPARATOR = re.compile(r"\s[|\u00b7]\s")
+PROVIDER_NAMES = {
+    "confluence": "Confluence",
+    "googledrive": "Google Drive",
+    "notion": "Notion",
+    "zendesk": "Zendesk",
+}
+
+
+def page_names(body: bytes, content_type: str) -> tuple[str, str]:
+    """An HTML page's ``og:site_name`` and ``<title>`` ("" for what it lacks)."""
+    sniffed = not content_type and body[:256].lstrip().startswith(b"<")
+    if "html" not in content_type.casefold() and not sniffed:
+        return "", ""
+    try:
+        tree = lxml_html.document_fromstring(decode(body, content_type, html=True)[:HEAD_CHARS])
+    except (ParserError, ValueError):
+        return "", ""
+    site = tree.xpath('string(//meta[@property="og:site_name"]/@content)')
+    title = tree.findtext(".//title") or ""
+    return " ".join(str(site).split()), " ".join(title.split())
+
+
+def site_name(title: str, other_titles: Sequence[str], host: str, declared: str = "") -> str:
+    """The site's name: as the page declares it (``og:site_name``), else from its pages'
+    titles (this page's first), else its host."""
+    if declared and len(declared.split()) <= MAX_NAME_WORDS:
+        return declared
+    suffixes = Counter(s for s in map(title_suffix, [title, *other_titles]) if s)
+    if suffixes:
+        name, count = suffixes.most_common(1)[0]
+        if count >= 2 or _stands_out(title, name, host):
+            return name
+    return host.removeprefix("www.")
+
+
+def title_suffix(title: str) -> str:
+    parts = TITLE_SEPARATORS.split(" ".join(title.split()))
+    if len(parts) < 2 or not 1 <= len(parts[-1].split()) <= MAX_NAME_WORDS:
+        return ""
+    return parts[-1].strip()
+
+
+def _stands_out(title: str, name: str, host: str) -> bool:
+    """A single title's suffix is the site's name when set off by "|" or named in the host."""
+    if title_suffix(title) != name:
+        return False
+    words = [w for w in re.findall(r"[a-z0-9]+", name.casefold()) if len(w) >= 3]
+    return bool(STRONG_SEPARATOR.search(title)) or any(w in host.casefold() for w in words)
+
+
+def provider_name(provider: str) -> str:
+    return PROVIDER_NAMES.get(provider, provider.capitalize())
