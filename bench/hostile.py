@@ -83,7 +83,7 @@ CASES = [
         "docx: 31 MB of XML (under its limit)",
         lambda: docx_with_huge_xml(31_000_000),
         None,
-        "memory_bytes",
+        "cpu_seconds",  # python-docx parses 31 MB in under 384 MiB, then runs out of time
     ),
     Case(
         "pdf: 20 pages of 5 MB streams",
@@ -101,7 +101,12 @@ CASES = [
     Case(
         "html: 5 MB of text", lambda: page_with("word " * 1_000_000), "text/html", "extracted_chars"
     ),
-    Case("html: 100,000 nested divs", lambda: nested_divs(100_000), "text/html", "completed"),
+    Case(
+        "html: 100,000 nested divs",
+        lambda: nested_divs(100_000),
+        "text/html",
+        "no text could be extracted",
+    ),
     Case("html: 1,000,000 elements", lambda: many_elements(1_000_000), "text/html", "completed"),
     Case(
         "text: 4,000,000 characters", lambda: long_text(4_000_000), "text/plain", "extracted_chars"
