@@ -49,6 +49,7 @@ import httpx
 from _common import Deployment, Processes, console, create_key, kbsmith_env, start_deployment
 from _decision_sets import Case, DecisionSet, SetArticle, banking, covid
 from _faq import DEFAULT_DATA
+from kbsmith.generation.keywords import keywords
 
 SEED = 11
 JOB_TIMEOUT = 120.0
@@ -77,6 +78,7 @@ class Api:
             "title": article.title,
             "mainKnowledge": article.body,
             "questions": list(article.questions),
+            "keywords": keywords(article.title, [article.body], limit=5) or [article.key],
             "parentFolderId": folder,
         }
         return str(self.post("/v2/hc-articles/public", body)["id"])

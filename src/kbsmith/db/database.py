@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +80,13 @@ def _drop_after_commit_hooks(session: Session) -> None:
 
 def _ensure_sqlite_directory(url: str) -> None:
     """The database's directory and file, created readable by their owner only (SQLite gives
-    its -wal and -shm files the database file's mode)."""
+    its -wal and -shm files the database file's mode). An existing file is never opened here:
+    closing any descriptor of a file drops every POSIX lock this process holds on it, so
+    SQLite's own connections in this process would lose theirs ("disk I/O error")."""
     database = make_url(url).database
     if database and database != ":memory:":
         path = Path(database)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        if not path.exists():
+            with suppress(FileExistsError):  # another process made it meanwhile
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
