@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from kbsmith.generation.features import Features
 from kbsmith.generation.inputs import FolderOption, ScoredCandidate
 from kbsmith.generation.shortlist import TITLE_AGREEMENT_JACCARD, Shortlisted
 from kbsmith.generation.text import title_terms
-from kbsmith.generation.topic import TopicModel, shipped_model, signals, with_margins
+from kbsmith.generation.topic import SIGNALS, TopicModel, shipped_model, signals, with_margins
 
 TOP_CANDIDATES = 10
 SEMANTIC_WEIGHT = 0.6
@@ -42,12 +42,15 @@ def score_candidates(
     rows = [signals(new, item.entry.features, item.lexical) for item in shortlist]
     inputs = with_margins(rows, model.rival_floor)
     scored = [
-        _score(new, item, item.entry.candidate.id == linked_id, _sibling(item, source))
-        for item in shortlist
-    ]
-    scored = [
-        replace(s, same_topic=model.probability(row), signals=row)
-        for s, row in zip(scored, inputs, strict=True)
+        _score(
+            new,
+            item,
+            row,
+            model,
+            linked=item.entry.candidate.id == linked_id,
+            sibling=_sibling(item, source),
+        )
+        for item, row in zip(shortlist, inputs, strict=True)
     ]
     scored.sort(key=lambda s: (s.linked, s.score), reverse=True)
     return scored
@@ -65,22 +68,33 @@ def _sibling(item: Shortlisted, source: tuple[uuid.UUID, str] | None) -> bool:
     return source not in sources and any(origin == source[1] for _, origin in sources)
 
 
-def _score(new: Features, item: Shortlisted, linked: bool, sibling: bool) -> ScoredCandidate:
+def _score(
+    new: Features,
+    item: Shortlisted,
+    row: tuple[float, ...],
+    model: TopicModel,
+    *,
+    linked: bool,
+    sibling: bool,
+) -> ScoredCandidate:
+    """The candidate's scores, read from its topic signals *row* where they are the same."""
     entry, lexical = item.entry, item.lexical
     old = entry.features
-    title_overlap = _jaccard(new.title_terms, old.title_terms)
+    title_overlap = row[SIGNALS.index("title_overlap")]
     title_similarity = _cosine(new.title_vector, old.title_vector, title_overlap)
-    body_similarity = _cosine(new.body_vector, old.body_vector, lexical)
+    body_similarity = row[SIGNALS.index("body_similarity")]
     semantic = body_similarity if new.body_vector is not None else lexical
     return ScoredCandidate(
         candidate=entry.candidate,
         score=SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical,
         title_similarity=title_similarity,
         body_similarity=body_similarity,
-        containment=_containment(new.paragraph_keys, old.paragraph_keys),
+        containment=row[SIGNALS.index("containment")],
         title_agreement=_titles_agree(new.title_terms, old.title_terms),
         linked=linked,
         sibling=sibling,
+        same_topic=model.probability(row),
+        signals=row,
     )
 
 
@@ -100,10 +114,6 @@ def _titles_agree(a: frozenset[str], b: frozenset[str]) -> bool:
     if not a or not b:
         return False
     return a == b or (_jaccard(a, b) >= TITLE_AGREEMENT_JACCARD and (a <= b or b <= a))
-
-
-def _containment(new: frozenset[str], old: frozenset[str]) -> float:
-    return len(new & old) / len(new) if new else 0.0
 
 
 def score_folders(
