@@ -146,6 +146,12 @@ def lexical_features(title: str, text: str, questions: Sequence[str] = ()) -> Fe
     )
 
 
+def identity_features(title: str, text: str) -> Features:
+    """What says two texts are one topic at a glance (the title's terms, the paragraphs),
+    without the term counts that ranking needs: checked inside a write transaction."""
+    return Features(title_terms(title), Counter(), body_keys(title, text), None, None)
+
+
 def asked_as(title: str, text: str, questions: Sequence[str]) -> list[str]:
     """The texts whose vectors say how the topic is asked: the title, then new questions."""
     first = title_for_embedding(title, text)
