@@ -2,8 +2,10 @@
 
 Real ``kbsmith`` processes on a fresh embedded data dir, supervised and always stopped; a static
 web server on 127.0.0.1 that answers like a real one (Content-Type with charset, strong ETag,
-Last-Modified, 304 on conditional requests, gzip when a page has a precompressed body); a
-read-only look at the data dir's SQLite file for progress, so that waiting costs the API nothing.
+Last-Modified, 304 on conditional requests, gzip when a page has a precompressed body); the
+database a deployment runs on (the embedded SQLite default, or a PostgreSQL database made for
+the run and dropped after it), read-only with SQL both dialects run, for progress, so that
+waiting costs the API nothing; and what the PostgreSQL server spends on that database.
 
 Imported by ``bench/generation.py`` (scripts in ``bench/`` import it as ``_common``: Python puts
 a script's own directory first on ``sys.path``).
@@ -18,7 +20,6 @@ import os
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -27,7 +28,8 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
@@ -394,27 +396,190 @@ def wait_ready(base: str, worker_loops: int, processes: Processes) -> None:
     raise TimeoutError("kbsmith did not become ready")
 
 
-# the data dir, read-only ------------------------------------------------------------------------
+# the database, read-only ------------------------------------------------------------------------
+
+DATABASES = ("sqlite", "postgresql")
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+MONITOR_INTERVAL = 0.1
+
+
+@dataclass(frozen=True)
+class BenchDatabase:
+    """The database one deployment runs on: the embedded default (the data dir's SQLite file)
+    or a PostgreSQL database created for this run."""
+
+    kind: str
+    url: str | None
+    """``KBSMITH_DATABASE_URL`` (None: the embedded default, which kbsmith finds itself)."""
+    reader_url: str
+    """What `ReadOnlyDatabase` connects to."""
+    name: str
+
+    def env(self) -> dict[str, str]:
+        return {"KBSMITH_DATABASE_URL": self.url} if self.url else {}
+
+
+@contextmanager
+def bench_database(kind: str, data_dir: Path, postgres_url: str) -> Iterator[BenchDatabase]:
+    """``sqlite``: the data dir's ``kbsmith.db`` (read only here, in WAL mode it never blocks a
+    writer). ``postgresql``: a database with a unique name on the server of *postgres_url*,
+    dropped at the end (also on Ctrl-C or error, ``WITH (FORCE)``: a process that outlived its
+    stop does not keep it)."""
+    if kind == "sqlite":
+        path = data_dir / "kbsmith.db"
+        yield BenchDatabase(kind, None, f"sqlite:///file:{path}?mode=ro&uri=true", path.name)
+        return
+    if kind != "postgresql":
+        raise ValueError(f"database {kind!r}: use one of {', '.join(DATABASES)}")
+    from sqlalchemy import create_engine, make_url, text
+
+    name = f"kbsmith_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(
+        make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
+        url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+        try:
+            yield BenchDatabase(kind, url, url, name)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    finally:
+        admin.dispose()
+
+
+def migrate(env: dict[str, str]) -> None:
+    """``kbsmith migrate``, as a PostgreSQL deployment runs it once per upgrade (``serve``
+    applies migrations itself only on the embedded default)."""
+    subprocess.run(kbsmith_command("migrate"), env=env, capture_output=True, check=True)
 
 
 class ReadOnlyDatabase:
-    """A read-only connection to the embedded default's SQLite file (WAL: it never blocks the
-    writers). For progress and for what the API does not list cheaply."""
+    """One autocommit connection that only reads, for progress and for what the API does not
+    list cheaply; the SQL it is given is written to run on SQLite and PostgreSQL alike (named
+    parameters: ``:kind``)."""
 
-    def __init__(self, database: Path) -> None:
-        self.connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        options: dict[str, Any] = (
+            {"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {}
+        )
+        self.engine = create_engine(
+            url, isolation_level="AUTOCOMMIT", poolclass=NullPool, **options
+        )
+        self.connection = self.engine.connect()
 
     def job_statuses(self, kind: str) -> Counter[str]:
-        rows = self.connection.execute(
-            "SELECT status, count(*) FROM jobs WHERE kind = ? GROUP BY status", (kind,)
+        rows = self.rows(
+            "SELECT status, count(*) FROM jobs WHERE kind = :kind GROUP BY status", kind=kind
         )
         return Counter({str(status): int(n) for status, n in rows})
 
-    def rows(self, query: str, *parameters: Any) -> list[tuple[Any, ...]]:
-        return list(self.connection.execute(query, parameters))
+    def rows(self, query: str, **parameters: Any) -> list[tuple[Any, ...]]:
+        from sqlalchemy import text
+
+        return [tuple(row) for row in self.connection.execute(text(query), parameters)]
 
     def close(self) -> None:
         self.connection.close()
+        self.engine.dispose()
+
+
+def as_uuid(value: Any) -> str:
+    """A UUID column's value as text: SQLite keeps 32 hex digits, PostgreSQL a native uuid."""
+    return str(uuid.UUID(hex=str(value)))
+
+
+def as_datetime(value: Any) -> datetime:
+    """A timestamp column's value: SQLite answers ISO text, PostgreSQL a datetime."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+@dataclass(frozen=True)
+class ServerLoad:
+    """What a PostgreSQL server did for one database over a span: CPU of its backends and
+    what the busy ones waited on, sampled from ``pg_stat_activity``."""
+
+    cpu_seconds: float = 0.0
+    samples: int = 0
+    waits: Counter[str] = field(default_factory=Counter)
+    """Per sample, each active backend's state: ``CPU`` (no wait event), ``Lock:tuple``,
+    ``LWLock:WALWrite``, ``IO:DataFileRead``, … (``Client`` waits, idle backends left out)."""
+
+    def __sub__(self, earlier: ServerLoad) -> ServerLoad:
+        return ServerLoad(
+            self.cpu_seconds - earlier.cpu_seconds,
+            self.samples - earlier.samples,
+            self.waits - earlier.waits,
+        )
+
+    def busy_backends(self) -> float:
+        """Mean number of backends active at once (CPU or waiting on the server)."""
+        return sum(self.waits.values()) / self.samples if self.samples else 0.0
+
+    def share(self, prefix: str) -> float:
+        """Mean number of backends at once in states starting with *prefix* (e.g. ``Lock``)."""
+        found = sum(n for state, n in self.waits.items() if state.startswith(prefix))
+        return found / self.samples if self.samples else 0.0
+
+    def top_waits(self, n: int = 3) -> str:
+        waits = [(s, c) for s, c in self.waits.most_common() if s != "CPU"][:n]
+        return ", ".join(f"{s} {c / self.samples:.2f}" for s, c in waits) if self.samples else ""
+
+
+class ServerMonitor:
+    """Samples ``pg_stat_activity`` for one database every 0.1 s in a thread: the wait event of
+    every active backend, and each backend's CPU time from ``/proc`` (the server runs on this
+    machine). A backend that ends between two samples loses at most its last 0.1 s. On SQLite
+    (no server) every reading is empty."""
+
+    def __init__(self, database: BenchDatabase) -> None:
+        self._cpu: dict[int, float] = {}
+        self._first: dict[int, float] = {}
+        self._samples = 0
+        self._waits: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._reader = (
+            ReadOnlyDatabase(database.reader_url) if database.kind == "postgresql" else None
+        )
+        self._name = database.name
+        self._thread = threading.Thread(target=self._run, name="pg-monitor", daemon=True)
+        if self._reader is not None:
+            self._thread.start()
+
+    def _run(self) -> None:
+        assert self._reader is not None
+        while not self._stop.wait(MONITOR_INTERVAL):
+            rows = self._reader.rows(
+                "SELECT pid, state, wait_event_type, wait_event FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()",
+                name=self._name,
+            )
+            with self._lock:
+                self._samples += 1
+                for pid, state, wait_type, wait_event in rows:
+                    used = cpu_seconds(int(pid))
+                    self._first.setdefault(int(pid), used)
+                    self._cpu[int(pid)] = max(self._cpu.get(int(pid), 0.0), used)
+                    if state != "active" or wait_type == "Client":
+                        continue
+                    self._waits["CPU" if wait_type is None else f"{wait_type}:{wait_event}"] += 1
+
+    def read(self) -> ServerLoad:
+        with self._lock:
+            used = sum(self._cpu[pid] - self._first[pid] for pid in self._cpu)
+            return ServerLoad(used, self._samples, Counter(self._waits))
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._reader is not None:
+            self._thread.join(STOP_TIMEOUT)
+            self._reader.close()
 
 
 def wait_for_jobs(

@@ -73,7 +73,6 @@ import sys
 import tempfile
 import time
 import unicodedata
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -87,15 +86,23 @@ from rich.console import Console
 from rich.table import Table
 
 from _common import (
+    DATABASES,
+    DEFAULT_POSTGRES_URL,
+    BenchDatabase,
     Deployment,
     Processes,
     ReadOnlyDatabase,
+    ServerLoad,
+    ServerMonitor,
     StaticPage,
     StaticSite,
+    as_uuid,
     batched,
+    bench_database,
     console,
     create_key,
     kbsmith_env,
+    migrate,
     serving,
     start_deployment,
     static_page,
@@ -284,22 +291,29 @@ def read_sources(database: ReadOnlyDatabase) -> dict[str, SourceRow]:
     )
     sources = [
         SourceRow(
-            id=str(uuid.UUID(hex=str(r[0]))),
+            id=as_uuid(r[0]),
             url=str(r[1]),
             title=str(r[2]),
             success=bool(r[3]),
-            paragraphs=str(r[4] or ""),
+            paragraphs=_json_text(r[4]),
             content_hash=str(r[5] or ""),
-            linked_knowledge_id=str(uuid.UUID(hex=str(r[6]))) if r[6] else None,
+            linked_knowledge_id=as_uuid(r[6]) if r[6] else None,
         )
         for r in rows
     ]
     return {s.id: s for s in sources}
 
 
+def _json_text(value: Any) -> str:
+    """A JSON column as text: SQLite answers the stored text, PostgreSQL the parsed value."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def ingestion_errors(database: ReadOnlyDatabase) -> list[tuple[str, int]]:
     rows = database.rows(
-        "SELECT error, count(*) FROM sources WHERE success IS NOT 1 GROUP BY error "
+        "SELECT error, count(*) FROM sources WHERE success IS NOT TRUE GROUP BY error "
         "ORDER BY 2 DESC LIMIT 5"
     )
     return [(str(e), int(n)) for e, n in rows]
@@ -486,6 +500,8 @@ class Generation:
     """The machine's 1-minute load average when the phase ended (other work on it too)."""
     retried: int
     """Jobs that ran more than once (e.g. another job added the same topic meanwhile)."""
+    server: ServerLoad
+    """What the PostgreSQL server did for the database meanwhile (empty on SQLite)."""
 
     def operations(self) -> Counter[str]:
         return Counter(
@@ -515,10 +531,22 @@ class Generation:
         return self.cpu_seconds / len(self.jobs) if self.jobs else 0.0
 
     @property
+    def server_cpu_per_source(self) -> float:
+        """PostgreSQL backends' CPU per source (0 on SQLite: its work is in kbsmith's)."""
+        return self.server.cpu_seconds / len(self.jobs) if self.jobs else 0.0
+
+    @property
     def cpu_bound_rate(self) -> float:
-        """Sources/s if the kbsmith processes had every core to themselves and scaled
-        perfectly: an upper bound, independent of what else loads the machine."""
-        return (os.cpu_count() or 1) / self.cpu_per_source if self.cpu_per_source else 0.0
+        """Sources/s if kbsmith and the database server had every core to themselves and
+        scaled perfectly: an upper bound, independent of what else loads the machine."""
+        per_source = self.cpu_per_source + self.server_cpu_per_source
+        return (os.cpu_count() or 1) / per_source if per_source else 0.0
+
+    @property
+    def of_cpu_bound(self) -> float:
+        """Sources/s reached as a share of the CPU-bound rate: near 1, the cores are the
+        limit; far below with the machine otherwise idle, a lock or the database is."""
+        return self.rate / self.cpu_bound_rate if self.cpu_bound_rate else 0.0
 
 
 @dataclass
@@ -538,6 +566,7 @@ class Phase:
 @dataclass
 class Outcome:
     mode: str
+    database: str
     deployment: Deployment
     pages: int
     first: Phase
@@ -555,6 +584,10 @@ class Outcome:
     articles: dict[str, dict[str, Any]]
     examples: list[str] = field(default_factory=list)
 
+    @property
+    def label(self) -> str:
+        return f"{self.mode}, {self.database}, {self.deployment.spec}"
+
 
 @dataclass
 class Run:
@@ -563,6 +596,7 @@ class Run:
     processes: Processes
     site: StaticSite
     profiler: Profiler
+    monitor: ServerMonitor
     timeout: float
 
     def ingest(self, label: str, path: str, bodies: list[dict[str, Any]], total: int) -> float:
@@ -584,10 +618,10 @@ class Run:
 
     def generate(self, label: str, source_ids: list[str]) -> Generation:
         already = sum(self.database.job_statuses(GENERATE_JOB).values())
-        first_rowid = self.database.rows("SELECT coalesce(max(rowid), 0) FROM jobs")[0][0]
         job_of: dict[str, str] = {}
         with self.profiler.phase(label):
             cpu = self.processes.cpu_seconds()
+            server = self.monitor.read()
             started = time.perf_counter()
             for batch in batched(source_ids):
                 body = {"documentIds": batch, "origin": "sources", "isDraft": False}
@@ -604,14 +638,14 @@ class Run:
             )
             seconds = time.perf_counter() - started
             cpu = self.processes.cpu_seconds() - cpu
+            server = self.monitor.read() - server
         statuses = self.api.job_statuses(list(job_of.values()))
         jobs = {s: statuses[j] for s, j in job_of.items()}
-        retried = self.database.rows(
-            "SELECT count(*) FROM jobs WHERE kind = ? AND attempts > 1 AND rowid > ?",
-            GENERATE_JOB,
-            first_rowid,
-        )[0][0]
-        return Generation(seconds, jobs, cpu, os.getloadavg()[0], int(retried))
+        rerun = self.database.rows(
+            "SELECT id FROM jobs WHERE kind = :kind AND attempts > 1", kind=GENERATE_JOB
+        )
+        retried = len({as_uuid(r[0]) for r in rerun} & set(job_of.values()))
+        return Generation(seconds, jobs, cpu, os.getloadavg()[0], retried, server)
 
 
 def phase(
@@ -657,6 +691,7 @@ def phase(
 
 def run_mode(
     mode: str,
+    kind: str,
     deployment: Deployment,
     editions: tuple[Edition, Edition],
     site: StaticSite,
@@ -665,26 +700,49 @@ def run_mode(
     args: argparse.Namespace,
     workdir: Path,
 ) -> Outcome:
-    data_dir = workdir / f"data-{mode}"
+    data_dir = workdir / f"data-{mode}-{kind}-{deployment.spec.replace('+', '_')}"
     logs = data_dir / "logs"
     logs.mkdir(parents=True)
+    with bench_database(kind, data_dir, args.postgres_url) as bench_db:
+        return run_deployment(
+            mode, bench_db, deployment, editions, site, base_url, paths, args, data_dir
+        )
+
+
+def run_deployment(
+    mode: str,
+    bench_db: BenchDatabase,
+    deployment: Deployment,
+    editions: tuple[Edition, Edition],
+    site: StaticSite,
+    base_url: str,
+    paths: list[str],
+    args: argparse.Namespace,
+    data_dir: Path,
+) -> Outcome:
     embeddings = "true" if mode == "embeddings" else "false"
-    env = kbsmith_env(data_dir, args.per_host, KBSMITH_GENERATION_EMBEDDINGS=embeddings)
-    processes = Processes(logs, env)
+    env = kbsmith_env(
+        data_dir, args.per_host, KBSMITH_GENERATION_EMBEDDINGS=embeddings, **bench_db.env()
+    )
+    processes = Processes(data_dir / "logs", env)
     first_edition, second_edition = editions
     site.replace(first_edition.pages)
+    monitor: ServerMonitor | None = None
     try:
+        if bench_db.url is not None:
+            migrate(env)
         key = create_key(env)
         base = start_deployment(deployment, processes)
-        database = ReadOnlyDatabase(data_dir / "kbsmith.db")
+        database = ReadOnlyDatabase(bench_db.reader_url)
+        monitor = ServerMonitor(bench_db)
         headers = {"Authorization": f"Bearer {key}"}
         with httpx.Client(base_url=base, timeout=300, headers=headers) as client:
             api = Api(client)
-            run = Run(
-                api, database, processes, site, Profiler(args.profile, processes), args.timeout
-            )
+            profiler = Profiler(args.profile, processes)
+            run = Run(api, database, processes, site, profiler, monitor, args.timeout)
             console.print(
-                f"[bold]{mode}[/], {deployment.describe()}: {first_edition.version}",
+                f"[bold]{mode}[/], {bench_db.kind}, {deployment.describe()}: "
+                f"{first_edition.version}",
                 highlight=False,
             )
             urls = [base_url + p for p in paths]
@@ -701,6 +759,8 @@ def run_mode(
         database.close()
     finally:
         processes.stop_all()
+        if monitor is not None:
+            monitor.close()
 
     refresh_failed = [i for i, s in after.items() if not s.success]
     unchanged = [i for i, s in after.items() if s.success and s.paragraphs == before[i].paragraphs]
@@ -723,6 +783,7 @@ def run_mode(
     )
     return Outcome(
         mode=mode,
+        database=bench_db.kind,
         deployment=deployment,
         pages=len(paths),
         first=first,
@@ -767,7 +828,7 @@ def report(
     out = Console(width=max(Console().width, 180))
     first_v, second_v = (upstream(e.version) for e in editions)
     table = Table(
-        "mode",
+        "run",
         "phase",
         "ingest\n(s)",
         "pages\nok / failed",
@@ -780,11 +841,11 @@ def report(
         "load\navg",
         "phase wall\n(s)",
         title=f"knowledge generation: PostgreSQL 15 manual, {outcomes[0].pages} pages, "
-        f"{editions[0].version} then {editions[1].version}; "
-        f"{outcomes[0].deployment.describe()}; SQLite; kbsmith {revision}",
+        f"{editions[0].version} then {editions[1].version}; kbsmith {revision}; run: "
+        "embeddings mode, database, deployment",
     )
     operations = Table(
-        "mode",
+        "run",
         "phase",
         "added",
         "updated",
@@ -806,7 +867,7 @@ def report(
                 else f"{rate:.1f}"
             )
             table.add_row(
-                o.mode,
+                o.label,
                 what,
                 f"{p.ingest_seconds:.1f}",
                 f"{p.ingested_ok} / {p.ingested_failed}",
@@ -820,7 +881,7 @@ def report(
                 f"{p.wall_seconds:.1f}",
             )
             operations.add_row(
-                o.mode,
+                o.label,
                 what,
                 str(ops["ADD_ARTICLE_TO_FOLDER"]),
                 str(ops["UPDATE_ARTICLE"]),
@@ -830,9 +891,10 @@ def report(
             )
     out.print(table)
     out.print(operations)
+    out.print(scaling(outcomes))
 
     checks = Table(
-        "mode",
+        "run",
         "unchanged\npages",
         "changed\npages",
         "refresh\nfailed",
@@ -848,7 +910,7 @@ def report(
     for o in outcomes:
         d, s = o.duplicates, o.source_duplicates
         checks.add_row(
-            o.mode,
+            o.label,
             str(len(o.unchanged)),
             str(len(o.changed)),
             str(len(o.refresh_failed)),
@@ -882,8 +944,44 @@ def report(
         details(out, o)
 
 
+def scaling(outcomes: list[Outcome]) -> Table:
+    """Each run against the first (the baseline of this run), and where it stops."""
+    table = Table(
+        "run",
+        "phase",
+        "sources/s",
+        "x first\nrun",
+        "kbsmith CPU\n(ms/source)",
+        "PG CPU\n(ms/source)",
+        "CPU-bound\nsources/s",
+        "reached /\nCPU-bound",
+        "PG backends\nbusy / on CPU",
+        "PG lock\nwaits",
+        "top PG waits\n(backends at once)",
+        title=f"scaling: each run against the first; {os.cpu_count()} cores",
+    )
+    base = outcomes[0]
+    for o in outcomes:
+        for p, b, what in ((o.first, base.first, "first"), (o.second, base.second, "regenerate")):
+            g, server = p.generation, p.generation.server
+            table.add_row(
+                o.label,
+                what,
+                f"{g.rate:.1f}",
+                f"{g.rate / b.generation.rate:.2f}" if b.generation.rate else "",
+                f"{g.cpu_per_source * 1000:.0f}",
+                f"{g.server_cpu_per_source * 1000:.1f}",
+                f"{g.cpu_bound_rate:.1f}",
+                f"{g.of_cpu_bound:.2f}",
+                f"{server.busy_backends():.2f} / {server.share('CPU'):.2f}",
+                f"{server.share('Lock'):.2f}",
+                server.top_waits(),
+            )
+    return table
+
+
 def details(out: Console, o: Outcome) -> None:
-    out.print(f"[bold]{o.mode}[/]", highlight=False)
+    out.print(f"[bold]{o.label}[/]", highlight=False)
     for p in (o.first, o.second):
         for error, n in p.ingest_errors:
             out.print(f"  {p.label} ingestion failed x{n}: {error[:200]}", highlight=False)
@@ -994,7 +1092,7 @@ def main(args: argparse.Namespace) -> None:
 
 
 def run_all(args: argparse.Namespace, revision: str, src: Path) -> None:
-    deployment = Deployment.parse(args.workers)
+    deployments = [Deployment.parse(spec) for spec in args.workers]
     chosen = modes(args.embeddings, src)
     first_version, first_dir = manual(args.cache, args.versions[0])
     second_version, second_dir = manual(args.cache, args.versions[1])
@@ -1018,10 +1116,14 @@ def run_all(args: argparse.Namespace, revision: str, src: Path) -> None:
             )
         site = StaticSite(editions[0].pages)
         base_url = stack.enter_context(serving(site))
-        for mode in chosen:
-            outcomes.append(
-                run_mode(mode, deployment, editions, site, base_url, paths, args, workdir)
-            )
+        for kind in args.database:
+            for deployment in deployments:
+                for mode in chosen:
+                    outcomes.append(
+                        run_mode(
+                            mode, kind, deployment, editions, site, base_url, paths, args, workdir
+                        )
+                    )
     report(outcomes, editions, args, revision)
 
 
@@ -1032,9 +1134,24 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--pages", type=int, default=0, help="only the first N pages (0: all)")
     parser.add_argument(
         "--workers",
-        default=DEFAULT_WORKERS,
+        nargs="+",
+        default=[DEFAULT_WORKERS],
         metavar="SPEC",
-        help=f"'plain' or 'S+PxC' (default {DEFAULT_WORKERS})",
+        help=f"'plain' or 'S+PxC', one run each (default {DEFAULT_WORKERS})",
+    )
+    parser.add_argument(
+        "--database",
+        nargs="+",
+        choices=DATABASES,
+        default=["sqlite"],
+        help="one run each: the embedded default, or a fresh database on --postgres-url's "
+        "server (default: sqlite)",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=DEFAULT_POSTGRES_URL,
+        help="a PostgreSQL server kbsmith may create and drop databases on (its database "
+        "part is ignored; default %(default)s)",
     )
     parser.add_argument("--embeddings", choices=["auto", "on", "off", "both"], default="auto")
     parser.add_argument(
