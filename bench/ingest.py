@@ -7,11 +7,13 @@ gzip files under ``html/``) repeated to ``--pages`` distinct URLs (``/copy-2/000
 page server in a separate process on 127.0.0.1 that behaves like a static web server: Content-
 Type with charset, strong ETag, Last-Modified, gzip when asked for (``gzip_static``), 304 for a
 matching If-None-Match / If-Modified-Since, and an allow-all robots.txt. Then, per deployment,
-on a fresh temporary ``KBSMITH_DATA_DIR`` (embedded SQLite):
+on a fresh temporary ``KBSMITH_DATA_DIR`` and per ``--database``: the embedded SQLite
+default, or ``postgresql``, a database created for the run on ``--postgres-url``'s server (its
+own name, migrated with ``kbsmith migrate``, dropped at the end, also on Ctrl-C):
 
 1. POSTs every URL to ``/v2/documents/public`` (batches of at most 1,000) and measures pages/s
    from the first POST until every job is terminal (COMPLETED or FAILED); job status is read
-   with a read-only SQLite connection to the data dir's ``kbsmith.db``;
+   with a read-only connection to the database (SQL both dialects run);
 2. compares it with bare ``trafilatura.extract(html)`` over the same 1,000 decompressed bodies
    in this one process (measured once, before any deployment starts; target ratio >= 0.7);
 3. POSTs ``/v2/documents/public/refresh`` for all of them (nothing changed, so the fetches are
@@ -30,7 +32,10 @@ contention), and ``plain`` shows what the embedded default gets from its one pro
 The processes get ``KBSMITH_FETCH_ALLOW_NETWORKS=127.0.0.1/32`` (the page server is on
 loopback) and ``KBSMITH_FETCH_PER_HOST_CONCURRENCY`` (``--per-host``, default 64: every page
 comes from one host, and the default politeness of 2 requests at once would be the bottleneck).
-Every process started here is stopped at the end, also on Ctrl-C or error.
+On PostgreSQL the report adds the CPU of the server's backends for that database and what
+its busy backends waited on (``pg_stat_activity`` sampled every 0.1 s): CPU-bound figures count
+the server's CPU too, as it shares the cores. Every process started here is stopped at the end,
+also on Ctrl-C or error.
 """
 
 from __future__ import annotations
@@ -44,7 +49,6 @@ import os
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -62,7 +66,18 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from _common import child_pids
+from _common import (
+    DATABASES,
+    DEFAULT_POSTGRES_URL,
+    BenchDatabase,
+    ReadOnlyDatabase,
+    ServerLoad,
+    ServerMonitor,
+    as_datetime,
+    bench_database,
+    child_pids,
+    migrate,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "web-pages"
@@ -437,19 +452,23 @@ class Phase:
     job_p50_ms: float = 0.0
     deaths: list[str] = field(default_factory=list)
     cpu: CpuUse = CpuUse(1.0, 0.0, 0.0)
+    server: ServerLoad = field(default_factory=ServerLoad)
+    """What the PostgreSQL server did for the database meanwhile (empty on SQLite)."""
 
 
 @dataclass
 class Outcome:
+    database: str
     deployment: Deployment
     ingest: Phase
     refresh: Phase
     api_check: str
 
 
-def kbsmith_env(data_dir: Path, per_host: int) -> dict[str, str]:
+def kbsmith_env(data_dir: Path, per_host: int, database: BenchDatabase) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KBSMITH_")}
     env.update(
+        **database.env(),
         KBSMITH_DATA_DIR=str(data_dir),
         KBSMITH_FETCH_ALLOW_NETWORKS="127.0.0.1/32",
         KBSMITH_FETCH_PER_HOST_CONCURRENCY=str(per_host),
@@ -520,40 +539,43 @@ def wait_ready(base: str, worker_loops: int, processes: Processes) -> None:
 
 
 class JobReader:
-    """Status of every source's latest job, read-only, straight from the data dir's kbsmith.db."""
+    """Status of every source's latest job, read-only, straight from the database."""
 
     LATEST = "FROM sources s JOIN jobs j ON j.id = s.linked_job_id"
 
-    def __init__(self, database: Path) -> None:
-        self.connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
+    def __init__(self, url: str) -> None:
+        self.database = ReadOnlyDatabase(url)
 
     def statuses(self) -> Counter[str]:
-        rows = self.connection.execute(f"SELECT j.status, count(*) {self.LATEST} GROUP BY 1")
+        rows = self.database.rows(f"SELECT j.status, count(*) {self.LATEST} GROUP BY j.status")
         return Counter({str(status): int(n) for status, n in rows})
 
     def errors(self, limit: int = 5) -> list[tuple[str, int]]:
-        rows = self.connection.execute(
+        rows = self.database.rows(
             f"SELECT j.error, count(*) {self.LATEST} WHERE j.status = 'FAILED' "
-            "GROUP BY j.error ORDER BY 2 DESC LIMIT ?",
-            (limit,),
+            "GROUP BY j.error ORDER BY 2 DESC LIMIT :limit",
+            limit=limit,
         )
         return [(str(error), int(n)) for error, n in rows]
 
     def retried(self) -> int:
-        row = self.connection.execute(f"SELECT count(*) {self.LATEST} WHERE j.attempts > 1")
-        return int(row.fetchone()[0])
+        rows = self.database.rows(f"SELECT count(*) {self.LATEST} WHERE j.attempts > 1")
+        return int(rows[0][0])
 
     def job_p50_ms(self) -> float:
         """Median claim-to-completion time of the latest jobs (one job's own work)."""
-        rows = self.connection.execute(
-            "SELECT (julianday(j.completed_at) - julianday(j.started_at)) * 86400000.0 "
-            f"{self.LATEST} WHERE j.completed_at IS NOT NULL AND j.started_at IS NOT NULL "
-            "ORDER BY 1"
-        ).fetchall()
-        return float(rows[len(rows) // 2][0]) if rows else 0.0
+        rows = self.database.rows(
+            f"SELECT j.started_at, j.completed_at {self.LATEST} "
+            "WHERE j.completed_at IS NOT NULL AND j.started_at IS NOT NULL"
+        )
+        spans = sorted(
+            (as_datetime(done) - as_datetime(started)).total_seconds() * 1000
+            for started, done in rows
+        )
+        return spans[len(spans) // 2] if spans else 0.0
 
     def close(self) -> None:
-        self.connection.close()
+        self.database.close()
 
 
 @dataclass
@@ -567,6 +589,7 @@ class Run:
     total: int
     timeout: float
     page_server: int
+    monitor: ServerMonitor
 
     def roles(self) -> dict[int, str]:
         return {os.getpid(): "bench", self.page_server: "page server", **self.processes.roles()}
@@ -600,11 +623,13 @@ class Run:
         """POST every request, then wait until every job is terminal; timed from the first POST."""
         before, deaths = self.server_answers(), len(self.processes.deaths)
         meter = CpuMeter(self.roles)
+        server = self.monitor.read()
         started = time.perf_counter()
         answers = [self.post(path, body) for path, body in requests]
         statuses = self.wait_terminal(label)
         seconds = time.perf_counter() - started
         cpu = meter.read()
+        server = self.monitor.read() - server
         phase = Phase(
             cpu=cpu,
             seconds=seconds,
@@ -614,6 +639,7 @@ class Run:
             answers=self.server_answers() - before,
             job_p50_ms=self.reader.job_p50_ms(),
             deaths=self.processes.deaths[deaths:],
+            server=server,
         )
         return phase, answers
 
@@ -628,26 +654,47 @@ class Run:
 
 
 def measure_deployment(
+    kind: str,
     deployment: Deployment,
     urls: list[str],
     server: tuple[subprocess.Popen[bytes], str],
     args: argparse.Namespace,
     workdir: Path,
 ) -> Outcome:
-    data_dir = workdir / f"data-{deployment.spec.replace('+', '_')}"
+    data_dir = workdir / f"data-{kind}-{deployment.spec.replace('+', '_')}"
     logs = data_dir / "logs"
     logs.mkdir(parents=True)
-    env = kbsmith_env(data_dir, args.per_host)
-    processes = Processes(logs, env)
+    with bench_database(kind, data_dir, args.postgres_url) as database:
+        return measure_on(database, deployment, urls, server, args, data_dir)
+
+
+def measure_on(
+    database: BenchDatabase,
+    deployment: Deployment,
+    urls: list[str],
+    server: tuple[subprocess.Popen[bytes], str],
+    args: argparse.Namespace,
+    data_dir: Path,
+) -> Outcome:
+    env = kbsmith_env(data_dir, args.per_host, database)
+    processes = Processes(data_dir / "logs", env)
+    monitor: ServerMonitor | None = None
     try:
+        if database.url is not None:
+            migrate(env)
         key = create_key(env)
         base = start_deployment(deployment, processes)
-        reader = JobReader(data_dir / "kbsmith.db")
+        reader = JobReader(database.reader_url)
+        monitor = ServerMonitor(database)
         headers = {"Authorization": f"Bearer {key}"}
         with httpx.Client(base_url=base, timeout=120, headers=headers) as api:
-            run = Run(api, server[1], reader, processes, len(urls), args.timeout, server[0].pid)
+            run = Run(
+                api, server[1], reader, processes, len(urls), args.timeout, server[0].pid, monitor
+            )
             wait_quiet(run.roles, args.quiet_wait, deployment.spec)
-            console.print(f"[bold]{deployment.describe()}[/]: ingesting {len(urls)} pages")
+            console.print(
+                f"[bold]{deployment.describe()}[/], {database.kind}: ingesting {len(urls)} pages"
+            )
             adds = [
                 ("/v2/documents/public", {"source": "web", "documentIdsToAdd": batch})
                 for batch in batched(urls)
@@ -662,9 +709,11 @@ def measure_deployment(
             console.print(f"  refresh: {refresh.seconds:.2f} s", highlight=False)
             check = run.check(ids[0])
         reader.close()
-        return Outcome(deployment, ingest, refresh, check)
+        return Outcome(database.kind, deployment, ingest, refresh, check)
     finally:
         processes.stop_all()
+        if monitor is not None:
+            monitor.close()
 
 
 def batched(values: list[str]) -> list[list[str]]:
@@ -719,16 +768,20 @@ def report(
         "process\ndeaths",
         "CPU cores\nours / others\n(ingest)",
         "CPU s\nper page",
+        "PG CPU s\nper page",
+        "PG backends\nbusy / lock",
         "CPU-bound\nvs bare",
         title=f"web ingestion end to end: {pages} URLs ({originals} real pages repeated) "
-        "through the API of real kbsmith processes on SQLite",
+        "through the API of real kbsmith processes",
     )
     for o in outcomes:
         ratio = o.ingest.seconds / o.refresh.seconds
         rate = pages / o.ingest.seconds
         default = o is outcomes[0]
+        name = f"{o.database} {o.deployment.spec}"
+        load = o.ingest.server
         table.add_row(
-            f"[bold]{o.deployment.spec}[/] (default)" if default else o.deployment.spec,
+            f"[bold]{name}[/] (default)" if default else name,
             f"{o.ingest.seconds:.1f} s",
             f"{rate:.2f}",
             _verdict(rate / bare, 0.7),
@@ -742,7 +795,9 @@ def report(
             str(len(o.ingest.deaths) + len(o.refresh.deaths)),
             o.ingest.cpu.describe(),
             f"{o.ingest.cpu.ours / pages:.3f}",
-            f"{cores * bare_cpu.ours / o.ingest.cpu.ours:.2f}",
+            f"{load.cpu_seconds / pages:.3f}",
+            f"{load.busy_backends():.2f} / {load.share('Lock'):.2f}",
+            f"{cores * bare_cpu.ours / (o.ingest.cpu.ours + load.cpu_seconds):.2f}",
         )
     out = Console(width=max(Console().width, 150))
     out.print(table)
@@ -756,7 +811,7 @@ def report(
         "kbsmith processes ran with KBSMITH_FETCH_ALLOW_NETWORKS=127.0.0.1/32 and "
         f"KBSMITH_FETCH_PER_HOST_CONCURRENCY={args.per_host} (default politeness: 2 "
         "at once per host; all pages come from one host); robots.txt obeyed (allow-all); "
-        "gzip transfer; a fresh KBSMITH_DATA_DIR (SQLite) per deployment"
+        "gzip transfer; a fresh KBSMITH_DATA_DIR (and PostgreSQL database) per deployment"
     )
     out.print(
         "page server 200 / 304: page answers during ingest+refresh; job p50: claim to "
@@ -765,13 +820,16 @@ def report(
         "CPU cores: average CPU use of the benchmark's processes / of every other process "
         f"on this {os.cpu_count()}-CPU machine (it may be shared); CPU s per page: CPU time "
         "of every process of the benchmark (kbsmith, page server, poller) per page ingested; "
+        f"PG CPU s per page: the PostgreSQL backends of the run's database (in 'others' too); "
+        "PG backends busy / lock: mean backends active at once / waiting on a lock; "
         f"CPU-bound vs bare: the ratio if both ran alone on the machine and were bound by CPU "
-        f"({cores} cores / CPU s per page, against 1 / bare's CPU s per page)"
+        f"({cores} cores / CPU s per page with PG's, against 1 / bare's CPU s per page)"
     )
     out.print(f"kbsmith measured: {version}", highlight=False)
     for o in outcomes:
         out.print(
-            f"[bold]{o.deployment.spec}[/] = {o.deployment.describe()}; API check: {o.api_check}",
+            f"[bold]{o.database} {o.deployment.spec}[/] = {o.deployment.describe()}; "
+            f"API check: {o.api_check}",
             highlight=False,
         )
         for label, phase in (("ingest", o.ingest), ("refresh", o.refresh)):
@@ -838,7 +896,11 @@ def main(args: argparse.Namespace) -> None:
         server = start_page_server(args.data, args.pages, workdir)
         stack.callback(stop_process, server[0])
         urls = [f"{server[1]}{path}" for path, _ in paths]
-        outcomes = [measure_deployment(d, urls, server, args, workdir) for d in deployments]
+        outcomes = [
+            measure_deployment(kind, d, urls, server, args, workdir)
+            for kind in args.database
+            for d in deployments
+        ]
     report(outcomes, bare, args, len(paths), len(gzipped), version)
 
 
@@ -868,6 +930,20 @@ def parse_args() -> argparse.Namespace:
         metavar="SPEC",
         help="'plain' or 'S+PxC' (repeatable; the first is the default one; "
         f"without any: {' '.join(DEFAULT_DEPLOYMENTS)})",
+    )
+    parser.add_argument(
+        "--database",
+        nargs="+",
+        choices=DATABASES,
+        default=["sqlite"],
+        help="every deployment on each: the embedded default, or a fresh database on "
+        "--postgres-url's server (default: sqlite)",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=DEFAULT_POSTGRES_URL,
+        help="a PostgreSQL server the benchmark may create and drop databases on (its database "
+        "part is ignored; default %(default)s)",
     )
     parser.add_argument(
         "--per-host",
