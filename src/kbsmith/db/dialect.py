@@ -135,8 +135,27 @@ async def lock_workspace_knowledge(session: AsyncSession, workspace_id: uuid.UUI
     add the same topic. SQLite writers are serialised by BEGIN IMMEDIATE already."""
     if session.get_bind().dialect.name == "sqlite":
         return
-    key = int.from_bytes(workspace_id.bytes[:8], "big", signed=True)
-    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _workspace_key(workspace_id)}
+    )
+
+
+async def wait_for_knowledge_savers(session: AsyncSession, workspace_id: uuid.UUID) -> None:
+    """Wait, in a write session of its own, until no transaction holding
+    `lock_workspace_knowledge` for the workspace is still open: what a job reads afterwards
+    includes every article such a transaction stamped before this call. Saving jobs do not wait
+    for each other here (a shared lock on PostgreSQL; on SQLite the session's BEGIN IMMEDIATE
+    waits for the one writer)."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.connection()
+        return
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": _workspace_key(workspace_id)}
+    )
+
+
+def _workspace_key(workspace_id: uuid.UUID) -> int:
+    return int.from_bytes(workspace_id.bytes[:8], "big", signed=True)
 
 
 async def lock_for_migration(connection: AsyncConnection, url: str) -> None:

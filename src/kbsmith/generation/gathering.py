@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbsmith.db.base import utcnow
 from kbsmith.errors import DomainError
 from kbsmith.extraction import split_markdown
 from kbsmith.generation.index import CandidateIndex
@@ -59,8 +58,10 @@ async def gather(
     index: CandidateIndex,
     workspace_id: uuid.UUID,
     request: GenerationRequest,
+    snapshot_at: datetime,
 ) -> Gathered:
-    snapshot_at = utcnow()
+    """What a job decides from; *snapshot_at*: a time before anything here was read (an
+    article created after it may be missing, and is checked again when saving)."""
     source = await _source(session, workspace_id, request.document_id)
     title, paragraphs = _content(request, source)
     if not paragraphs:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.answers.index import embed_ahead
-from kbsmith.db.dialect import lock_workspace_knowledge
+from kbsmith.db.base import utcnow
+from kbsmith.db.dialect import lock_workspace_knowledge, wait_for_knowledge_savers
 from kbsmith.errors import DomainError
 from kbsmith.generation.announce import announce_saved
 from kbsmith.generation.backend import GenerationBackend
@@ -54,8 +55,13 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
     request = GenerationRequest.from_payload(ctx.payload)
     workspace_id = ctx.job.workspace_id
     assert workspace_id is not None
+    # An article another job stamped before this moment but has not committed yet would be
+    # missing from what we read, and too old for _refuse_if_overtaken: wait for such savers.
+    snapshot_at = utcnow()
+    async with ctx.db.write() as session:
+        await wait_for_knowledge_savers(session, workspace_id)
     async with ctx.db.read() as session:
-        gathered = await gather(session, generator.index, workspace_id, request)
+        gathered = await gather(session, generator.index, workspace_id, request, snapshot_at)
     inp = await _input(generator, workspace_id, request, gathered)
     try:
         refused = link_list_decision(inp)
