@@ -509,13 +509,22 @@ class ServerLoad:
     waits: Counter[str] = field(default_factory=Counter)
     """Per sample, each active backend's state: ``CPU`` (no wait event), ``Lock:tuple``,
     ``LWLock:WALWrite``, ``IO:DataFileRead``, … (``Client`` waits, idle backends left out)."""
+    held: int = 0
+    """Samples in which a backend held an exclusive advisory lock (generation's saving lock,
+    ``dialect.lock_workspace_knowledge``: one workspace here)."""
 
     def __sub__(self, earlier: ServerLoad) -> ServerLoad:
         return ServerLoad(
             self.cpu_seconds - earlier.cpu_seconds,
             self.samples - earlier.samples,
             self.waits - earlier.waits,
+            self.held - earlier.held,
         )
+
+    def held_share(self) -> float:
+        """The share of the time the saving lock was held: near 1, saving is the bottleneck
+        (every save waits for the one before it)."""
+        return self.held / self.samples if self.samples else 0.0
 
     def busy_backends(self) -> float:
         """Mean number of backends active at once (CPU or waiting on the server)."""
@@ -542,6 +551,7 @@ class ServerMonitor:
         self._first: dict[int, float] = {}
         self._samples = 0
         self._waits: Counter[str] = Counter()
+        self._held = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._reader = (
@@ -560,8 +570,15 @@ class ServerMonitor:
                 "WHERE datname = :name AND pid <> pg_backend_pid()",
                 name=self._name,
             )
+            held = self._reader.rows(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                "WHERE d.datname = :name AND l.locktype = 'advisory' AND l.granted "
+                "AND l.mode = 'ExclusiveLock'",
+                name=self._name,
+            )[0][0]
             with self._lock:
                 self._samples += 1
+                self._held += int(held > 0)
                 for pid, state, wait_type, wait_event in rows:
                     used = cpu_seconds(int(pid))
                     self._first.setdefault(int(pid), used)
@@ -573,7 +590,7 @@ class ServerMonitor:
     def read(self) -> ServerLoad:
         with self._lock:
             used = sum(self._cpu[pid] - self._first[pid] for pid in self._cpu)
-            return ServerLoad(used, self._samples, Counter(self._waits))
+            return ServerLoad(used, self._samples, Counter(self._waits), self._held)
 
     def close(self) -> None:
         self._stop.set()

@@ -1,6 +1,7 @@
 """Knowledge generation end to end on a real documentation site: the PostgreSQL 15 manual.
 
-    .venv/bin/python bench/generation.py [--pages N] [--workers SPEC] [--embeddings MODE]
+    .venv/bin/python bench/generation.py [--pages N] [--workers SPEC ...] [--embeddings MODE]
+                                         [--database sqlite|postgresql ...] [--postgres-url URL]
                                          [--versions 15.18 15.20] [--at COMMIT] [--keep]
                                          [--profile DIR]
 
@@ -14,7 +15,11 @@
    an allow-all robots.txt. The pages are the first version's, in file-name order (``--pages N``:
    the first N); pages only the second version has are not ingested.
 3. ``kbsmith serve`` (and ``kbsmith worker`` processes, see ``--workers``) on a fresh temporary
-   ``KBSMITH_DATA_DIR`` (embedded SQLite). Through the HTTP API: ingest every page and wait
+   ``KBSMITH_DATA_DIR`` and database (``--database``: the embedded SQLite default, or
+   ``postgresql``: a database with a name of its own created on ``--postgres-url``'s server,
+   default 127.0.0.1:5432 as postgres, given to kbsmith as ``KBSMITH_DATABASE_URL``, migrated
+   with ``kbsmith migrate`` as a PostgreSQL deployment does, dropped at the end, also on
+   Ctrl-C or error). Through the HTTP API: ingest every page and wait
    until every ingestion job has ended; then ``POST /v2/knowledge/public/bulk`` (``isDraft:
    false``) for every page with content, timed from the first bulk POST until every generation
    job has ended: sources/s of the first generation.
@@ -35,10 +40,11 @@ two live articles with the same normalised title (NFKC, case-folded, spaces coll
 whose ``mainKnowledge`` 5-word shingle sets have a Jaccard similarity >= 0.9 (exact, with an
 inverted index over prefix-filtered shingles).
 
-Job status is polled with a read-only SQLite connection to the data dir's ``kbsmith.db`` (it
-costs the API nothing); each phase's outcome is then read once through ``POST /v2/knowledge/
-public/jobs/status`` (batches of <= 1,000 ids), the live articles through ``GET /v2/hc-articles/
-public?type=live``. Generation and ingestion only ever go through the HTTP API.
+Job status is polled with a read-only connection to the database (SQL that SQLite and
+PostgreSQL both run; it costs the API nothing); each phase's outcome is then read once through
+``POST /v2/knowledge/public/jobs/status`` (batches of <= 1,000 ids), the live articles through
+``GET /v2/hc-articles/public?type=live``. Generation and ingestion only ever go through the
+HTTP API.
 
 ``--workers`` is a deployment: ``plain`` (the default: ``kbsmith serve`` as the embedded
 default runs it, with one ``kbsmith worker`` process per core that serve starts itself, each
@@ -46,6 +52,13 @@ running 2 jobs at once) or ``S+PxC`` (``kbsmith serve --workers S`` plus P ``kbs
 --concurrency C`` processes). Generation is CPU-bound Python, so one process per core is what
 uses both cores. Before commit 631017f ``plain`` failed every job (serve's in-process workers
 were not given the runtime the job handlers need).
+
+Every ``--workers`` SPEC runs on every ``--database`` (a fresh data dir and database each), and
+a scaling table sets each run against the first: sources/s and its ratio, kbsmith's and the
+PostgreSQL backends' CPU per source (the server shares the cores, so the CPU-bound rate counts
+both), the rate reached as a share of the CPU-bound one, and from ``pg_stat_activity`` and
+``pg_locks`` sampled every 0.1 s what the busy backends waited on and how much of the time a job
+held the workspace's saving lock.
 
 ``--embeddings``: ``auto`` (the MiniLM model when ``kbsmith.generation.embeddings`` imports,
 else lexical-only), ``on``, ``off`` (``KBSMITH_GENERATION_EMBEDDINGS=false``) or
@@ -936,8 +949,13 @@ def report(
         f"KBSMITH_FETCH_PER_HOST_CONCURRENCY={args.per_host}, the offline backend; "
         f"sources/s = jobs / seconds from the first bulk POST until every job ended; job p50: "
         "claim to completion of one job; kbsmith CPU: user+system time of every kbsmith process "
-        f"during the generation / jobs; CPU-bound sources/s: {os.cpu_count()} cores / that (what "
-        "an otherwise idle machine could reach at best); load avg: 1-minute load at the end.",
+        f"during the generation / jobs; CPU-bound sources/s: {os.cpu_count()} cores / (that + the "
+        "PostgreSQL backends' CPU per source) (what an otherwise idle machine could reach at "
+        "best); load avg: 1-minute load at the end. Scaling: PG backends busy / on CPU: mean "
+        "backends of the run's database active at once / of those running (not waiting); PG "
+        "lock waits: mean backends waiting on a heavyweight lock (Lock:advisory is the "
+        "workspace's saving lock); saving lock held: share of 0.1 s samples in which a job "
+        "held it (near 1: saving is serialised to the limit).",
         highlight=False,
     )
     for o in outcomes:
@@ -957,6 +975,7 @@ def scaling(outcomes: list[Outcome]) -> Table:
         "reached /\nCPU-bound",
         "PG backends\nbusy / on CPU",
         "PG lock\nwaits",
+        "saving lock\nheld",
         "top PG waits\n(backends at once)",
         title=f"scaling: each run against the first; {os.cpu_count()} cores",
     )
@@ -975,6 +994,7 @@ def scaling(outcomes: list[Outcome]) -> Table:
                 f"{g.of_cpu_bound:.2f}",
                 f"{server.busy_backends():.2f} / {server.share('CPU'):.2f}",
                 f"{server.share('Lock'):.2f}",
+                f"{server.held_share():.2f}",
                 server.top_waits(),
             )
     return table
