@@ -799,7 +799,7 @@ def report(
             f"{load.busy_backends():.2f} / {load.share('Lock'):.2f}",
             f"{cores * bare_cpu.ours / (o.ingest.cpu.ours + load.cpu_seconds):.2f}",
         )
-    out = Console(width=max(Console().width, 150))
+    out = Console(width=max(Console().width, 200))
     out.print(table)
     out.print(
         f"bare trafilatura.extract(html), one process: [bold]{bare:.2f} pages/s[/] "
