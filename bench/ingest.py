@@ -1,6 +1,7 @@
 """End-to-end web ingestion through the HTTP API of real `kbsmith` processes, against a local site.
 
     .venv/bin/python bench/ingest.py [--data DIR] [--pages 1000] [--deployment SPEC ...]
+                                     [--database sqlite|postgresql ...] [--postgres-url URL]
 
 Serves the pages of the web-pages data set (default ``<repo>/../shared/data/web-pages``, the
 gzip files under ``html/``) repeated to ``--pages`` distinct URLs (``/copy-2/0001.html``) from a
