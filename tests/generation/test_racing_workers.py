@@ -24,6 +24,7 @@ from kbsmith.settings import Settings
 from tests.conftest import Keys
 from tests.generation.support import all_articles, wait_jobs
 from tests.generation.test_workflow import RESET
+from tests.support.hostile_server import HostileServer
 from tests.support.waiting import eventually
 
 ADD = "ADD_ARTICLE_TO_FOLDER"
@@ -63,10 +64,14 @@ async def generate(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
 
 
 async def test_a_topic_saved_but_not_yet_committed_is_not_added_again_by_another_worker(
-    client: httpx.AsyncClient, keys: Keys, db: Database, two_workers: list[Worker]
+    client: httpx.AsyncClient,
+    keys: Keys,
+    db: Database,
+    site: HostileServer,
+    two_workers: list[Worker],
 ) -> None:
     headers = await keys.headers()
-    hook = {"url": "https://example.com/hook", "events": ["job.completed"]}
+    hook = {"url": site.url("/hook"), "events": ["job.completed"]}
     created = await client.post("/v2/webhooks/public", headers=headers, json=hook)
     assert created.status_code == 200, created.text
 
