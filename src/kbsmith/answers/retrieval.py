@@ -1,16 +1,14 @@
-"""Retrieval: full text in the database finds candidate articles, the shipped embedding model
-and term coverage score them.
+"""Retrieval: full text in the database finds candidate articles; the shipped embedding model
+and the question's terms describe each (``ranking.Signals``) and the fitted model scores it.
 
-The score of an article is absolute (it does not depend on the other candidates), so one
-calibrated floor decides whether anything answers the question:
-``SEMANTIC_WEIGHT * best passage cosine + (1 - SEMANTIC_WEIGHT) * term coverage`` with the
-model, term coverage alone without it.
+The score of an article is absolute (it does not depend on the other candidates), so that the
+answer-or-refuse model (``confidence``) reads what stands out. Without the embedding model the
+score is the share of the question's content words the article holds.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kbsmith.answers.index import decode_vector
 from kbsmith.answers.models import AnswerPassage
 from kbsmith.answers.passages import PassageKind
+from kbsmith.answers.ranking import (
+    COMMON_TERM_PASSAGES,
+    NO_SIGNALS,
+    AnswerModel,
+    Signals,
+    article_fields,
+    question_terms,
+    shipped_model,
+    signals,
+    term_weight,
+    term_weights,
+)
 from kbsmith.db.base import table_of
 from kbsmith.db.dialect import full_text, unindexed
 from kbsmith.generation.embeddings import Embedder
@@ -33,21 +43,13 @@ from kbsmith.knowledge.repository import visible_folders
 LEXICAL_PASSAGES = 200
 """Passages the full-text query returns, best first: the candidates are their articles."""
 MAX_CANDIDATES = 30
-SEMANTIC_WEIGHT = 1.0
-"""Fitted by ``bench/answers_calibration.py`` (best ranking top-1 on its fit half; 0.9 came
-close): term coverage still decides without the model, and feeds ``confidence``."""
-RARE_TERMS_WEIGHT = 0.1
-"""With the model, the score adds this times the share of the question's terms the article
-holds, each term weighted by its rarity in the workspace (``term_weight``): MiniLM alone
-ranks customer phrasings no better than BM25; fitted by ``bench/answers_calibration.py``."""
 MAX_QUERY_TERMS = 32
-COMMON_TERM_PASSAGES = 500
-"""A term held by at least this many passages of the workspace finds too much to rank (a
-100,000-article workspace has ~16,000 passages with "go"): the full-text query leaves it
-out, or when every term is that common, asks for passages holding all of them. Scoring still
-uses the whole question. On PostgreSQL each passage found is a heap fetch (the workspace
-filter and ``ts_rank`` read the row): at 100,000 articles a question touched 1,317 blocks
-with a bound of 2,000, 887 with 1,000, 565 with 500, 420 with 250."""
+# A term held by at least COMMON_TERM_PASSAGES passages of the workspace finds too much to
+# rank (a 100,000-article workspace has ~16,000 passages with "go"): the full-text query
+# leaves it out, or when every term is that common, asks for passages holding all of them.
+# Scoring still uses the whole question. On PostgreSQL each passage found is a heap fetch
+# (the workspace filter and ``ts_rank`` read the row): at 100,000 articles a question touched
+# 1,317 blocks with a bound of 2,000, 887 with 1,000, 565 with 500, 420 with 250.
 
 Vector = np.ndarray[tuple[int], np.dtype[np.float32]]
 
@@ -69,8 +71,9 @@ class Candidate:
     similarities: dict[int, float] = field(default_factory=dict)
     """Cosine of the question with each embedded passage, by passage id."""
     coverage: float = 0.0
-    rare_coverage: float = 0.0
-    """The share of the question's terms held, each weighted by ``term_weight``."""
+    """The share of the question's content words held (the score without the model)."""
+    signals: Signals = NO_SIGNALS
+    """What the fitted model reads (with the embedding model)."""
     score: float = 0.0
 
     @property
@@ -86,7 +89,7 @@ class Candidate:
 
 
 def query_terms(question: str) -> list[str]:
-    """The words worth searching for: no stopwords, each once, in order."""
+    """The words worth searching for (and counting): no stopwords, each once, in order."""
     found = [w for w in words(question) if w not in STOPWORDS and len(w) > 1]
     return list(dict.fromkeys(found))[:MAX_QUERY_TERMS]
 
@@ -98,23 +101,25 @@ async def retrieve(
     *,
     agent_id: uuid.UUID | None,
     embedder: Embedder | None,
+    model: AnswerModel | None = None,
 ) -> list[Candidate]:
-    """Candidate articles for the question, best first, each scored."""
+    """Candidate articles for the question, best first, each scored (by ``model``, the
+    shipped one by default)."""
     terms = query_terms(question)
     if not terms:
         return []
     # the model reads the question while the database searches
     embedding = asyncio.create_task(_embed(embedder, question))
-    counts = await _term_counts(session, workspace_id, terms)
+    counts = await term_counts(session, workspace_id, terms)
     candidates = await _lexical_candidates(session, workspace_id, terms, counts, agent_id)
     if candidates:
         await _load_passages(session, candidates)
     question_vector = await embedding
     if not candidates:
         return []
-    weights = {stem(term): term_weight(count) for term, count in counts.items()}
+    counted = counted_weights(counts)
     for candidate in candidates.values():
-        _score(candidate, question, question_vector, weights)
+        _score(candidate, question, question_vector, counted, model or shipped_model())
     return sorted(candidates.values(), key=lambda c: (-c.score, c.lexical_rank))
 
 
@@ -158,11 +163,18 @@ async def _lexical_candidates(
     }
 
 
-async def _term_counts(
+def counted_weights(counts: dict[str, int]) -> dict[str, float]:
+    """Each counted term's weight by its stem (``ranking.term_weight``)."""
+    return {stem(term): term_weight(count) for term, count in counts.items()}
+
+
+async def term_counts(
     session: AsyncSession, workspace_id: uuid.UUID, terms: Sequence[str]
 ) -> dict[str, int]:
     """How many passages of the workspace hold each term, counted up to
     ``COMMON_TERM_PASSAGES`` only (one statement, one bounded count per term)."""
+    if not terms:
+        return {}
     passages = table_of(AnswerPassage)
     counts = []
     for term in terms:
@@ -177,12 +189,6 @@ async def _term_counts(
         counts.append(select(func.count()).select_from(held).scalar_subquery())
     row = (await session.execute(select(*counts))).one()
     return dict(zip(terms, (int(count) for count in row), strict=True))
-
-
-def term_weight(passages: int) -> float:
-    """A term's rarity from the passages holding it (bounded as counted): an inverse document
-    frequency over ``COMMON_TERM_PASSAGES``, so a term that common weighs nothing."""
-    return max(0.0, math.log((COMMON_TERM_PASSAGES + 0.5) / (passages + 0.5)))
 
 
 async def _load_passages(session: AsyncSession, candidates: dict[uuid.UUID, Candidate]) -> None:
@@ -218,25 +224,28 @@ def _score(
     candidate: Candidate,
     question: str,
     question_vector: Vector | None,
-    weights: dict[str, float],
+    counted: dict[str, float],
+    model: AnswerModel,
 ) -> None:
     held: set[str] = set()
     for passage in candidate.passages:
         held.update(content_words(passage.text))
     candidate.coverage = coverage(question, held)
-    candidate.rare_coverage = weighted_coverage(weights, held)
     if question_vector is None:
         candidate.score = candidate.coverage
         return
     for passage in candidate.passages:
         if passage.vector is not None and passage.vector.shape == question_vector.shape:
             candidate.similarities[passage.id] = float(passage.vector @ question_vector)
-    semantic = max(candidate.similarities.values(), default=0.0)
-    candidate.score = (
-        SEMANTIC_WEIGHT * semantic
-        + (1 - SEMANTIC_WEIGHT) * candidate.coverage
-        + RARE_TERMS_WEIGHT * candidate.rare_coverage
+    weights = term_weights(question_terms(question), counted, model.function_word_weight)
+    candidate.signals = signals(
+        question,
+        weights,
+        article_fields((p.kind.value, p.text) for p in candidate.passages),
+        title_similarity=candidate.similarity_of(PassageKind.TITLE, PassageKind.QUESTION),
+        body_similarity=candidate.similarity_of(PassageKind.BODY),
     )
+    candidate.score = model.score(candidate.signals)
 
 
 def coverage(question: str, held: set[str]) -> float:
@@ -245,14 +254,6 @@ def coverage(question: str, held: set[str]) -> float:
     if not wanted:
         return 0.0
     return len(wanted & held) / len(wanted)
-
-
-def weighted_coverage(weights: dict[str, float], held: set[str]) -> float:
-    """The weight of the terms (stemmed) among ``held`` over the weight of them all."""
-    total = math.fsum(weights.values())
-    if total <= 0:
-        return 0.0
-    return math.fsum(w for term, w in weights.items() if term in held) / total
 
 
 def term_overlap(question: str, text: str) -> float:
