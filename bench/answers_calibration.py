@@ -59,9 +59,8 @@ from kbsmith.answers.ranking import (
     Fields,
     Signals,
     article_fields,
-    question_terms,
     signals,
-    term_weights,
+    weighed,
 )
 from kbsmith.answers.retrieval import counted_weights, query_terms, retrieve, term_counts
 from kbsmith.answers.service import FLOOR_WITHOUT_MODEL
@@ -186,13 +185,12 @@ async def ask_all(
 
 
 def described(asked: Asked, function_word_weight: float) -> list[tuple[Measured, Signals]]:
-    weights = term_weights(question_terms(asked.text), asked.counted, function_word_weight)
+    question = weighed(asked.text, asked.counted, function_word_weight)
     return [
         (
             m,
             signals(
-                asked.text,
-                weights,
+                question,
                 m.fields,
                 title_similarity=m.title_similarity,
                 body_similarity=m.body_similarity,

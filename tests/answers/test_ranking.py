@@ -16,6 +16,7 @@ from kbsmith.answers.ranking import (
     signals,
     term_weight,
     term_weights,
+    weighed,
     weighted_share,
 )
 
@@ -130,10 +131,9 @@ def test_signals_describe_the_title_and_the_whole_article(
     title_precision: float,
 ) -> None:
     terms = question_terms(question)
-    weights = term_weights(terms, dict.fromkeys(terms, 1.0), 1.0)  # every term weighs alike
+    asked = weighed(question, dict.fromkeys(terms, 1.0), 1.0)  # every term weighs alike
     found = signals(
-        question,
-        weights,
+        asked,
         article_fields(passages),
         title_similarity=0.8,
         body_similarity=0.4,
@@ -149,10 +149,8 @@ def test_signals_describe_the_title_and_the_whole_article(
 
 def test_the_question_asked_as_the_title_has_the_whole_title_bm25_share() -> None:
     question = "How long should I quarantine?"
-    weights = term_weights(question_terms(question), {"long": 2.0, "quarantine": 5.0}, 1.0)
-    found = signals(
-        question, weights, article_fields([TITLE]), title_similarity=1.0, body_similarity=0.0
-    )
+    asked = weighed(question, {"long": 2.0, "quarantine": 5.0}, 1.0)
+    found = signals(asked, article_fields([TITLE]), title_similarity=1.0, body_similarity=0.0)
     assert found.title_bm25_share == pytest.approx(1.0)
 
 

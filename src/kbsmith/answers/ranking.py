@@ -79,6 +79,8 @@ class Fields:
     everything: Counter[str]
     title_words: frozenset[str]
     """The title's and questions' content words (``content_words``)."""
+    content: frozenset[str]
+    """The content words of all its passages."""
 
 
 def article_fields(passages: Iterable[tuple[str, str]]) -> Fields:
@@ -86,13 +88,17 @@ def article_fields(passages: Iterable[tuple[str, str]]) -> Fields:
     title: Counter[str] = Counter()
     everything: Counter[str] = Counter()
     title_words: set[str] = set()
+    content: set[str] = set()
     for kind, text in passages:
-        terms = [stem(w) for w in words(text) if w not in FILLER_WORDS and len(w) > 1]
+        found = [w for w in words(text) if len(w) > 1]
+        terms = [stem(w) for w in found if w not in FILLER_WORDS]
         everything.update(terms)
+        meaningful = {stem(w) for w in found if w not in STOPWORDS}
+        content.update(meaningful)
         if kind in TITLE_KINDS:
             title.update(terms)
-            title_words.update(content_words(text))
-    return Fields(title, everything, frozenset(title_words))
+            title_words.update(meaningful)
+    return Fields(title, everything, frozenset(title_words), frozenset(content))
 
 
 def bm25(weights: Mapping[str, float], held: Counter[str], average_length: float) -> float:
@@ -138,25 +144,37 @@ SIGNAL_NAMES = Signals._fields
 NO_SIGNALS = Signals(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
-def signals(
-    question: str,
-    weights: Mapping[str, float],
-    fields: Fields,
-    *,
-    title_similarity: float,
-    body_similarity: float,
-) -> Signals:
-    title_bm25 = bm25(weights, fields.title, TITLE_TERMS)
+@dataclass(frozen=True)
+class Weighed:
+    """A question as every candidate is measured against it."""
+
+    weights: dict[str, float]
+    """Its terms' weights (``term_weights``)."""
+    content: frozenset[str]
+    """Its content words (``content_words``)."""
+    itself: float
+    """BM25 of its terms in a title made of the question itself."""
+
+
+def weighed(question: str, counted: Mapping[str, float], function_word_weight: float) -> Weighed:
+    weights = term_weights(question_terms(question), counted, function_word_weight)
     itself = bm25(weights, Counter(list(weights)), TITLE_TERMS)
-    asked = set(content_words(question))
+    return Weighed(weights, frozenset(content_words(question)), itself)
+
+
+def signals(
+    question: Weighed, fields: Fields, *, title_similarity: float, body_similarity: float
+) -> Signals:
+    title_bm25 = bm25(question.weights, fields.title, TITLE_TERMS)
+    title_words = fields.title_words
     return Signals(
         title_similarity,
         body_similarity,
         title_bm25,
-        title_bm25 / itself if itself > 0 else 0.0,
-        weighted_share(weights, fields.title),
-        weighted_share(weights, fields.everything),
-        len(fields.title_words & asked) / len(fields.title_words) if fields.title_words else 0.0,
+        title_bm25 / question.itself if question.itself > 0 else 0.0,
+        weighted_share(question.weights, fields.title),
+        weighted_share(question.weights, fields.everything),
+        len(title_words & question.content) / len(title_words) if title_words else 0.0,
     )
 
 

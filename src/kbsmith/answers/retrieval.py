@@ -12,12 +12,12 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.answers.counts import TermCounts
 from kbsmith.answers.index import decode_vector
 from kbsmith.answers.models import AnswerPassage
 from kbsmith.answers.passages import PassageKind
@@ -26,12 +26,12 @@ from kbsmith.answers.ranking import (
     NO_SIGNALS,
     AnswerModel,
     Signals,
+    Weighed,
     article_fields,
-    question_terms,
     shipped_model,
     signals,
     term_weight,
-    term_weights,
+    weighed,
 )
 from kbsmith.db.base import table_of
 from kbsmith.db.dialect import full_text, unindexed
@@ -50,6 +50,9 @@ MAX_QUERY_TERMS = 32
 # Scoring still uses the whole question. On PostgreSQL each passage found is a heap fetch
 # (the workspace filter and ``ts_rank`` read the row): at 100,000 articles a question touched
 # 1,317 blocks with a bound of 2,000, 887 with 1,000, 565 with 500, 420 with 250.
+
+RECENT_COUNTS = TermCounts()
+"""The process's recently counted terms (see ``answers.counts``)."""
 
 Vector = np.ndarray[tuple[int], np.dtype[np.float32]]
 
@@ -110,16 +113,15 @@ async def retrieve(
         return []
     # the model reads the question while the database searches
     embedding = asyncio.create_task(_embed(embedder, question))
-    counts = await term_counts(session, workspace_id, terms)
-    candidates = await _lexical_candidates(session, workspace_id, terms, counts, agent_id)
-    if candidates:
-        await _load_passages(session, candidates)
+    counts = await term_counts(session, workspace_id, terms, RECENT_COUNTS)
+    candidates = await _candidates(session, workspace_id, terms, counts, agent_id)
     question_vector = await embedding
     if not candidates:
         return []
-    counted = counted_weights(counts)
+    model = model or shipped_model()
+    asked = weighed(question, counted_weights(counts), model.function_word_weight)
     for candidate in candidates.values():
-        _score(candidate, question, question_vector, counted, model or shipped_model())
+        _score(candidate, asked, question_vector, model)
     return sorted(candidates.values(), key=lambda c: (-c.score, c.lexical_rank))
 
 
@@ -131,10 +133,10 @@ def in_workspace(session: AsyncSession, workspace_id: uuid.UUID) -> ColumnElemen
 
 def _scoped(
     session: AsyncSession,
-    statement: Select[Any],
+    statement: Select[uuid.UUID, float],
     workspace_id: uuid.UUID,
     agent_id: uuid.UUID | None,
-) -> Select[Any]:
+) -> Select[uuid.UUID, float]:
     statement = statement.where(in_workspace(session, workspace_id))
     if agent_id is None:
         return statement
@@ -144,23 +146,55 @@ def _scoped(
     )
 
 
-async def _lexical_candidates(
+async def _candidates(
     session: AsyncSession,
     workspace_id: uuid.UUID,
     terms: Sequence[str],
     counts: dict[str, int],
     agent_id: uuid.UUID | None,
 ) -> dict[uuid.UUID, Candidate]:
+    """The articles of the best ``LEXICAL_PASSAGES`` passages by full text (the first
+    ``MAX_CANDIDATES``, by their best passage), with all their passages: one statement."""
     rare = [term for term in terms if counts[term] < COMMON_TERM_PASSAGES]
     search = full_text(session, table_of(AnswerPassage), rare or terms, every=not rare)
-    statement = select(AnswerPassage.article_id).select_from(search.source).where(search.matches)
-    statement = _scoped(session, statement, workspace_id, agent_id)
-    statement = statement.order_by(search.relevance.desc()).limit(LEXICAL_PASSAGES)
-    ranked = dict.fromkeys((await session.scalars(statement)).all())
-    return {
-        article_id: Candidate(article_id, "", rank)
-        for rank, article_id in enumerate(list(ranked)[:MAX_CANDIDATES])
-    }
+    found = select(
+        AnswerPassage.article_id.label("article_id"), search.relevance.label("relevance")
+    )
+    found = _scoped(
+        session, found.select_from(search.source).where(search.matches), workspace_id, agent_id
+    )
+    passages = found.order_by(search.relevance.desc()).limit(LEXICAL_PASSAGES).subquery()
+    relevance = func.max(passages.c.relevance)
+    articles = (
+        select(passages.c.article_id, relevance.label("relevance"))
+        .group_by(passages.c.article_id)
+        .order_by(relevance.desc(), passages.c.article_id)
+        .limit(MAX_CANDIDATES)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(
+            AnswerPassage.article_id,
+            AnswerPassage.id,
+            AnswerPassage.kind,
+            AnswerPassage.text,
+            AnswerPassage.vector,
+        )
+        .join(articles, articles.c.article_id == AnswerPassage.article_id)
+        .order_by(articles.c.relevance.desc(), AnswerPassage.article_id, AnswerPassage.position)
+    )
+    candidates: dict[uuid.UUID, Candidate] = {}
+    for article_id, passage_id, kind, text, vector in rows:
+        candidate = candidates.get(article_id)
+        if candidate is None:
+            candidate = candidates[article_id] = Candidate(article_id, "", len(candidates))
+        passage = Passage(
+            passage_id, PassageKind(kind), text, None if vector is None else decode_vector(vector)
+        )
+        candidate.passages.append(passage)
+        if passage.kind is PassageKind.TITLE:
+            candidate.title = text
+    return candidates
 
 
 def counted_weights(counts: dict[str, int]) -> dict[str, float]:
@@ -169,12 +203,27 @@ def counted_weights(counts: dict[str, int]) -> dict[str, float]:
 
 
 async def term_counts(
-    session: AsyncSession, workspace_id: uuid.UUID, terms: Sequence[str]
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    terms: Sequence[str],
+    recent: TermCounts | None = None,
 ) -> dict[str, int]:
     """How many passages of the workspace hold each term, counted up to
-    ``COMMON_TERM_PASSAGES`` only (one statement, one bounded count per term)."""
-    if not terms:
-        return {}
+    ``COMMON_TERM_PASSAGES`` only (one statement, one bounded count per term); those
+    ``recent`` still knows are not counted again."""
+    known = recent.known(workspace_id, terms) if recent is not None else {}
+    missing = [term for term in terms if term not in known]
+    if not missing:
+        return known
+    counted = await _count(session, workspace_id, missing)
+    if recent is not None:
+        recent.remember(workspace_id, counted)
+    return known | counted
+
+
+async def _count(
+    session: AsyncSession, workspace_id: uuid.UUID, terms: Sequence[str]
+) -> dict[str, int]:
     passages = table_of(AnswerPassage)
     counts = []
     for term in terms:
@@ -191,27 +240,6 @@ async def term_counts(
     return dict(zip(terms, (int(count) for count in row), strict=True))
 
 
-async def _load_passages(session: AsyncSession, candidates: dict[uuid.UUID, Candidate]) -> None:
-    rows = await session.execute(
-        select(
-            AnswerPassage.article_id,
-            AnswerPassage.id,
-            AnswerPassage.kind,
-            AnswerPassage.text,
-            AnswerPassage.vector,
-        )
-        .where(AnswerPassage.article_id.in_(list(candidates)))
-        .order_by(AnswerPassage.article_id, AnswerPassage.position)
-    )
-    for article_id, passage_id, kind, text, vector in rows:
-        passage = Passage(
-            passage_id, PassageKind(kind), text, None if vector is None else decode_vector(vector)
-        )
-        candidates[article_id].passages.append(passage)
-        if passage.kind is PassageKind.TITLE:
-            candidates[article_id].title = text
-
-
 async def _embed(embedder: Embedder | None, question: str) -> Vector | None:
     if embedder is None:
         return None
@@ -221,27 +249,20 @@ async def _embed(embedder: Embedder | None, question: str) -> Vector | None:
 
 
 def _score(
-    candidate: Candidate,
-    question: str,
-    question_vector: Vector | None,
-    counted: dict[str, float],
-    model: AnswerModel,
+    candidate: Candidate, question: Weighed, question_vector: Vector | None, model: AnswerModel
 ) -> None:
-    held: set[str] = set()
-    for passage in candidate.passages:
-        held.update(content_words(passage.text))
-    candidate.coverage = coverage(question, held)
+    fields = article_fields((p.kind.value, p.text) for p in candidate.passages)
+    wanted = question.content
+    candidate.coverage = len(wanted & fields.content) / len(wanted) if wanted else 0.0
     if question_vector is None:
         candidate.score = candidate.coverage
         return
     for passage in candidate.passages:
         if passage.vector is not None and passage.vector.shape == question_vector.shape:
             candidate.similarities[passage.id] = float(passage.vector @ question_vector)
-    weights = term_weights(question_terms(question), counted, model.function_word_weight)
     candidate.signals = signals(
         question,
-        weights,
-        article_fields((p.kind.value, p.text) for p in candidate.passages),
+        fields,
         title_similarity=candidate.similarity_of(PassageKind.TITLE, PassageKind.QUESTION),
         body_similarity=candidate.similarity_of(PassageKind.BODY),
     )
