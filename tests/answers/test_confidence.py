@@ -26,11 +26,12 @@ class Seen:
 
 CALIBRATION = Path(__file__).parents[2] / "bench" / "answers_calibration.json"
 
-# title cosine, body cosine, title BM25, its share, title coverage, coverage, title precision
-CLEAR = Seen(Signals(0.93, 0.55, 9.0, 0.9, 1.0, 1.0, 1.0))
-NEIGHBOUR = Seen(Signals(0.70, 0.55, 4.0, 0.4, 0.5, 0.7, 0.5))
-ALIKE = Seen(Signals(0.69, 0.55, 4.0, 0.4, 0.5, 0.7, 0.5))
-FAR = Seen(Signals(0.2, 0.1, 0.0, 0.0, 0.1, 0.0, 0.0))
+# title cosine, body cosine, title BM25, its share, title coverage, coverage, title precision;
+# the question's terms and their weight (a question of 4 terms)
+CLEAR = Seen(Signals(0.93, 0.55, 9.0, 0.9, 1.0, 1.0, 1.0, 4, 12.0))
+NEIGHBOUR = Seen(Signals(0.70, 0.55, 4.0, 0.4, 0.5, 0.7, 0.5, 4, 12.0))
+ALIKE = Seen(Signals(0.69, 0.55, 4.0, 0.4, 0.5, 0.7, 0.5, 4, 12.0))
+FAR = Seen(Signals(0.2, 0.1, 0.0, 0.0, 0.1, 0.0, 0.0, 4, 12.0))
 
 
 def expected(best: Seen, *others: Seen) -> Features:
@@ -45,6 +46,8 @@ def expected(best: Seen, *others: Seen) -> Features:
         s.body_similarity,
         s.title_precision,
         s.title_bm25_share,
+        s.question_terms,
+        s.question_weight,
     )
 
 

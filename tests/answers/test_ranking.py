@@ -145,6 +145,8 @@ def test_signals_describe_the_title_and_the_whole_article(
     assert found.title_precision == pytest.approx(title_precision)
     assert 0.0 <= found.title_bm25_share <= 1.0
     assert (found.title_bm25 > 0) is (title_coverage > 0)
+    assert found.question_terms == len(terms)
+    assert found.question_weight == pytest.approx(len(terms))
 
 
 def test_the_question_asked_as_the_title_has_the_whole_title_bm25_share() -> None:

@@ -5,8 +5,10 @@ The features describe the best candidate and how far it stands out: its score an
 over the second; how well its title or questions match the question by meaning, and by how
 much more than any other candidate's; the share of the question's (weighted) terms its title
 and the whole article hold; how much of its title the question uses; its title's BM25 against
-the question's own. When the right article exists it usually stands out on several of them;
-when it was deleted, a neighbour's title says something else in alike words.
+the question's own; and how much the question says (its terms, and their weight: a long
+question's score is larger whether or not it is answered). When the right article exists it
+usually stands out on several of them; when it was deleted, a neighbour's title says
+something else in alike words.
 
 The weights and the floor are fitted by ``bench/answers_calibration.py`` on half of CovidFAQ
 (positives: a right article ranked first; negatives: another article ranked first, the best
@@ -44,6 +46,8 @@ class Features(NamedTuple):
     body_similarity: float
     title_precision: float
     title_bm25_share: float
+    question_terms: float
+    question_weight: float
 
 
 FEATURE_NAMES = ("bias", *Features._fields)
@@ -66,6 +70,8 @@ def features(ranked: Sequence[Scored]) -> Features | None:
         best.body_similarity,
         best.title_precision,
         best.title_bm25_share,
+        best.question_terms,
+        best.question_weight,
     )
 
 

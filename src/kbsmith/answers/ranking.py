@@ -138,10 +138,15 @@ class Signals(NamedTuple):
     """The weighted share of the question's terms anywhere in the article."""
     title_precision: float
     """The share of the title's and questions' content words that the question uses."""
+    question_terms: float
+    """How many terms the question has (the same for every candidate: how much the question
+    says, which the answer model weighs the others by)."""
+    question_weight: float
+    """The weight of all its terms (likewise)."""
 
 
 SIGNAL_NAMES = Signals._fields
-NO_SIGNALS = Signals(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+NO_SIGNALS = Signals(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,8 @@ def signals(
         weighted_share(question.weights, fields.title),
         weighted_share(question.weights, fields.everything),
         len(title_words & question.content) / len(title_words) if title_words else 0.0,
+        len(question.weights),
+        math.fsum(question.weights.values()),
     )
 
 

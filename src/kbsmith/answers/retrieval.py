@@ -133,10 +133,10 @@ def in_workspace(session: AsyncSession, workspace_id: uuid.UUID) -> ColumnElemen
 
 def _scoped(
     session: AsyncSession,
-    statement: Select[uuid.UUID, float],
+    statement: Select[uuid.UUID, float, int],
     workspace_id: uuid.UUID,
     agent_id: uuid.UUID | None,
-) -> Select[uuid.UUID, float]:
+) -> Select[uuid.UUID, float, int]:
     statement = statement.where(in_workspace(session, workspace_id))
     if agent_id is None:
         return statement
@@ -158,17 +158,20 @@ async def _candidates(
     rare = [term for term in terms if counts[term] < COMMON_TERM_PASSAGES]
     search = full_text(session, table_of(AnswerPassage), rare or terms, every=not rare)
     found = select(
-        AnswerPassage.article_id.label("article_id"), search.relevance.label("relevance")
+        AnswerPassage.article_id.label("article_id"),
+        search.relevance.label("relevance"),
+        AnswerPassage.id.label("passage_id"),
     )
     found = _scoped(
         session, found.select_from(search.source).where(search.matches), workspace_id, agent_id
     )
     passages = found.order_by(search.relevance.desc()).limit(LEXICAL_PASSAGES).subquery()
     relevance = func.max(passages.c.relevance)
+    first = func.min(passages.c.passage_id)  # of equally relevant articles, the older first
     articles = (
-        select(passages.c.article_id, relevance.label("relevance"))
+        select(passages.c.article_id, relevance.label("relevance"), first.label("first"))
         .group_by(passages.c.article_id)
-        .order_by(relevance.desc(), passages.c.article_id)
+        .order_by(relevance.desc(), first)
         .limit(MAX_CANDIDATES)
         .subquery()
     )
@@ -181,7 +184,7 @@ async def _candidates(
             AnswerPassage.vector,
         )
         .join(articles, articles.c.article_id == AnswerPassage.article_id)
-        .order_by(articles.c.relevance.desc(), AnswerPassage.article_id, AnswerPassage.position)
+        .order_by(articles.c.relevance.desc(), articles.c.first, AnswerPassage.position)
     )
     candidates: dict[uuid.UUID, Candidate] = {}
     for article_id, passage_id, kind, text, vector in rows:
