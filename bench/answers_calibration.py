@@ -1,6 +1,7 @@
 """Fits how ``answers/`` ranks candidates and when it answers, on CovidFAQ; reports held-out.
 
     .venv/bin/python bench/answers_calibration.py [--data DIR] [--banking N] [--dry-run]
+                                                  [--postgres-url URL]
 
 One live article per CovidFAQ entry (see ``_faq.py``) in a fresh SQLite workspace, written
 through the knowledge service (so the passage index is the one the API keeps). Every distinct
@@ -28,7 +29,8 @@ Figures are printed for both halves, with a BM25 baseline (``bm25s`` over title 
 figures to ``answers_calibration.json`` beside this script. "ranking top1/top5/MRR" rank
 without refusing; "answered from the right article" is top-1 as ``bench/answers.py`` counts it
 (a refusal cites nothing, a miss). Without the embedding model: term coverage alone with its
-floor of ``service.py``.
+floor of ``service.py``. With a PostgreSQL URL, the same figures of the fitted model on the
+candidates PostgreSQL's full text finds (a fresh database, dropped after).
 
 Data: CovidFAQ from ``ML-Recipes/BERT-FAQ`` (MIT; questions from the JHU COVID-QA project) and
 Banking77 (PolyAI, CC-BY-4.0; Casanueva et al., 2020), in ``../shared/data/faq-dev``.
@@ -40,6 +42,7 @@ import argparse
 import asyncio
 import csv
 import json
+import os
 import random
 import tempfile
 import uuid
@@ -52,6 +55,7 @@ import bm25s  # type: ignore[import-untyped]
 import numpy as np
 
 from _faq import DEFAULT_DATA, Entry, distinct_phrasings, load_entries
+from answers import drop_database
 from kbsmith.answers import confidence
 from kbsmith.answers.ranking import (
     MODEL_PATH,
@@ -71,6 +75,7 @@ from kbsmith.knowledge import articles, folders
 from kbsmith.knowledge.content import ArticleContent
 from kbsmith.logging import configure_logging
 from kbsmith.workspaces import service as workspaces
+from knowledge import fresh_database
 
 SCORE_SIGNALS = ("title_similarity", "body_similarity", "title_bm25", "coverage", "title_coverage")
 FUNCTION_WORD_WEIGHTS = (0.0, 1.0, 2.0, 3.0, 4.0)
@@ -427,31 +432,56 @@ def report(
     return result, shipped
 
 
-async def main(data: Path, banking_count: int, dry_run: bool) -> None:
+async def measure(
+    url: str, entries: list[Entry], data: Path, banking_count: int, model: bool
+) -> tuple[list[Asked], dict[bool, list[Asked]], dict[str, uuid.UUID]]:
+    """The phrasings and Banking77 requests asked of the CovidFAQ articles in ``url``."""
+    db = Database(url)
+    await migrate.upgrade(db)
+    workspace_id, ids = await build(db, entries)
+    phrasings = [
+        (p.fit, frozenset(ids[key] for key in p.keys), p.text) for p in distinct_phrasings(entries)
+    ]
+    requests = [
+        (part == "train", frozenset[uuid.UUID](), text)
+        for part in ("train", "test")
+        for text in banking_requests(data, part, banking_count)
+    ]
+    asked = await ask_all(db, workspace_id, phrasings, model, list(ids.values()))
+    negatives = await ask_all(db, workspace_id, requests, model, list(ids.values()))
+    await db.dispose()
+    return asked, {fit: [a for a in negatives if a.fit == fit] for fit in (True, False)}, ids
+
+
+def on_postgres(
+    asked: list[Asked], banking: dict[bool, list[Asked]], shipped: AnswerModel
+) -> dict[str, Any]:
+    """The fitted model's figures on PostgreSQL's candidates (its full text finds others)."""
+    weighing = (shipped.function_word_weight, shipped.score_weights)
+    result: dict[str, Any] = {}
+    print("\n== with the model, on PostgreSQL's candidates (fitted on SQLite's) ==")
+    for name, fitting in (("fit", True), ("held-out", False)):
+        sample = cases([a for a in asked if a.fit == fitting], weighing)
+        row = figures(
+            sample, cases(banking[fitting], weighing), shipped.confidence_weights, shipped.floor
+        )
+        result[name] = row
+        print(f"  {name:9s} " + "  ".join(f"{k}: {v}" for k, v in row.items()))
+    return result
+
+
+async def main(data: Path, banking_count: int, dry_run: bool, postgres_url: str | None) -> None:
     configure_logging("WARNING")
     entries = load_entries(data)
+    results: dict[str, Any] = {}
+    shipped = None
     with tempfile.TemporaryDirectory() as directory:
-        db = Database(f"sqlite+aiosqlite:///{directory}/calibration.db")
-        await migrate.upgrade(db)
-        workspace_id, ids = await build(db, entries)
-        phrasings = [
-            (p.fit, frozenset(ids[key] for key in p.keys), p.text)
-            for p in distinct_phrasings(entries)
-        ]
-        requests = [
-            (part == "train", frozenset[uuid.UUID](), text)
-            for part in ("train", "test")
-            for text in banking_requests(data, part, banking_count)
-        ]
-        print(f"{len(entries)} articles, {len(phrasings)} phrasings, {len(requests)} Banking77")
-        results: dict[str, Any] = {}
-        shipped = None
+        url = f"sqlite+aiosqlite:///{directory}/calibration.db"
         for model in (True, False):
             if model and load_embedder() is None:
                 continue
-            asked = await ask_all(db, workspace_id, phrasings, model, list(ids.values()))
-            negatives = await ask_all(db, workspace_id, requests, model, list(ids.values()))
-            banking = {fit: [a for a in negatives if a.fit == fit] for fit in (True, False)}
+            asked, banking, ids = await measure(url, entries, data, banking_count, model)
+            print(f"{len(entries)} articles, {len(asked)} phrasings")
             baseline = {
                 "fit": bm25_top1(entries, ids, [a for a in asked if a.fit]),
                 "held-out": bm25_top1(entries, ids, [a for a in asked if not a.fit]),
@@ -459,7 +489,12 @@ async def main(data: Path, banking_count: int, dry_run: bool) -> None:
             label = "with the model" if model else "without the model"
             results[label], fitted = report(asked, banking, baseline, model)
             shipped = fitted or shipped
-        await db.dispose()
+            url = f"sqlite+aiosqlite:///{directory}/calibration-{len(results)}.db"
+        if shipped is not None and postgres_url:
+            url = await fresh_database("postgresql", postgres_url, Path(directory))
+            asked, banking, _ = await measure(url, entries, data, banking_count, True)
+            await drop_database(url)
+            results["with the model, on PostgreSQL"] = on_postgres(asked, banking, shipped)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten to {RESULTS}")
     if shipped is not None and not dry_run:
@@ -475,5 +510,10 @@ if __name__ == "__main__":
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--banking", type=int, default=BANKING_SAMPLE)
     parser.add_argument("--dry-run", action="store_true", help="leave the shipped model as is")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("KBSMITH_TEST_POSTGRES_URL"),
+        help="also measure the fitted model on PostgreSQL's candidates",
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.data, arguments.banking, arguments.dry_run))
+    asyncio.run(main(arguments.data, arguments.banking, arguments.dry_run, arguments.postgres_url))

@@ -19,13 +19,14 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from kbsmith.generation.text import STOPWORDS, content_words, stem, words
+from kbsmith.generation.text import STOPWORDS, stem, words
 
 MODEL_PATH = Path(__file__).parent / "data" / "model.json"
 COMMON_TERM_PASSAGES = 500
@@ -39,8 +40,17 @@ FILLER_WORDS = frozenset(
     ]
 )
 """Left out of the terms (bm25s's English list): they say nothing of what is asked."""
-FUNCTION_STEMS = frozenset(stem(w) for w in STOPWORDS) - {stem(w) for w in FILLER_WORDS}
+NEGATED = frozenset(
+    [
+        *("don", "doesn", "didn", "isn", "aren", "wasn", "weren", "can", "couldn", "won"),
+        *("wouldn", "shouldn", "haven", "hasn", "hadn", "mustn"),
+    ]
+)
+"""What is left of a negated contraction once split ("don't" → "don")."""
+FUNCTION_WORDS = STOPWORDS | NEGATED
+FUNCTION_STEMS = frozenset(stem(w) for w in FUNCTION_WORDS) - {stem(w) for w in FILLER_WORDS}
 """Kept, with the fitted ``function_word_weight``: "what", "how", "can", "my", …"""
+APOSTROPHE = re.compile(r"['\u2019]")
 BM25_K1 = 1.5
 BM25_B = 0.75
 TITLE_TERMS = 10.0
@@ -48,9 +58,20 @@ TITLE_TERMS = 10.0
 TITLE_KINDS = ("title", "question")
 
 
+def plain_words(text: str) -> list[str]:
+    """``words``, contractions split: "what's" is "what" and "s", "don't" "don" and "t" (the
+    databases' full text drops "what's" as a stopword, or splits it)."""
+    return [part for word in words(text) for part in APOSTROPHE.split(word) if part]
+
+
+def meaningful_words(text: str) -> list[str]:
+    """Stemmed words but function words (``content_words``, contractions split)."""
+    return [stem(w) for w in plain_words(text) if w not in FUNCTION_WORDS and len(w) > 1]
+
+
 def question_terms(question: str) -> list[str]:
     """The question's terms: stemmed words but fillers, each once, in order."""
-    found = [stem(w) for w in words(question) if w not in FILLER_WORDS and len(w) > 1]
+    found = [stem(w) for w in plain_words(question) if w not in FILLER_WORDS and len(w) > 1]
     return list(dict.fromkeys(found))
 
 
@@ -78,7 +99,7 @@ class Fields:
     title: Counter[str]
     everything: Counter[str]
     title_words: frozenset[str]
-    """The title's and questions' content words (``content_words``)."""
+    """The title's and questions' content words (``meaningful_words``)."""
     content: frozenset[str]
     """The content words of all its passages."""
 
@@ -90,10 +111,10 @@ def article_fields(passages: Iterable[tuple[str, str]]) -> Fields:
     title_words: set[str] = set()
     content: set[str] = set()
     for kind, text in passages:
-        found = [w for w in words(text) if len(w) > 1]
+        found = [w for w in plain_words(text) if len(w) > 1]
         terms = [stem(w) for w in found if w not in FILLER_WORDS]
         everything.update(terms)
-        meaningful = {stem(w) for w in found if w not in STOPWORDS}
+        meaningful = {stem(w) for w in found if w not in FUNCTION_WORDS}
         content.update(meaningful)
         if kind in TITLE_KINDS:
             title.update(terms)
@@ -156,7 +177,7 @@ class Weighed:
     weights: dict[str, float]
     """Its terms' weights (``term_weights``)."""
     content: frozenset[str]
-    """Its content words (``content_words``)."""
+    """Its content words (``meaningful_words``)."""
     itself: float
     """BM25 of its terms in a title made of the question itself."""
 
@@ -164,7 +185,7 @@ class Weighed:
 def weighed(question: str, counted: Mapping[str, float], function_word_weight: float) -> Weighed:
     weights = term_weights(question_terms(question), counted, function_word_weight)
     itself = bm25(weights, Counter(list(weights)), TITLE_TERMS)
-    return Weighed(weights, frozenset(content_words(question)), itself)
+    return Weighed(weights, frozenset(meaningful_words(question)), itself)
 
 
 def signals(

@@ -23,11 +23,13 @@ from kbsmith.answers.models import AnswerPassage
 from kbsmith.answers.passages import PassageKind
 from kbsmith.answers.ranking import (
     COMMON_TERM_PASSAGES,
+    FUNCTION_WORDS,
     NO_SIGNALS,
     AnswerModel,
     Signals,
     Weighed,
     article_fields,
+    plain_words,
     shipped_model,
     signals,
     term_weight,
@@ -36,7 +38,7 @@ from kbsmith.answers.ranking import (
 from kbsmith.db.base import table_of
 from kbsmith.db.dialect import full_text, unindexed
 from kbsmith.generation.embeddings import Embedder
-from kbsmith.generation.text import STOPWORDS, content_words, stem, words
+from kbsmith.generation.text import content_words, stem
 from kbsmith.knowledge.models import Article
 from kbsmith.knowledge.repository import visible_folders
 
@@ -93,7 +95,7 @@ class Candidate:
 
 def query_terms(question: str) -> list[str]:
     """The words worth searching for (and counting): no stopwords, each once, in order."""
-    found = [w for w in words(question) if w not in STOPWORDS and len(w) > 1]
+    found = [w for w in plain_words(question) if w not in FUNCTION_WORDS and len(w) > 1]
     return list(dict.fromkeys(found))[:MAX_QUERY_TERMS]
 
 
@@ -156,7 +158,10 @@ async def _candidates(
     """The articles of the best ``LEXICAL_PASSAGES`` passages by full text (the first
     ``MAX_CANDIDATES``, by their best passage), with all their passages: one statement."""
     rare = [term for term in terms if counts[term] < COMMON_TERM_PASSAGES]
-    search = full_text(session, table_of(AnswerPassage), rare or terms, every=not rare)
+    weights = {term: term_weight(counts[term]) for term in rare}
+    search = full_text(
+        session, table_of(AnswerPassage), rare or terms, every=not rare, weights=weights
+    )
     found = select(
         AnswerPassage.article_id.label("article_id"),
         search.relevance.label("relevance"),
