@@ -25,6 +25,7 @@ from kbsmith.answers.llm import AnswerWriter
 from kbsmith.answers.records import record_answer
 from kbsmith.answers.retrieval import Candidate, retrieve
 from kbsmith.db.database import Database
+from kbsmith.db.dialect import without_waiting_for_disk
 from kbsmith.generation.embeddings import load_embedder
 from kbsmith.knowledge.agents import get_agent
 
@@ -173,6 +174,8 @@ async def ask_and_record(
     )
     latency_ms = (time.perf_counter() - started) * 1000
     async with db.write() as session:
+        # a record is a log: asking does not wait for its commit to reach the disk
+        await without_waiting_for_disk(session)
         record_answer(
             session,
             workspace_id,

@@ -142,6 +142,15 @@ async def lock_workspace_knowledge(session: AsyncSession, workspace_id: uuid.UUI
     await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+async def without_waiting_for_disk(session: AsyncSession) -> None:
+    """This transaction's commit returns before its WAL reaches the disk (PostgreSQL's
+    ``synchronous_commit = off``, for this transaction only): for a log whose last few
+    records may be lost to a crash, never corrupted. SQLite: nothing changes."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    await session.execute(text("SET LOCAL synchronous_commit = off"))
+
+
 async def lock_for_migration(connection: AsyncConnection, url: str) -> None:
     """Several processes may start at once against PostgreSQL; one migrates at a time."""
     if not is_sqlite(url):
