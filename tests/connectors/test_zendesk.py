@@ -12,7 +12,7 @@ from kbsmith.connectors.base import ResourceRef
 from kbsmith.db.database import Database
 from kbsmith.fetching import FetchPolicy
 from kbsmith.jobs.worker import Worker
-from kbsmith.sources.providers import Provider
+from kbsmith.providers import Provider
 from tests.conftest import Keys
 from tests.connectors.fakes import zendesk as fake
 from tests.connectors.fakes.zendesk import FakeZendesk

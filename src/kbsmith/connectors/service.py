@@ -21,7 +21,7 @@ from kbsmith.connectors.models import Connection
 from kbsmith.connectors.registry import ProviderSpec, spec_for
 from kbsmith.errors import InvalidInput, NotFound
 from kbsmith.fetching import FetchPolicy, InvalidUrl, normalize_url
-from kbsmith.sources.providers import CONNECTED_PROVIDERS, Provider
+from kbsmith.providers import CONNECTED_PROVIDERS, Provider
 
 
 @dataclass(frozen=True)

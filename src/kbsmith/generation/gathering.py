@@ -23,7 +23,7 @@ from kbsmith.generation.text import clean_title, first_heading, title_from_line,
 from kbsmith.jobs.errors import PermanentJobError
 from kbsmith.knowledge import agents
 from kbsmith.knowledge.models import Folder
-from kbsmith.sources import blobs
+from kbsmith.sources import blobs, linking
 from kbsmith.sources.models import Source
 
 SITE_PAGES = 5
@@ -38,6 +38,7 @@ class SourceState:
     linked_knowledge_id: uuid.UUID | None
     unchanged: bool
     generated_text: str
+    """The text the source's own article was generated from: the base of its merge."""
     content_hash: str
     origin: str
     pending_draft_id: uuid.UUID | None = None
@@ -141,13 +142,14 @@ async def _page_names(session: AsyncSession, source_id: uuid.UUID) -> tuple[str,
 
 
 async def _state(session: AsyncSession, source: Source, first_folder: bool) -> SourceState:
+    up_to_date, merge_base = await linking.generation_state(session, source.id)
     return SourceState(
         id=source.id,
         url=source.original_url,
         label=await _label(session, source, first_folder),
         linked_knowledge_id=source.linked_knowledge_id,
-        unchanged=bool(source.generated_hash) and source.generated_hash == source.content_hash,
-        generated_text=source.generated_text,
+        unchanged=up_to_date,
+        generated_text=merge_base,
         content_hash=source.content_hash,
         origin=origin_of(source.provider, source.original_url),
         pending_draft_id=source.pending_draft_id,

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CTE, Select, func, literal, select
+from sqlalchemy import CTE, ColumnElement, Select, and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.dialect import unindexed
@@ -121,8 +121,13 @@ async def articles_by_ids(
     return {article.id: article for article in (await session.scalars(statement)).all()}
 
 
+IN_FORCE: ColumnElement[bool] = and_(
+    Article.is_draft_published.is_(False), Article.dismissed_at.is_(None)
+)
+"""A live article, or a draft neither published nor dismissed."""
+
+
 def pending_articles(workspace_id: uuid.UUID) -> Select[Article]:
-    """Live articles and drafts not yet published: what new knowledge may duplicate."""
-    return select(Article).where(
-        Article.workspace_id == workspace_id, Article.is_draft_published.is_(False)
-    )
+    """Live articles and drafts neither published nor dismissed: what new knowledge may
+    duplicate (a dismissed draft is no knowledge: nothing is updated into it or covered by it)."""
+    return select(Article).where(Article.workspace_id == workspace_id, IN_FORCE)

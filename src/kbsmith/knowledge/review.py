@@ -22,9 +22,9 @@ from kbsmith.errors import Conflict, InvalidInput, NotFound
 from kbsmith.knowledge import repository
 from kbsmith.knowledge.articles import article_cursor, find_article, get_article
 from kbsmith.knowledge.diff import Change, diff_texts
-from kbsmith.knowledge.links import release_pending, settle_pending
 from kbsmith.knowledge.models import Article, ArticleSource, ArticleVersion
 from kbsmith.knowledge.repository import ReviewState
+from kbsmith.sources import linking
 from kbsmith.sources.models import Source
 
 LIVE = "live"
@@ -113,9 +113,9 @@ async def dismiss(session: AsyncSession, workspace_id: uuid.UUID, article_id: uu
         raise Conflict(f"draft {article_id} was already dismissed")
     draft.dismissed_at = utcnow()
     if (draft.generation or {}).get("live_merged"):
-        await settle_pending(session, workspace_id, draft.id)
+        await linking.settle_pending(session, workspace_id, draft.id)
     else:
-        await release_pending(session, workspace_id, draft.id)
+        await linking.release_pending(session, workspace_id, draft.id, draft.original_article_id)
     await session.flush()
     return draft
 

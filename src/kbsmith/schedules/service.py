@@ -17,9 +17,9 @@ from kbsmith.errors import InvalidInput, NotFound
 from kbsmith.generation.operations import parse_operations
 from kbsmith.jobs import queue
 from kbsmith.knowledge import agents
+from kbsmith.providers import Provider, parse_provider
 from kbsmith.schedules.models import Schedule, ScheduleRun
 from kbsmith.schedules.timing import Every, parse_every
-from kbsmith.sources.providers import Provider, parse_provider
 from kbsmith.sources.service import sources_by_ids
 
 RUN_JOB = "schedule.run"

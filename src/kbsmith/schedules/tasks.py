@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import ColumnElement, CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
@@ -28,12 +28,13 @@ from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.errors import LeaseLost, PermanentJobError
 from kbsmith.jobs.models import TERMINAL_STATUSES, Job, JobStatus
 from kbsmith.jobs.registry import FailedJob, JobRegistry
+from kbsmith.providers import Provider
 from kbsmith.runtime import runtime_of
 from kbsmith.schedules import sweep
 from kbsmith.schedules.models import RunPhase, Schedule, ScheduleRun
 from kbsmith.schedules.service import RUN_JOB, every_of, plan_tick
+from kbsmith.sources import linking
 from kbsmith.sources.models import Source
-from kbsmith.sources.providers import Provider
 from kbsmith.sources.service import queue_ingestion
 from kbsmith.webhooks import events
 
@@ -126,13 +127,16 @@ async def _advance(
         raise _Overtaken
 
 
-async def _sources(session: AsyncSession, schedule_id: uuid.UUID) -> list[Source]:
-    """The schedule's sources that can be refreshed (not uploads, not gone upstream)."""
+async def _sources(
+    session: AsyncSession, schedule_id: uuid.UUID, *conditions: ColumnElement[bool]
+) -> list[Source]:
+    """The schedule's sources that can be refreshed (not uploads, not gone upstream), of
+    those that meet ``conditions``."""
     schedule = await session.get(Schedule, schedule_id)
     if schedule is None:
         return []
     query = select(Source).where(
-        Source.workspace_id == schedule.workspace_id, Source.provider != Provider.FILES
+        Source.workspace_id == schedule.workspace_id, Source.provider != Provider.FILES, *conditions
     )
     if schedule.document_ids:
         query = query.where(Source.id.in_([uuid.UUID(i) for i in schedule.document_ids]))
@@ -171,7 +175,10 @@ async def _refresh(ctx: JobContext, state: _State) -> None:
 async def _generate(ctx: JobContext, state: _State) -> None:
     statuses = await _statuses(ctx.db, state.refresh_job_ids)
     async with ctx.db.write() as session:
-        changed = [s.id for s in await _sources(session, state.schedule_id) if _to_generate(s)]
+        # changed since knowledge was generated from it, unless that very content waits in a
+        # draft for review (generating again would only rewrite that draft)
+        to_generate = (linking.CHANGED, ~linking.AWAITING_REVIEW)
+        changed = [s.id for s in await _sources(session, state.schedule_id, *to_generate)]
         job_ids: list[str] = []
         if state.generate is not None and changed:
             try:
@@ -196,18 +203,6 @@ async def _generate(ctx: JobContext, state: _State) -> None:
             generation_job_ids=job_ids,
             counts=counts,
         )
-
-
-def _to_generate(source: Source) -> bool:
-    """Changed since knowledge was generated from it, unless that very content waits in a
-    conflict's draft for review (generating again would only rewrite that draft)."""
-    changed = (
-        source.linked_knowledge_id is not None and source.content_hash != source.generated_hash
-    )
-    awaiting_review = (
-        source.pending_draft_id is not None and source.pending_hash == source.content_hash
-    )
-    return changed and not awaiting_review
 
 
 def _template(options: dict[str, Any]) -> GenerationRequest:

@@ -17,8 +17,8 @@ from kbsmith.db.database import Database
 from kbsmith.db.dialect import insert_ignoring_conflicts
 from kbsmith.errors import InvalidInput
 from kbsmith.fetching import FetchPolicy
+from kbsmith.providers import CONNECTED_PROVIDERS, Provider
 from kbsmith.sources.models import Source
-from kbsmith.sources.providers import CONNECTED_PROVIDERS, Provider
 from kbsmith.sources.service import IngestOutcome
 
 

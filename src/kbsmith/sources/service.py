@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,8 +19,9 @@ from kbsmith.fetching import InvalidUrl, is_absolute_http_url, normalize_url
 from kbsmith.jobs import queue
 from kbsmith.jobs.models import Job
 from kbsmith.knowledge.links import ArticleSummary, delete_articles_of_sources
+from kbsmith.providers import CONNECTED_PROVIDERS, Provider
+from kbsmith.sources import linking
 from kbsmith.sources.models import Source
-from kbsmith.sources.providers import CONNECTED_PROVIDERS, Provider
 
 INGEST_JOB = "source.ingest"
 SOURCES = table_of(Source)
@@ -27,16 +29,12 @@ SOURCES = table_of(Source)
 
 @dataclass(frozen=True)
 class SourceView:
-    """A source with the status of its latest job, as the API shows it."""
+    """A source with the status of its latest job and whether it changed since knowledge was
+    generated from it (``linking.CHANGED``), as the API shows it."""
 
     source: Source
     job_status: str | None
-
-    @property
-    def changed(self) -> bool:
-        return self.source.linked_knowledge_id is not None and (
-            self.source.content_hash != self.source.generated_hash
-        )
+    changed: bool
 
 
 @dataclass(frozen=True)
@@ -54,20 +52,22 @@ class IngestOutcome:
     updated: list[uuid.UUID]
 
 
-def with_job_status(query: Select[Source]) -> Select[Source, str]:
-    return query.add_columns(Job.status).outerjoin(Job, Job.id == Source.linked_job_id)
+def _viewed(query: Select[Any]) -> Select[Any]:
+    return query.add_columns(Job.status, linking.CHANGED).outerjoin(
+        Job, Job.id == Source.linked_job_id
+    )
 
 
 async def get_source(
     session: AsyncSession, workspace_id: uuid.UUID, source_id: uuid.UUID
 ) -> SourceView:
-    query = with_job_status(
+    query = _viewed(
         select(Source).where(Source.id == source_id, Source.workspace_id == workspace_id)
     )
     row = (await session.execute(query)).one_or_none()
     if row is None:
         raise NotFound(f"document {source_id} not found")
-    return SourceView(row[0], row[1])
+    return SourceView(row[0], row[1], bool(row[2]))
 
 
 async def ingest(
@@ -231,6 +231,17 @@ async def refresh(
     return [s.id for s in sources]
 
 
+async def record_failed_ingestion(session: AsyncSession, source: Source, error: str) -> None:
+    """The source's latest ingestion failed for good without running (deleted upstream)."""
+    job = queue.record_failed(
+        session, INGEST_JOB, {"sourceId": str(source.id)}, error, workspace_id=source.workspace_id
+    )
+    await session.flush()
+    source.linked_job_id = job.id
+    source.success = False
+    source.error = error
+
+
 @dataclass(frozen=True)
 class Deleted:
     sources: list[Source]
@@ -281,10 +292,7 @@ def _filtered(workspace_id: uuid.UUID, filters: SourceFilters) -> Select[Source]
     if filters.url:
         query = query.where(Source.original_url.contains(filters.url, autoescape=True))
     if filters.changed is not None:
-        is_changed = Source.linked_knowledge_id.is_not(None) & (
-            Source.content_hash != Source.generated_hash
-        )
-        query = query.where(is_changed if filters.changed else ~is_changed)
+        query = query.where(linking.CHANGED if filters.changed else ~linking.CHANGED)
     return query
 
 
@@ -311,13 +319,8 @@ async def list_sources(
         direction=direction,
         limit=limit,
     )
-    statuses = await _job_statuses(
-        session, [s.linked_job_id for s in page.items if s.linked_job_id]
-    )
-    views = [
-        SourceView(s, statuses.get(s.linked_job_id) if s.linked_job_id else None)
-        for s in page.items
-    ]
+    shown = await _view_columns(session, [s.id for s in page.items])
+    views = [SourceView(s, *shown[s.id]) for s in page.items]
     return Page(items=views, has_more=page.has_more)
 
 
@@ -335,11 +338,14 @@ async def _cursor(
     return Cursor(updated_at=row[0], id=row[1])
 
 
-async def _job_statuses(session: AsyncSession, job_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-    if not job_ids:
+async def _view_columns(
+    session: AsyncSession, source_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str | None, bool]]:
+    """Each source's latest job status and ``changed``, by source id."""
+    if not source_ids:
         return {}
-    rows = await session.execute(select(Job.id, Job.status).where(Job.id.in_(job_ids)))
-    return {job_id: status for job_id, status in rows.all()}
+    rows = await session.execute(_viewed(select(Source.id).where(Source.id.in_(source_ids))))
+    return {row[0]: (row[1], bool(row[2])) for row in rows.all()}
 
 
 async def mark_generated(
@@ -352,14 +358,10 @@ async def mark_generated(
 
 async def ids_needing_generation(session: AsyncSession, workspace_id: uuid.UUID) -> list[uuid.UUID]:
     """Ingested sources whose content changed since knowledge was generated from it, or that
-    never had knowledge generated at all."""
+    never had knowledge generated at all (unless that content waits in a draft for review)."""
     query = (
         select(Source.id)
-        .where(
-            Source.workspace_id == workspace_id,
-            Source.content_hash != "",
-            Source.content_hash != Source.generated_hash,
-        )
+        .where(Source.workspace_id == workspace_id, linking.NEEDS_GENERATION)
         .order_by(Source.created_at, Source.id)
     )
     return list((await session.scalars(query)).all())

@@ -21,12 +21,12 @@ from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.errors import PermanentJobError, RetryableJobError
 from kbsmith.jobs.registry import FailedJob, JobRegistry
 from kbsmith.metrics.instruments import FETCH_ERRORS
+from kbsmith.providers import Provider
 from kbsmith.runtime import Runtime
 from kbsmith.runtime import runtime_of as runtime_among
 from kbsmith.sources import blobs
 from kbsmith.sources.content import FetchedContent, fetch_and_extract
 from kbsmith.sources.models import Source
-from kbsmith.sources.providers import Provider
 from kbsmith.sources.service import INGEST_JOB
 from kbsmith.sources.stored_files import StoredFile, extract_stored_file, load_stored_file
 from kbsmith.webhooks import events

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.errors import InvalidInput, TooLarge
 from kbsmith.extraction import mime
+from kbsmith.providers import Provider
 from kbsmith.sources import blobs
 from kbsmith.sources.models import Source
-from kbsmith.sources.providers import Provider
 from kbsmith.sources.service import IngestOutcome, apply_flags, queue_ingestion, sources_by_ids
 
 MAX_NAME_CHARS = 255

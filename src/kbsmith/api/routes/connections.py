@@ -19,7 +19,7 @@ from kbsmith.api.openapi import error_responses
 from kbsmith.api.schemas import ApiTime, WireModel, storable
 from kbsmith.connectors import service
 from kbsmith.connectors.models import Connection
-from kbsmith.sources.providers import Provider, parse_provider
+from kbsmith.providers import Provider, parse_provider
 
 router = APIRouter(tags=["connections"], dependencies=[Depends(require_json)])
 

@@ -29,8 +29,8 @@ from kbsmith.api.schemas import (
 )
 from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
 from kbsmith.errors import NotFound
+from kbsmith.providers import Provider, parse_provider
 from kbsmith.sources import blobs, crawl, resources, service
-from kbsmith.sources.providers import Provider, parse_provider
 
 router = APIRouter(tags=["documents"], dependencies=[Depends(require_json)])
 

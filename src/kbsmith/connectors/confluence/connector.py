@@ -20,7 +20,7 @@ from kbsmith.connectors.confluence.datacenter import DataCenterApi
 from kbsmith.connectors.confluence.storage import has_text, storage_to_html
 from kbsmith.connectors.registry import ProviderSpec, register
 from kbsmith.fetching import FetchPolicy
-from kbsmith.sources.providers import Provider
+from kbsmith.providers import Provider
 
 HTML = "text/html; charset=utf-8"
 DISCOVERY_MIME_TYPE = "text/html"

@@ -21,7 +21,7 @@ from kbsmith.connectors.notion.blocks import BlockNode, render_markdown, table_m
 from kbsmith.connectors.notion.client import NotionClient
 from kbsmith.connectors.registry import ProviderSpec, register
 from kbsmith.fetching import FetchPolicy
-from kbsmith.sources.providers import Provider
+from kbsmith.providers import Provider
 
 MARKDOWN = "text/markdown; charset=utf-8"
 DISCOVERY_MIME_TYPE = "text/markdown"

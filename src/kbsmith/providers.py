@@ -1,4 +1,5 @@
-"""The kinds of source, by their wire names."""
+"""The kinds of source, by their wire names: shared by `sources` (records) and `connectors`
+(one connector per connected provider), so neither imports the other for it."""
 
 from __future__ import annotations
 
