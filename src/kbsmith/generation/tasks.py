@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -14,7 +13,7 @@ from kbsmith.generation.pipeline import Generator, run_generation
 from kbsmith.generation.service import GENERATE_JOB
 from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.registry import JobRegistry
-from kbsmith.runtime import Runtime
+from kbsmith.runtime import Runtime, Shared
 
 if TYPE_CHECKING:
     from kbsmith.generation.embeddings import Embedder
@@ -22,31 +21,13 @@ if TYPE_CHECKING:
 GENERATION_TIMEOUT_SECONDS = 600
 
 
-def register(registry: JobRegistry) -> None:
+def register(registry: JobRegistry, runtime: Runtime) -> None:
+    async def generate(ctx: JobContext) -> None:
+        await run_generation(ctx, await runtime.shared(GENERATOR))
+
     registry.handler(GENERATE_JOB, timeout=GENERATION_TIMEOUT_SECONDS, on_failure=announce_failure)(
         generate
     )
-
-
-async def generate(ctx: JobContext) -> None:
-    runtime = ctx.services["runtime"]
-    assert isinstance(runtime, Runtime)
-    await run_generation(ctx, await generator_of(runtime))
-
-
-_building = asyncio.Lock()
-
-
-async def generator_of(runtime: Runtime) -> Generator:
-    """Built once per process: the embedding model and the candidate index are costly.
-    The model loads in a thread, so leases keep being renewed meanwhile."""
-    async with _building:
-        existing = runtime.extensions.get("generator")
-        if isinstance(existing, Generator):
-            return existing
-        generator = await asyncio.to_thread(_build, runtime)
-        runtime.extensions["generator"] = generator
-        return generator
 
 
 def _build(runtime: Runtime) -> Generator:
@@ -59,6 +40,10 @@ def _build(runtime: Runtime) -> Generator:
         index=CandidateIndex(_embedder() if settings.generation_embeddings else None),
         thresholds=thresholds,
     )
+
+
+GENERATOR = Shared("generator", _build)
+"""Built once per process: the embedding model and the candidate index are costly."""
 
 
 def _embedder() -> Embedder | None:

@@ -29,7 +29,7 @@ from kbsmith.jobs.errors import LeaseLost, PermanentJobError
 from kbsmith.jobs.models import TERMINAL_STATUSES, Job, JobStatus
 from kbsmith.jobs.registry import FailedJob, JobRegistry
 from kbsmith.providers import Provider
-from kbsmith.runtime import runtime_of
+from kbsmith.runtime import Runtime
 from kbsmith.schedules import sweep
 from kbsmith.schedules.models import RunPhase, Schedule, ScheduleRun
 from kbsmith.schedules.service import RUN_JOB, every_of, plan_tick
@@ -60,20 +60,23 @@ class _State:
     delete_articles: bool
 
 
-def register(registry: JobRegistry) -> None:
+def register(registry: JobRegistry, runtime: Runtime) -> None:
+    async def run(ctx: JobContext) -> None:
+        await run_schedule(ctx, runtime)
+
     # one run at a time per worker process: a run waits for jobs that the others run
     registry.handler(
         RUN_JOB, concurrency=1, timeout=RUN_TIMEOUT_SECONDS, on_failure=record_failure
-    )(run_schedule)
+    )(run)
 
 
-async def run_schedule(ctx: JobContext) -> None:
+async def run_schedule(ctx: JobContext, runtime: Runtime) -> None:
     run_id = uuid.UUID(ctx.payload["runId"])
-    poll = runtime_of(ctx.services).settings.schedule_poll_interval
+    poll = runtime.settings.schedule_poll_interval
     while (state := await _load(ctx.db, run_id)) is not None:
         try:
             if state.phase == RunPhase.PENDING:
-                await _refresh(ctx, state)
+                await _refresh(ctx, runtime, state)
             elif state.phase == RunPhase.REFRESHING:
                 await _wait_for(ctx.db, state.refresh_job_ids, poll)
                 await _generate(ctx, state)
@@ -146,11 +149,11 @@ async def _sources(
     return [s for s in found if not sweep.is_deleted_upstream(s)]
 
 
-async def _refresh(ctx: JobContext, state: _State) -> None:
+async def _refresh(ctx: JobContext, runtime: Runtime, state: _State) -> None:
     async with ctx.db.read() as session:
         targets = sweep.targets_of(await _sources(session, state.schedule_id))
     gone = (
-        await sweep.gone_upstream(ctx.db, runtime_of(ctx.services), state.workspace_id, targets)
+        await sweep.gone_upstream(ctx.db, runtime, state.workspace_id, targets)
         if targets
         else set()
     )
