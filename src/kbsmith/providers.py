@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from kbsmith.errors import InvalidInput
+from kbsmith.errors import FIELD, InvalidInput
 
 
 class Provider(StrEnum):
@@ -28,4 +28,4 @@ def parse_provider(value: str, field: str = "source") -> Provider:
         return Provider(value)
     except ValueError:
         choices = ", ".join(p.value for p in Provider)
-        raise InvalidInput(f"{field} must be one of {choices}; got {value!r}") from None
+        raise InvalidInput(f"{FIELD} must be one of {choices}; got {value!r}", field) from None

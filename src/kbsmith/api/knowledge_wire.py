@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, Strict, StringConstraints
 
-from kbsmith.api.schemas import ApiTime, WireId, WireModel, WireRequest
+from kbsmith.api.schemas import ApiTime, IdList, MergeConflict, WireId, WireModel, WireRequest
 from kbsmith.knowledge.content import (
     AGENT_INSTRUCTION_MAX_CHARS,
     FOLDER_DESCRIPTION_MAX_CHARS,
@@ -111,17 +111,11 @@ class ArticleRevisionIn(ArticleContentIn):
 
 
 class ArticleIdsIn(WireRequest):
-    article_ids: Annotated[list[WireId], Field(min_length=1, max_length=MAX_IDS)]
+    article_ids: IdList
 
 
 class ArticleMoveIn(WireRequest):
     parent_folder_id: WireId
-
-
-class MergeConflict(WireModel):
-    ours: str
-    theirs: str
-    base: str
 
 
 class Generation(WireModel):

@@ -19,7 +19,7 @@ from kbsmith.connectors.base import (
 )
 from kbsmith.connectors.models import Connection
 from kbsmith.connectors.registry import ProviderSpec, spec_for
-from kbsmith.errors import InvalidInput, NotFound
+from kbsmith.errors import FIELD, InvalidInput, NotFound
 from kbsmith.fetching import FetchPolicy, InvalidUrl, normalize_url
 from kbsmith.providers import CONNECTED_PROVIDERS, Provider
 
@@ -55,11 +55,11 @@ def parse_credentials(provider: Provider, body: dict[str, Any]) -> Credentials:
 
 def _check_base_url(value: object) -> str:
     if not isinstance(value, str):
-        raise InvalidInput("baseUrl must be a URL string")
+        raise InvalidInput(f"{FIELD} must be a URL string", "base_url")
     try:
         normalized = normalize_url(value)
     except InvalidUrl as error:
-        raise InvalidInput(f"baseUrl: {error}") from None
+        raise InvalidInput(f"{FIELD}: {error}", "base_url") from None
     return normalized.rstrip("/")
 
 

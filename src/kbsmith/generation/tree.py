@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbsmith.errors import InvalidInput
+from kbsmith.errors import FIELD, InvalidInput
 from kbsmith.generation.gathering import folder_rows
 from kbsmith.generation.text import STOPWORDS
 from kbsmith.knowledge import folders
@@ -54,7 +54,7 @@ async def propose(
     session: AsyncSession, workspace_id: uuid.UUID, prompt: str
 ) -> list[ProposedFolder]:
     if not prompt.strip():
-        raise InvalidInput("initPrompt must not be empty")
+        raise InvalidInput(f"{FIELD} must not be empty", "init_prompt")
     proposed: dict[str, ProposedFolder] = {}
     for row in await folder_rows(session, workspace_id, None):
         proposed.setdefault(row.path.casefold(), ProposedFolder(row.path, "existing folder"))

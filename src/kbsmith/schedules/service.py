@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
-from kbsmith.errors import InvalidInput, NotFound
+from kbsmith.errors import FIELD, InvalidInput, NotFound
 from kbsmith.generation.operations import parse_operations
 from kbsmith.jobs import queue
 from kbsmith.knowledge import agents
@@ -93,16 +93,18 @@ async def _checked_scope(
     session: AsyncSession, workspace_id: uuid.UUID, spec: ScheduleSpec
 ) -> str | None:
     if spec.document_ids:
-        sources = await sources_by_ids(session, workspace_id, spec.document_ids, "documentIds")
+        sources = await sources_by_ids(session, workspace_id, spec.document_ids, "document_ids")
         uploaded = [str(s.id) for s in sources if s.provider == Provider.FILES]
         if uploaded:
-            raise InvalidInput(f"documentIds: files sources cannot be refreshed: {uploaded[0]}")
+            raise InvalidInput(
+                f"{FIELD}: files sources cannot be refreshed: {uploaded[0]}", "document_ids"
+            )
         return parse_provider(spec.provider).value if spec.provider else None
     if spec.provider is None:
-        raise InvalidInput("source or documentIds is required")
+        raise InvalidInput(f"{FIELD} or {FIELD} is required", "source", "document_ids")
     provider = parse_provider(spec.provider)
     if provider is Provider.FILES:
-        raise InvalidInput("source: files sources cannot be refreshed")
+        raise InvalidInput(f"{FIELD}: files sources cannot be refreshed", "source")
     return provider.value
 
 

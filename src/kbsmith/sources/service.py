@@ -14,7 +14,7 @@ from kbsmith.connectors.service import require_connected
 from kbsmith.db.base import table_of
 from kbsmith.db.dialect import insert_ignoring_conflicts
 from kbsmith.db.pagination import Cursor, Direction, Page, keyset_page
-from kbsmith.errors import InvalidInput, NotFound
+from kbsmith.errors import FIELD, InvalidInput, NotFound
 from kbsmith.fetching import InvalidUrl, is_absolute_http_url, normalize_url
 from kbsmith.jobs import queue
 from kbsmith.jobs.models import Job
@@ -75,7 +75,7 @@ async def ingest(
 ) -> IngestOutcome:
     """Validate the whole request, then create or reuse records and queue one job for each."""
     if not request.to_add and not request.to_refresh:
-        raise InvalidInput("documentIdsToAdd or documentIdsToRefresh must be a non-empty array")
+        raise InvalidInput(f"{FIELD} or {FIELD} must be a non-empty array", "to_add", "to_refresh")
     if request.provider is Provider.WEB:
         return await _ingest_web(session, workspace_id, request)
     if request.provider in CONNECTED_PROVIDERS:
@@ -86,8 +86,8 @@ async def ingest(
 async def _ingest_web(
     session: AsyncSession, workspace_id: uuid.UUID, request: IngestRequest
 ) -> IngestOutcome:
-    to_add = _normalised_urls(request.to_add, "documentIdsToAdd")
-    to_refresh = _normalised_urls(request.to_refresh, "documentIdsToRefresh")
+    to_add = _normalised_urls(request.to_add, "to_add")
+    to_refresh = _normalised_urls(request.to_refresh, "to_refresh")
     wanted = {**to_add, **to_refresh}
     existing = await _web_sources_by_identity(session, workspace_id, list(wanted))
     await _create_missing_web_sources(session, workspace_id, wanted, existing, request)
@@ -105,7 +105,7 @@ async def _ingest_provider(
 ) -> IngestOutcome:
     """Provider arrays hold ids of registered source records of that provider."""
     await require_connected(session, workspace_id, request.provider)
-    batches = {"documentIdsToAdd": request.to_add, "documentIdsToRefresh": request.to_refresh}
+    batches = {"to_add": request.to_add, "to_refresh": request.to_refresh}
     records: dict[uuid.UUID, Source] = {}
     for field, values in batches.items():
         ids = [_source_id(value, field, request.provider) for value in values]
@@ -113,7 +113,7 @@ async def _ingest_provider(
         foreign = [str(s.id) for s in sources if s.provider != request.provider.value]
         if foreign:
             raise InvalidInput(
-                f"{field}: not {request.provider.value} sources: {', '.join(foreign)}"
+                f"{FIELD}: not {request.provider.value} sources: {', '.join(foreign)}", field
             )
         records.update((s.id, s) for s in sources)
     for source in records.values():
@@ -131,7 +131,7 @@ def _source_id(value: str, field: str, provider: Provider) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise InvalidInput(
-            f"{field}: {provider.value} imports expect source ids; got {value!r}"
+            f"{FIELD}: {provider.value} imports expect source ids; got {value!r}", field
         ) from None
 
 
@@ -141,12 +141,12 @@ def _normalised_urls(values: Sequence[str], field: str) -> dict[str, str]:
     for value in values:
         if not is_absolute_http_url(value):
             raise InvalidInput(
-                f"{field}: web imports expect absolute http(s) URLs, not ids; got {value!r}"
+                f"{FIELD}: web imports expect absolute http(s) URLs, not ids; got {value!r}", field
             )
         try:
             urls.setdefault(normalize_url(value), value)
         except InvalidUrl as error:
-            raise InvalidInput(f"{field}: {error}") from None
+            raise InvalidInput(f"{FIELD}: {error}", field) from None
     return urls
 
 
@@ -209,12 +209,13 @@ async def queue_ingestion(
 async def sources_by_ids(
     session: AsyncSession, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID], field: str
 ) -> list[Source]:
-    """The sources in request order; 400 naming the unknown ids when any is not ours."""
+    """The sources in request order; InvalidInput naming ``field`` (the domain name of the
+    input the ids came from) and the unknown ids when any is not ours."""
     query = select(Source).where(Source.workspace_id == workspace_id, Source.id.in_(ids))
     found = {source.id: source for source in (await session.execute(query)).scalars()}
     unknown = [str(i) for i in dict.fromkeys(ids) if i not in found]
     if unknown:
-        raise InvalidInput(f"{field} contains unknown ids: {', '.join(unknown[:20])}")
+        raise InvalidInput(f"{FIELD} contains unknown ids: {', '.join(unknown[:20])}", field)
     return [found[i] for i in dict.fromkeys(ids)]
 
 
@@ -222,11 +223,13 @@ async def refresh(
     session: AsyncSession, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID]
 ) -> list[uuid.UUID]:
     if not ids:
-        raise InvalidInput("documentIds must be a non-empty array")
-    sources = await sources_by_ids(session, workspace_id, ids, "documentIds")
+        raise InvalidInput(f"{FIELD} must be a non-empty array", "document_ids")
+    sources = await sources_by_ids(session, workspace_id, ids, "document_ids")
     uploaded = [str(s.id) for s in sources if s.provider == Provider.FILES]
     if uploaded:
-        raise InvalidInput(f"documentIds: files sources cannot be refreshed: {', '.join(uploaded)}")
+        raise InvalidInput(
+            f"{FIELD}: files sources cannot be refreshed: {', '.join(uploaded)}", "document_ids"
+        )
     await queue_ingestion(session, workspace_id, sources)
     return [s.id for s in sources]
 
@@ -253,8 +256,8 @@ async def delete_sources(
 ) -> Deleted:
     """Delete sources (and, when asked, the articles generated from them)."""
     if not ids:
-        raise InvalidInput("documentIds must be a non-empty array")
-    sources = await sources_by_ids(session, workspace_id, ids, "documentIds")
+        raise InvalidInput(f"{FIELD} must be a non-empty array", "document_ids")
+    sources = await sources_by_ids(session, workspace_id, ids, "document_ids")
     articles = []
     if with_articles:
         articles = await delete_articles_of_sources(session, workspace_id, [s.id for s in sources])
@@ -352,7 +355,7 @@ async def mark_generated(
     session: AsyncSession, workspace_id: uuid.UUID, source_ids: Sequence[uuid.UUID]
 ) -> None:
     """Knowledge was just generated from the sources' current content: they are not changed."""
-    for source in await sources_by_ids(session, workspace_id, source_ids, "documentIds"):
+    for source in await sources_by_ids(session, workspace_id, source_ids, "document_ids"):
         source.generated_hash = source.content_hash
 
 

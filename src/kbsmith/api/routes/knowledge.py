@@ -11,7 +11,7 @@ from pydantic import Field
 
 from kbsmith.api.deps import DatabaseDep, ReadPrincipal, WritePrincipal, require_json
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.schemas import ApiTime, IdList, WireId, WireModel, WireRequest
+from kbsmith.api.schemas import ApiTime, IdList, MergeConflict, WireId, WireModel, WireRequest
 from kbsmith.errors import InvalidInput
 from kbsmith.generation import service, tree
 from kbsmith.generation.operations import parse_operations
@@ -57,14 +57,6 @@ class BulkAnswer(WireModel):
 
 class StatusBody(WireRequest):
     job_ids: IdList
-
-
-class MergeConflict(WireModel):
-    """A paragraph (or a few) changed both by a person and at the source, as Markdown."""
-
-    ours: str
-    theirs: str
-    base: str
 
 
 class JobStatus(WireModel):

@@ -26,6 +26,7 @@ from kbsmith.api.schemas import (
     WireModel,
     WireRequest,
     WireText,
+    documents,
 )
 from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
 from kbsmith.errors import NotFound
@@ -296,13 +297,14 @@ async def discover_resources(
     runtime: RuntimeDep,
     settings: SettingsDep,
 ) -> Any:
-    return await resources.discover(
+    found = await resources.discover(
         db,
         runtime.policy,
         settings.resolved_secret_key,
         principal.workspace_id,
         parse_provider(provider, "provider"),
     )
+    return documents.discovery(found)
 
 
 @router.post(
