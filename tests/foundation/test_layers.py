@@ -6,6 +6,7 @@ docs/design.md draws the same picture; these tests keep the code to it.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,3 +139,17 @@ def test_handlers_get_their_collaborators_typed() -> None:
         and not (needle.startswith("extensions") and package_of(path) == "fetching")
     ]
     assert not untyped, untyped
+
+
+def test_workspace_scoping_is_spelled_in_one_place() -> None:
+    """Isolation lives in db/scoping.py: no query states ``Model.workspace_id == …`` itself."""
+    pattern = re.compile(r"\b[A-Z]\w*\.workspace_id(\.expression)? ==|unindexed\(\w+\.workspace_id")
+    scoping = SOURCE / "db" / "scoping.py"
+    hand_written = [
+        f"{path.relative_to(REPO_ROOT)}:{number}: {line.strip()}"
+        for path in python_files()
+        if path != scoping
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert not hand_written, "\n".join(hand_written)

@@ -19,6 +19,7 @@ from kbsmith.connectors.base import (
 )
 from kbsmith.connectors.models import Connection
 from kbsmith.connectors.registry import ProviderSpec, spec_for
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import FIELD, InvalidInput, NotFound
 from kbsmith.fetching import FetchPolicy, InvalidUrl, normalize_url
 from kbsmith.providers import CONNECTED_PROVIDERS, Provider
@@ -123,7 +124,7 @@ async def save_connection(
 async def list_connections(session: AsyncSession, workspace_id: uuid.UUID) -> list[Connection]:
     query = (
         select(Connection)
-        .where(Connection.workspace_id == workspace_id)
+        .where(in_workspace(Connection, workspace_id))
         .order_by(Connection.provider)
     )
     return list((await session.execute(query)).scalars())
@@ -160,6 +161,6 @@ async def _find(
     session: AsyncSession, workspace_id: uuid.UUID, provider: Provider
 ) -> Connection | None:
     query = select(Connection).where(
-        Connection.workspace_id == workspace_id, Connection.provider == provider.value
+        in_workspace(Connection, workspace_id), Connection.provider == provider.value
     )
     return (await session.execute(query)).scalar_one_or_none()

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import DomainError
 from kbsmith.extraction import split_markdown
 from kbsmith.generation.index import CandidateIndex
@@ -123,7 +124,7 @@ async def _label(session: AsyncSession, source: Source, first_folder: bool) -> s
     others = await session.scalars(
         select(Source.id)
         .where(
-            Source.workspace_id == source.workspace_id,
+            in_workspace(Source, source.workspace_id),
             Source.provider == "web",
             Source.id != source.id,
             or_(*(Source.original_url.startswith(p, autoescape=True) for p in prefixes)),
@@ -173,7 +174,7 @@ async def folder_rows(
     rows = (
         await session.execute(
             select(Folder.id, Folder.title, Folder.parent_folder_id).where(
-                Folder.workspace_id == workspace_id, Folder.active.is_(True)
+                in_workspace(Folder, workspace_id), Folder.active.is_(True)
             )
         )
     ).all()

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
+from kbsmith.db.scoping import in_workspace
 from kbsmith.generation.features import CachedEmbedder, embed_features
 from kbsmith.generation.inputs import Candidate, origin_of
 from kbsmith.generation.shortlist import IndexedArticle, WorkspaceIndex
@@ -181,7 +182,7 @@ async def _changed_versions(
     longer candidates (a draft merged into its original, or dismissed)."""
     rows = await session.execute(
         select(Article.id, Article.version, Article.updated_at, repository.IN_FORCE).where(
-            Article.workspace_id == workspace_id, Article.updated_at >= since
+            in_workspace(Article, workspace_id), Article.updated_at >= since
         )
     )
     return {i: hash((v, at)) if still else None for i, v, at, still in rows}

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import FIELD, InvalidInput
 from kbsmith.generation.gathering import folder_rows
 from kbsmith.generation.text import STOPWORDS
@@ -89,7 +90,7 @@ async def _source_sections(session: AsyncSession, workspace_id: uuid.UUID) -> li
     urls = (
         await session.scalars(
             select(Source.original_url).where(
-                Source.workspace_id == workspace_id, Source.provider == "web"
+                in_workspace(Source, workspace_id), Source.provider == "web"
             )
         )
     ).all()

@@ -11,6 +11,7 @@ from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import NotFound
 from kbsmith.knowledge.models import Article, ArticleSource
 from kbsmith.sources import linking
@@ -62,7 +63,7 @@ async def _require_sources(
         (
             await session.scalars(
                 select(Source.id).where(
-                    Source.workspace_id == workspace_id, Source.id.in_(source_ids)
+                    in_workspace(Source, workspace_id), Source.id.in_(source_ids)
                 )
             )
         ).all()
@@ -100,11 +101,11 @@ async def delete_articles_of_sources(
         return []
     linked = select(ArticleSource.article_id).where(ArticleSource.source_id.in_(source_ids))
     pointed = select(Source.linked_knowledge_id).where(
-        Source.workspace_id == workspace_id, Source.id.in_(source_ids)
+        in_workspace(Source, workspace_id), Source.id.in_(source_ids)
     )
     rows = await session.execute(
         select(Article.id, Article.title, Article.parent_folder_id)
-        .where(Article.workspace_id == workspace_id)
+        .where(in_workspace(Article, workspace_id))
         .where(Article.id.in_(linked) | Article.id.in_(pointed))
         .order_by(Article.title, Article.id)
     )
@@ -121,6 +122,6 @@ async def delete_articles(
     await linking.forget_articles(session, workspace_id, article_ids)
     await session.execute(
         delete(Article)
-        .where(Article.workspace_id == workspace_id, Article.id.in_(article_ids))
+        .where(in_workspace(Article, workspace_id), Article.id.in_(article_ids))
         .execution_options(synchronize_session="fetch")
     )

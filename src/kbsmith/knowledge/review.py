@@ -18,6 +18,7 @@ from sqlalchemy.orm import load_only, raiseload
 
 from kbsmith.db.base import utcnow
 from kbsmith.db.pagination import DEFAULT_LIMIT, Direction, Page, keyset_page
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import Conflict, InvalidInput, NotFound
 from kbsmith.knowledge import repository
 from kbsmith.knowledge.articles import article_cursor, find_article, get_article
@@ -54,7 +55,7 @@ def _queue(workspace_id: uuid.UUID, filters: QueueFilters) -> Select[Article]:
         of_type = (
             select(ArticleSource.article_id)
             .join(Source, Source.id == ArticleSource.source_id)
-            .where(Source.workspace_id == workspace_id, Source.provider == filters.source_type)
+            .where(in_workspace(Source, workspace_id), Source.provider == filters.source_type)
         )
         statement = statement.where(Article.id.in_(of_type))
     return statement

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import FIELD, InvalidInput, NotFound
 from kbsmith.generation.operations import parse_operations
 from kbsmith.jobs import queue
@@ -149,7 +150,7 @@ def plan_tick(
 async def list_schedules(session: AsyncSession, workspace_id: uuid.UUID) -> list[Schedule]:
     query = (
         select(Schedule)
-        .where(Schedule.workspace_id == workspace_id)
+        .where(in_workspace(Schedule, workspace_id))
         .order_by(Schedule.created_at, Schedule.id)
     )
     return list((await session.scalars(query)).all())

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
 from kbsmith.db.database import Database
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import DomainError
 from kbsmith.generation import service as generation
 from kbsmith.generation.operations import parse_operations
@@ -139,7 +140,7 @@ async def _sources(
     if schedule is None:
         return []
     query = select(Source).where(
-        Source.workspace_id == schedule.workspace_id, Source.provider != Provider.FILES, *conditions
+        in_workspace(Source, schedule.workspace_id), Source.provider != Provider.FILES, *conditions
     )
     if schedule.document_ids:
         query = query.where(Source.id.in_([uuid.UUID(i) for i in schedule.document_ids]))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, and_, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.db.scoping import in_workspace
 from kbsmith.sources.models import Source
 
 CHANGED: ColumnElement[bool] = and_(
@@ -178,7 +179,7 @@ async def _update(
 ) -> None:
     await session.execute(
         update(Source)
-        .where(Source.workspace_id == workspace_id, which)
+        .where(in_workspace(Source, workspace_id), which)
         .values(**values)
         .execution_options(synchronize_session=False)
     )

@@ -14,6 +14,7 @@ from kbsmith.connectors.base import ConnectorError, DiscoveredNode
 from kbsmith.db.base import table_of
 from kbsmith.db.database import Database
 from kbsmith.db.dialect import insert_ignoring_conflicts
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import FIELD, InvalidInput
 from kbsmith.fetching import FetchPolicy
 from kbsmith.providers import CONNECTED_PROVIDERS, Provider
@@ -65,7 +66,7 @@ async def imported_external_ids(
     session: AsyncSession, workspace_id: uuid.UUID, provider: Provider
 ) -> set[str]:
     query = select(Source.external_id).where(
-        Source.workspace_id == workspace_id,
+        in_workspace(Source, workspace_id),
         Source.provider == provider.value,
         Source.success.is_(True),
     )
@@ -118,7 +119,7 @@ async def _by_external_id(
     session: AsyncSession, workspace_id: uuid.UUID, provider: Provider, external_ids: list[str]
 ) -> dict[str, Source]:
     query = select(Source).where(
-        Source.workspace_id == workspace_id,
+        in_workspace(Source, workspace_id),
         Source.provider == provider.value,
         Source.identity.in_(external_ids),
     )

@@ -14,6 +14,7 @@ from kbsmith.connectors.service import require_connected
 from kbsmith.db.base import table_of
 from kbsmith.db.dialect import insert_ignoring_conflicts
 from kbsmith.db.pagination import Cursor, Direction, Page, keyset_page
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import FIELD, InvalidInput, NotFound
 from kbsmith.fetching import InvalidUrl, is_absolute_http_url, normalize_url
 from kbsmith.jobs import queue
@@ -62,7 +63,7 @@ async def get_source(
     session: AsyncSession, workspace_id: uuid.UUID, source_id: uuid.UUID
 ) -> SourceView:
     query = _viewed(
-        select(Source).where(Source.id == source_id, Source.workspace_id == workspace_id)
+        select(Source).where(Source.id == source_id, in_workspace(Source, workspace_id))
     )
     row = (await session.execute(query)).one_or_none()
     if row is None:
@@ -154,7 +155,7 @@ async def _web_sources_by_identity(
     session: AsyncSession, workspace_id: uuid.UUID, identities: list[str]
 ) -> dict[str, Source]:
     query = select(Source).where(
-        Source.workspace_id == workspace_id,
+        in_workspace(Source, workspace_id),
         Source.provider == Provider.WEB,
         Source.identity.in_(identities),
     )
@@ -211,7 +212,7 @@ async def sources_by_ids(
 ) -> list[Source]:
     """The sources in request order; InvalidInput naming ``field`` (the domain name of the
     input the ids came from) and the unknown ids when any is not ours."""
-    query = select(Source).where(Source.workspace_id == workspace_id, Source.id.in_(ids))
+    query = select(Source).where(in_workspace(Source, workspace_id), Source.id.in_(ids))
     found = {source.id: source for source in (await session.execute(query)).scalars()}
     unknown = [str(i) for i in dict.fromkeys(ids) if i not in found]
     if unknown:
@@ -279,7 +280,7 @@ class SourceFilters:
 
 
 def _filtered(workspace_id: uuid.UUID, filters: SourceFilters) -> Select[Source]:
-    query = select(Source).where(Source.workspace_id == workspace_id)
+    query = select(Source).where(in_workspace(Source, workspace_id))
     equal = {
         Source.provider: filters.provider,
         Source.english: filters.english,
@@ -333,7 +334,7 @@ async def _cursor(
     if cursor_id is None:
         return None
     query = select(Source.updated_at, Source.id).where(
-        Source.id == cursor_id, Source.workspace_id == workspace_id
+        Source.id == cursor_id, in_workspace(Source, workspace_id)
     )
     row = (await session.execute(query)).one_or_none()
     if row is None:
@@ -364,7 +365,7 @@ async def ids_needing_generation(session: AsyncSession, workspace_id: uuid.UUID)
     never had knowledge generated at all (unless that content waits in a draft for review)."""
     query = (
         select(Source.id)
-        .where(Source.workspace_id == workspace_id, linking.NEEDS_GENERATION)
+        .where(in_workspace(Source, workspace_id), linking.NEEDS_GENERATION)
         .order_by(Source.created_at, Source.id)
     )
     return list((await session.scalars(query)).all())
