@@ -109,3 +109,9 @@ class MergeConflict(WireModel):
     ours: str
     theirs: str
     base: str
+
+
+class Deleted(WireModel):
+    """What a deletion of one record answers."""
+
+    status: bool
