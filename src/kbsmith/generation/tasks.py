@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from kbsmith.generation.announce import announce_failure
 from kbsmith.generation.backend import GenerationBackend, OfflineBackend
 from kbsmith.generation.decision import Thresholds
+from kbsmith.generation.features import shared_embedder
 from kbsmith.generation.index import CandidateIndex
 from kbsmith.generation.pipeline import Generator, run_generation
 from kbsmith.generation.service import GENERATE_JOB
 from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.registry import JobRegistry
 from kbsmith.runtime import Runtime, Shared
-
-if TYPE_CHECKING:
-    from kbsmith.generation.embeddings import Embedder
 
 GENERATION_TIMEOUT_SECONDS = 600
 
@@ -37,20 +34,13 @@ def _build(runtime: Runtime) -> Generator:
         thresholds = replace(thresholds, same_topic=settings.generation_same_topic)
     return Generator(
         backend=backend_for(runtime, thresholds),
-        index=CandidateIndex(_embedder() if settings.generation_embeddings else None),
+        index=CandidateIndex(shared_embedder() if settings.generation_embeddings else None),
         thresholds=thresholds,
     )
 
 
 GENERATOR = Shared("generator", _build)
 """Built once per process: the embedding model and the candidate index are costly."""
-
-
-def _embedder() -> Embedder | None:
-    # Imported here: onnxruntime is slow to import and only needed when embeddings are on.
-    from kbsmith.generation.embeddings import load_embedder
-
-    return load_embedder()
 
 
 def backend_for(runtime: Runtime, thresholds: Thresholds) -> GenerationBackend:
