@@ -109,14 +109,15 @@ async def test_dismissing_a_proposal_that_never_went_live_leaves_the_source_chan
 async def test_dismissing_a_draft_without_conflicts_leaves_its_source_changed(
     client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
 ) -> None:
-    """A draft holds what its source says until a reviewer publishes it: dismissed, the source
-    is changed again (a new article's, and an update's of a live article)."""
+    """A save clears ``changed`` (the contract), into a draft too; dismissing that draft gives
+    the source back what the draft replaced, so it is changed again (a new article's draft,
+    and an update's fork of a live article)."""
     headers = await keys.headers()
     site.pages["/kb/export"] = Page(page("Exporting invoices", "Open Billing, then Export."))
     (document_id,) = await ingest_pages(client, headers, site.url("/kb/export"))
     (added,) = await bulk(client, headers, [document_id], isDraft=True)
     assert added["operation"] == "ADD_ARTICLE_TO_FOLDER" and not added["conflicts"]
-    assert (await document(client, headers, document_id))["changed"] is True, "not live yet"
+    assert (await document(client, headers, document_id))["changed"] is False, "saved"
     await dismiss(client, headers, added["hcArticleId"])
     source = await document(client, headers, document_id)
     assert source["changed"] is True, "no knowledge says what the page says"
@@ -131,6 +132,7 @@ async def test_dismissing_a_draft_without_conflicts_leaves_its_source_changed(
     (fork,) = await bulk(client, headers, [document_id], isDraft=True)
     assert fork["operation"] == "UPDATE_ARTICLE" and fork["targetArticleId"] == live["hcArticleId"]
     assert fork["hcArticleId"] != live["hcArticleId"] and not fork["conflicts"]
+    assert (await document(client, headers, document_id))["changed"] is False, "saved"
     await dismiss(client, headers, fork["hcArticleId"])
     source = await document(client, headers, document_id)
     assert source["changed"] is True, "the live article still says what the old page said"

@@ -39,7 +39,6 @@ class SourceState:
     linked_knowledge_id: uuid.UUID | None
     unchanged: bool
     generated_text: str
-    """The text the source's own article was generated from: the base of its merge."""
     content_hash: str
     origin: str
     pending_draft_id: uuid.UUID | None = None
@@ -143,14 +142,13 @@ async def _page_names(session: AsyncSession, source_id: uuid.UUID) -> tuple[str,
 
 
 async def _state(session: AsyncSession, source: Source, first_folder: bool) -> SourceState:
-    up_to_date, merge_base = await linking.generation_state(session, source.id)
     return SourceState(
         id=source.id,
         url=source.original_url,
         label=await _label(session, source, first_folder),
         linked_knowledge_id=source.linked_knowledge_id,
-        unchanged=up_to_date,
-        generated_text=merge_base,
+        unchanged=await linking.up_to_date(session, source.id),
+        generated_text=source.generated_text,
         content_hash=source.content_hash,
         origin=origin_of(source.provider, source.original_url),
         pending_draft_id=source.pending_draft_id,

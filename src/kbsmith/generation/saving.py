@@ -313,18 +313,15 @@ async def _sync_source(
         reason=saved.reason,
         content_hash=state.content_hash,
         text=written.main_knowledge if written is not None else None,
-        review_draft_id=_review_draft(saved, article),
+        review_draft_id=article.id if _replaces_knowledge(saved, article) else None,
+        conflict_draft_id=saved.draft_id if saved.conflicts else None,
     )
     await linking.record_generation(session, workspace_id, state.id, generated)
 
 
-def _review_draft(saved: Saved, article: Article) -> uuid.UUID | None:
-    """The draft the source's new content waits in for a reviewer (its ``generated_*`` stay
-    as they were until the draft is published): a conflict's draft, or the source's article
-    when that is a pending draft. A no-op record forked from a live article holds nothing new
-    (the live article already says it)."""
-    if saved.conflicts:
-        return saved.draft_id
-    if saved.operation is Operation.NOTHING and saved.article_id is not None:
-        return None
-    return article.id if article.is_pending_draft else None
+def _replaces_knowledge(saved: Saved, article: Article) -> bool:
+    """The source's article is a draft waiting for a reviewer, who may dismiss it (its
+    source then gets back what the draft replaced). A no-op record forked from a live
+    article replaces nothing: the live article already says it."""
+    no_op_record = saved.operation is Operation.NOTHING and saved.article_id is not None
+    return article.is_pending_draft and not no_op_record

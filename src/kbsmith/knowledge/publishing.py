@@ -115,7 +115,10 @@ async def publish_draft(
         live = await _merge_into_original(session, workspace_id, draft, content, author_key_id)
     if origin is not None:
         live.origin = origin
-    await linking.settle_pending(session, workspace_id, draft.id)
+    if (draft.generation or {}).get("conflicts"):
+        await linking.settle_pending(session, workspace_id, draft.id)
+    else:
+        await linking.forget_pending(session, workspace_id, draft.id)
     await session.flush()
     await index_article(session, live)
     await events.emit(

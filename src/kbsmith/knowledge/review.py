@@ -116,7 +116,10 @@ async def dismiss(session: AsyncSession, workspace_id: uuid.UUID, article_id: uu
     if (draft.generation or {}).get("live_merged"):
         await linking.settle_pending(session, workspace_id, draft.id)
     else:
-        await linking.release_pending(session, workspace_id, draft.id, draft.original_article_id)
+        conflicts = bool((draft.generation or {}).get("conflicts"))
+        await linking.release_pending(
+            session, workspace_id, draft.id, draft.original_article_id, restore=not conflicts
+        )
     await session.flush()
     return draft
 

@@ -4,11 +4,15 @@ Only this module writes ``linked_*``, ``generated_*`` and ``pending_*`` of ``sou
 knowledge package (links, publishing, review) and generation's saving call it. ``changed``
 and the other states a reader filters on are defined here once, as SQL expressions.
 
-The life of a generation: a job that writes live knowledge advances ``generated_hash`` and
-``generated_text`` at once. A job whose result waits for a reviewer in a draft (a new draft, a
-fork of a live article, or the draft holding the source's side of a merge conflict) holds them
-in ``pending_*`` beside ``pending_draft_id``: publishing that draft settles them into
-``generated_*``; dismissing it drops them, so the source is ``changed`` again.
+The life of a generation: a save advances ``generated_hash`` and ``generated_text`` (the
+contract: a source-backed save clears ``changed``), into live knowledge or into a draft.
+A draft remembers in ``pending_*`` what it replaced (the hash and text the live knowledge was
+generated from), so that dismissing it restores them and the source is ``changed`` again;
+publishing it forgets them. A merge conflict is the exception: the source's side of the
+conflict waits in a draft, so its hash and text wait in ``pending_*`` and only publishing
+(or dismissing beside a live article that holds the merge) settles them into ``generated_*``.
+Which of the two a draft's ``pending_*`` mean follows from the draft: its ``generation``
+lists conflicts or not.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, case, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.scoping import in_workspace
@@ -31,19 +35,12 @@ CHANGED: ColumnElement[bool] = and_(
 AWAITING_REVIEW: ColumnElement[bool] = and_(
     Source.pending_draft_id.is_not(None), Source.pending_hash == Source.content_hash
 )
-"""The source's current content was generated into a draft that waits for a reviewer."""
+"""The source's current content waits for a reviewer in a merge conflict's draft."""
 
-UP_TO_DATE: ColumnElement[bool] = or_(
-    and_(Source.generated_hash != "", Source.generated_hash == Source.content_hash),
-    and_(Source.pending_draft_id == Source.linked_knowledge_id, AWAITING_REVIEW),
+UP_TO_DATE: ColumnElement[bool] = and_(
+    Source.generated_hash != "", Source.generated_hash == Source.content_hash
 )
-"""The source's own article already says its current content (live, or in its own draft)."""
-
-MERGE_BASE: ColumnElement[str] = case(
-    (Source.pending_draft_id == Source.linked_knowledge_id, Source.pending_text),
-    else_=Source.generated_text,
-)
-"""The text the source's own article was generated from: the base of its next merge."""
+"""Knowledge was generated from the source's current content."""
 
 NEEDS_GENERATION: ColumnElement[bool] = and_(
     Source.content_hash != "", Source.content_hash != Source.generated_hash, ~AWAITING_REVIEW
@@ -62,8 +59,11 @@ class Generated:
     content_hash: str
     text: str | None
     """The article text generated from it (None when nothing was written: a no-op)."""
-    review_draft_id: uuid.UUID | None
-    """The draft that holds it until a reviewer publishes or dismisses it (None: live)."""
+    review_draft_id: uuid.UUID | None = None
+    """The draft it was written into, waiting for a reviewer (None: live knowledge)."""
+    conflict_draft_id: uuid.UUID | None = None
+    """The draft holding the source's side of a merge conflict: until a reviewer settles
+    it, the source counts as generated from what it was before."""
 
 
 async def link(
@@ -96,28 +96,28 @@ async def record_generation(
         reason=generated.reason,
     )
     values: dict[str, object]
-    if generated.review_draft_id is not None:
-        draft = generated.review_draft_id
+    if generated.conflict_draft_id is not None:
         values = {
-            "pending_draft_id": draft,
+            "pending_draft_id": generated.conflict_draft_id,
             "pending_hash": generated.content_hash,
-            # a no-op keeps the text that draft (or the live article) was generated from
-            "pending_text": generated.text
-            if generated.text is not None
-            else case(
-                (Source.pending_draft_id == draft, Source.pending_text),
-                else_=Source.generated_text,
-            ),
+            "pending_text": generated.text or "",
         }
     else:
-        values = {
-            "generated_hash": generated.content_hash,
-            "pending_draft_id": None,
-            "pending_hash": "",
-            "pending_text": "",
-        }
+        values = {"generated_hash": generated.content_hash}
         if generated.text is not None:
             values["generated_text"] = generated.text
+        draft = generated.review_draft_id
+        # the draft remembers what it replaces (a draft rewritten keeps what it first replaced)
+        same = Source.pending_draft_id == draft
+        values |= {
+            "pending_draft_id": draft,
+            "pending_hash": case((same, Source.pending_hash), else_=Source.generated_hash)
+            if draft
+            else "",
+            "pending_text": case((same, Source.pending_text), else_=Source.generated_text)
+            if draft
+            else "",
+        }
     await _update(session, workspace_id, Source.id == source_id, values)
 
 
@@ -132,10 +132,10 @@ async def relink(
 async def settle_pending(
     session: AsyncSession, workspace_id: uuid.UUID, draft_id: uuid.UUID
 ) -> None:
-    """A reviewer published the draft (or, for a conflict beside a live article that holds the
-    merge, dismissed it): its sources now count as generated from the content the draft was
-    written from (``changed`` clears unless the content changed again since), and that text is
-    the base of their next merge."""
+    """A reviewer settled a merge conflict's draft (published it, or dismissed it beside a
+    live article that holds the merge): its sources now count as generated from the content
+    the draft was written from (``changed`` clears unless the content changed again since),
+    and that text is the base of their next merge."""
     values = {
         "generated_hash": Source.pending_hash,
         "generated_text": Source.pending_text,
@@ -146,16 +146,29 @@ async def settle_pending(
     await _update(session, workspace_id, Source.pending_draft_id == draft_id, values)
 
 
+async def forget_pending(
+    session: AsyncSession, workspace_id: uuid.UUID, draft_id: uuid.UUID
+) -> None:
+    """A reviewer published a draft without conflicts: what it replaced is gone for good."""
+    values = {"pending_draft_id": None, "pending_hash": "", "pending_text": ""}
+    await _update(session, workspace_id, Source.pending_draft_id == draft_id, values)
+
+
 async def release_pending(
     session: AsyncSession,
     workspace_id: uuid.UUID,
     draft_id: uuid.UUID,
     original_id: uuid.UUID | None,
+    *,
+    restore: bool,
 ) -> None:
-    """A reviewer dismissed a draft that never reached live knowledge: its sources keep what
-    the live knowledge was generated from (so they are ``changed`` while they differ), and
-    those linked to a fork link to its original again."""
-    values = {"pending_draft_id": None, "pending_hash": "", "pending_text": ""}
+    """A reviewer dismissed a draft that never reached live knowledge. A conflict's sources
+    keep what the live article was generated from; any other draft's sources get back what
+    it replaced (``restore``). Either way they are ``changed`` while the live knowledge lags
+    their content, and those linked to a fork link to its original again."""
+    values: dict[str, object] = {"pending_draft_id": None, "pending_hash": "", "pending_text": ""}
+    if restore:
+        values |= {"generated_hash": Source.pending_hash, "generated_text": Source.pending_text}
     await _update(session, workspace_id, Source.pending_draft_id == draft_id, values)
     if original_id is not None:
         await relink(session, workspace_id, draft_id, original_id)
@@ -185,9 +198,6 @@ async def _update(
     )
 
 
-async def generation_state(session: AsyncSession, source_id: uuid.UUID) -> tuple[bool, str]:
-    """Whether the source's own article is up to date with it, and that article's merge base."""
-    row = (
-        await session.execute(select(UP_TO_DATE, MERGE_BASE).where(Source.id == source_id))
-    ).one()
-    return bool(row[0]), str(row[1])
+async def up_to_date(session: AsyncSession, source_id: uuid.UUID) -> bool:
+    """Whether knowledge was generated from the source's current content."""
+    return bool(await session.scalar(select(UP_TO_DATE).where(Source.id == source_id)))
