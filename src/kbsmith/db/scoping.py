@@ -1,10 +1,10 @@
 """Workspace isolation in one place: "this model, in this workspace".
 
-Every query of a workspace's records states its scope with ``in_workspace`` (a condition) or
-``owned`` (a select of the model), never with a hand-written ``workspace_id ==``: so what keeps
-one workspace from reading or writing another's records is this one function
-(``tests/foundation/test_layers.py`` keeps it so; ``tests/knowledge/test_isolation.py`` proves
-it from the outside).
+Every query of a workspace's records states its scope with ``in_workspace`` (a condition), a
+look-up by primary key with ``get_owned``, a record already loaded with ``belongs``; never
+with a hand-written ``workspace_id ==``. What keeps one workspace from reading or writing
+another's records is this module (``tests/foundation/test_layers.py`` keeps it so;
+``tests/knowledge/test_isolation.py`` proves it from the outside).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy import ColumnElement, and_
 
 from kbsmith.db.dialect import unindexed
 
@@ -47,8 +47,14 @@ def in_workspace(
     return and_(column == workspace_id, *conditions)
 
 
-def owned(
-    model: type[Owned], workspace_id: uuid.UUID, *conditions: ColumnElement[bool]
-) -> Select[Owned]:
-    """``SELECT model`` of the workspace's rows (that also meet ``conditions``)."""
-    return select(model).where(in_workspace(model, workspace_id, *conditions))
+def belongs(record: WorkspaceOwned, workspace_id: uuid.UUID) -> bool:
+    """Whether a record already loaded is the workspace's."""
+    return bool(record.workspace_id == workspace_id)
+
+
+async def get_owned(
+    session: AsyncSession, model: type[Owned], workspace_id: uuid.UUID, record_id: uuid.UUID
+) -> Owned | None:
+    """The workspace's record by primary key (None when absent, or another workspace's)."""
+    record = await session.get(model, record_id)
+    return record if record is not None and belongs(record, workspace_id) else None

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
-from kbsmith.db.scoping import in_workspace
+from kbsmith.db.scoping import get_owned, in_workspace
 from kbsmith.errors import DomainError
 from kbsmith.extraction import split_markdown
 from kbsmith.generation.index import CandidateIndex
@@ -85,8 +85,8 @@ async def _source(
 ) -> Source | None:
     if source_id is None:
         return None
-    source = await session.get(Source, source_id)
-    if source is None or source.workspace_id != workspace_id:
+    source = await get_owned(session, Source, workspace_id, source_id)
+    if source is None:
         raise PermanentJobError(f"document {source_id} no longer exists")
     return source
 

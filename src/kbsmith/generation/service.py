@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.db.scoping import belongs
 from kbsmith.errors import FIELD, InvalidInput, NotFound
 from kbsmith.generation.request import GenerationRequest
 from kbsmith.jobs import queue
@@ -118,7 +119,7 @@ async def job_reports(
     found = await queue.get_jobs(session, job_ids)
     for job_id in job_ids:
         job = found.get(job_id)
-        if job is None or job.workspace_id != workspace_id or job.kind != GENERATE_JOB:
+        if job is None or not belongs(job, workspace_id) or job.kind != GENERATE_JOB:
             raise NotFound(f"job {job_id} not found")
     return [_report(found[job_id]) for job_id in dict.fromkeys(job_ids)]
 

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbsmith.db.scoping import in_workspace
+from kbsmith.db.scoping import get_owned, in_workspace
 from kbsmith.errors import NotFound
 from kbsmith.knowledge import repository
 from kbsmith.knowledge.models import Agent, AgentFolder
@@ -29,8 +29,8 @@ async def list_agents(session: AsyncSession, workspace_id: uuid.UUID) -> list[Ag
 
 
 async def get_agent(session: AsyncSession, workspace_id: uuid.UUID, agent_id: uuid.UUID) -> Agent:
-    agent = await session.get(Agent, agent_id)
-    if agent is None or agent.workspace_id != workspace_id:
+    agent = await get_owned(session, Agent, workspace_id, agent_id)
+    if agent is None:
         raise NotFound(f"bot {agent_id} not found")
     return agent
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
-from kbsmith.db.scoping import in_workspace
+from kbsmith.db.scoping import get_owned, in_workspace
 from kbsmith.errors import FIELD, InvalidInput, NotFound
 from kbsmith.generation.operations import parse_operations
 from kbsmith.jobs import queue
@@ -159,8 +159,8 @@ async def list_schedules(session: AsyncSession, workspace_id: uuid.UUID) -> list
 async def get_schedule(
     session: AsyncSession, workspace_id: uuid.UUID, schedule_id: uuid.UUID
 ) -> Schedule:
-    schedule = await session.get(Schedule, schedule_id)
-    if schedule is None or schedule.workspace_id != workspace_id:
+    schedule = await get_owned(session, Schedule, workspace_id, schedule_id)
+    if schedule is None:
         raise NotFound(f"schedule {schedule_id} not found")
     return schedule
 

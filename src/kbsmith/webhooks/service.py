@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.connectors import sealing
 from kbsmith.db.pagination import Cursor, Direction, Page, keyset_page
-from kbsmith.db.scoping import in_workspace
+from kbsmith.db.scoping import get_owned, in_workspace
 from kbsmith.errors import InvalidInput, NotFound
 from kbsmith.fetching import InvalidUrl, is_absolute_http_url, normalize_url
 from kbsmith.webhooks import signing
@@ -90,8 +90,8 @@ async def list_webhooks(session: AsyncSession, workspace_id: uuid.UUID) -> list[
 async def get_webhook(
     session: AsyncSession, workspace_id: uuid.UUID, webhook_id: uuid.UUID
 ) -> Webhook:
-    webhook = await session.get(Webhook, webhook_id)
-    if webhook is None or webhook.workspace_id != workspace_id:
+    webhook = await get_owned(session, Webhook, workspace_id, webhook_id)
+    if webhook is None:
         raise NotFound(f"webhook {webhook_id} not found")
     return webhook
 
