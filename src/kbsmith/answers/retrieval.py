@@ -36,7 +36,8 @@ from kbsmith.answers.ranking import (
     weighed,
 )
 from kbsmith.db.base import table_of
-from kbsmith.db.dialect import full_text, unindexed
+from kbsmith.db.dialect import full_text
+from kbsmith.db.scoping import in_workspace
 from kbsmith.generation.embeddings import Embedder
 from kbsmith.generation.text import content_words, stem
 from kbsmith.knowledge.models import Article
@@ -127,10 +128,10 @@ async def retrieve(
     return sorted(candidates.values(), key=lambda c: (-c.score, c.lexical_rank))
 
 
-def in_workspace(session: AsyncSession, workspace_id: uuid.UUID) -> ColumnElement[bool]:
+def _passages_of(session: AsyncSession, workspace_id: uuid.UUID) -> ColumnElement[bool]:
     """The workspace condition kept off its index on SQLite: the full-text match must drive
     the query (else SQLite walks every passage of the workspace, matching each)."""
-    return unindexed(AnswerPassage.workspace_id.expression, session) == workspace_id
+    return in_workspace(AnswerPassage, workspace_id, off_index=session)
 
 
 def _scoped(
@@ -139,12 +140,12 @@ def _scoped(
     workspace_id: uuid.UUID,
     agent_id: uuid.UUID | None,
 ) -> Select[uuid.UUID, float, int]:
-    statement = statement.where(in_workspace(session, workspace_id))
+    statement = statement.where(_passages_of(session, workspace_id))
     if agent_id is None:
         return statement
     visible = select(visible_folders(workspace_id, agent_id).c.id)
     return statement.join(Article, Article.id == AnswerPassage.article_id).where(
-        Article.workspace_id == workspace_id, Article.parent_folder_id.in_(visible)
+        in_workspace(Article, workspace_id), Article.parent_folder_id.in_(visible)
     )
 
 
@@ -239,7 +240,7 @@ async def _count(
         held = (
             select(literal(1))
             .select_from(search.source)
-            .where(search.matches, in_workspace(session, workspace_id))
+            .where(search.matches, _passages_of(session, workspace_id))
             .limit(COMMON_TERM_PASSAGES)
             .subquery()
         )
