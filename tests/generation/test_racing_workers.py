@@ -16,8 +16,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from kbsmith.composition import kbsmith_worker
 from kbsmith.db.database import Database
-from kbsmith.jobs.kinds import kbsmith_worker
 from kbsmith.jobs.worker import Worker
 from kbsmith.runtime import Runtime
 from kbsmith.settings import Settings
