@@ -249,7 +249,7 @@ async def main(args: argparse.Namespace) -> None:
                 f"{p50:.0f} ms",
                 f"{p99:.0f} ms",
             )
-    Console().print(table)
+    Console(width=200).print(table)
 
 
 if __name__ == "__main__":
