@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kbsmith.generation.features import body_keys
+from kbsmith.generation.features import body_for_embedding, body_keys
+from kbsmith.generation.text import body_chunks
 
 ANSWER = "Wash your hands often.\n\nKeep a distance of two metres."
 
@@ -49,3 +50,35 @@ def test_a_first_sentence_is_kept_when_it_is_not_the_title() -> None:
 
 def test_different_answers_have_different_keys() -> None:
     assert not body_keys("Q", ANSWER) & body_keys("Q", "Stay at home when you are ill.")
+
+
+BODY_OPENING_CASES = {
+    "the title heading is not the opening": (
+        ("Staying safe", "# Staying safe\n\nWash your **hands** often."),
+        "Wash your hands often.",
+    ),
+    "the heading of a page title with the site's name": (
+        ("Staying safe | Acme Help", "# Staying safe\n\nWash your hands often."),
+        "Wash your hands often.",
+    ),
+    "other headings stay": (
+        ("Safety", "## Hands\n\nWash your hands often."),
+        "Hands\nWash your hands often.",
+    ),
+    "no body": (("Safety", ""), ""),
+}
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), BODY_OPENING_CASES.values(), ids=BODY_OPENING_CASES.keys()
+)
+def test_body_for_embedding_is_the_opening_passage_under_the_title(
+    given: tuple[str, str], expected: str
+) -> None:
+    assert body_for_embedding(*given) == expected
+
+
+def test_the_opening_is_the_answers_first_passage_of_the_written_article() -> None:
+    title, text = "Staying safe", "# Staying safe\n\nWash your hands often.\n\nStay home."
+    article_body = "Wash your hands often.\n\nStay home."
+    assert body_for_embedding(title, text) == body_chunks(article_body, 1)[0]

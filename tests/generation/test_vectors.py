@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from kbsmith.db.database import Database
 from kbsmith.generation.embeddings import load_embedder
-from kbsmith.generation.features import CachedEmbedder
+from kbsmith.generation.features import CachedEmbedder, asked_as
 from kbsmith.generation.models import ArticleVector
 from kbsmith.generation.vectors import embedded_texts, recall_vectors, texts_hash
 from kbsmith.jobs.worker import Worker
@@ -57,10 +57,14 @@ async def test_a_generated_article_keeps_its_vectors_for_other_workers(
     assert stored.model_id == model.model_id and stored.texts_hash == texts_hash(texts)
 
     fresh, _ = await recalled(db, article_id)
-    expected = model.embed(list(texts))
-    for text, vector in zip(texts, expected, strict=True):
+    # the title and body, and (the article is live) its questions from the answers index
+    asked = asked_as(article["title"], article["mainKnowledge"], article["questions"])
+    assert len(asked) > 1
+    wanted = list(dict.fromkeys([*texts, *asked]))
+    expected = model.embed(wanted)
+    for text, vector in zip(wanted, expected, strict=True):
         cached = fresh.cached(text)
-        assert cached is not None and np.allclose(cached, vector, atol=1e-5)
+        assert cached is not None and np.allclose(cached, vector, atol=1e-5), text
 
     edited = {
         **{k: article[k] for k in ("title", "questions", "keywords", "agentInstruction")},

@@ -30,6 +30,7 @@ async def test_a_run_regenerates_what_changed_and_announces_each_draft(
     site: ChangingSite,
     receiver_server: ReceiverServer,
     workers: Worker,
+    db: Database,
 ) -> None:
     receiver = receiver_server.receiver
     ids = await ingested_and_generated(client, headers, site)
@@ -63,12 +64,23 @@ async def test_a_run_regenerates_what_changed_and_announces_each_draft(
     assert sorted(d.data["documentId"] for d in drafts) == sorted([ids[1], ids[3]])
     assert {d.data["operation"] for d in drafts} == {"UPDATE_ARTICLE"}
 
-    # nothing changed since: a run refreshes and regenerates nothing
+    # nothing changed since: a run asks each page once, conditionally, and queues nothing
+    answered_304 = site.not_modified
     await call(client, "POST", f"/v2/schedules/{schedule['id']}/run/public", headers)
     await received(receiver, "schedule.finished", 2)
     [shown] = await schedules_of(client, headers)
-    assert (shown["lastRun"]["changed"], shown["lastRun"]["generated"]) == (0, 0)
+    assert (shown["lastRun"]["refreshed"], shown["lastRun"]["changed"]) == (4, 0)
+    assert shown["lastRun"]["generated"] == 0
     assert len(receiver.of_type("draft.created")) == 2
+    assert site.not_modified - answered_304 == 4
+    async with db.read() as session:
+        last = await session.scalar(
+            select(ScheduleRun)
+            .where(ScheduleRun.phase == RunPhase.COMPLETED)
+            .order_by(ScheduleRun.tick_at.desc())
+            .limit(1)
+        )
+    assert last is not None and last.refresh_job_ids == []
 
 
 async def test_ticks_missed_while_no_worker_ran_run_once(

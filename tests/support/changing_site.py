@@ -35,6 +35,8 @@ class ChangingSite:
     def __init__(self, pages: int) -> None:
         self.revisions = dict.fromkeys(range(pages), 0)
         self.hits = 0
+        self.not_modified = 0
+        """Conditional requests answered 304 (each page's ETag names its revision)."""
         self.delay = 0.0
         """Seconds each page takes to answer (to hold a sync in its refresh)."""
         self._lock = threading.Lock()
@@ -63,11 +65,17 @@ class ChangingSite:
             revision = self.revisions.get(number)
         if revision is None:
             return Response(status_code=404)
+        etag = f'"{number}-{revision}"'
+        if request.headers.get("if-none-match") == etag:
+            with self._lock:
+                self.not_modified += 1
+            return Response(status_code=304, headers={"ETag": etag})
         title, paragraphs = page_text(number, revision)
         body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
         return HTMLResponse(
             f"<html><head><title>{html.escape(title)}</title></head><body><main><article>"
-            f"<h1>{html.escape(title)}</h1>{body}</article></main></body></html>"
+            f"<h1>{html.escape(title)}</h1>{body}</article></main></body></html>",
+            headers={"ETag": etag},
         )
 
     def __enter__(self) -> ChangingSite:

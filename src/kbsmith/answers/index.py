@@ -6,7 +6,6 @@ FTS5 table follows by trigger), in the deleting transaction."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,22 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kbsmith.answers.models import AnswerPassage
 from kbsmith.answers.passages import PassageText, article_passages
 from kbsmith.db.base import table_of
-from kbsmith.generation.embeddings import load_embedder
-from kbsmith.generation.features import CachedEmbedder
+from kbsmith.generation.features import CachedEmbedder, shared_embedder
 from kbsmith.knowledge.models import Article
 
 Stored = tuple[str, str]
 """(kind, text) of a stored passage."""
-PASSAGE_VECTORS_CACHED = 4096
-
-
-@functools.cache
-def passage_embedder() -> CachedEmbedder | None:
-    """The process's passage embedder. It remembers vectors by text, so a writer that embeds
-    an article's passages before its transaction (``embed_ahead``) leaves nothing to compute
-    inside it, where SQLite's one write lock is held."""
-    inner = load_embedder()
-    return CachedEmbedder(inner, PASSAGE_VECTORS_CACHED) if inner is not None else None
 
 
 async def embed_ahead(
@@ -41,7 +29,7 @@ async def embed_ahead(
 ) -> None:
     """Embed the passages of content about to be written live, outside the writing
     transaction (a generation job calls it before saving)."""
-    embedder = passage_embedder()
+    embedder = shared_embedder()
     passages = article_passages(title, questions, keywords, main_knowledge)
     texts = [p.text for p in passages if p.embedded]
     if embedder is not None and texts:
@@ -67,7 +55,7 @@ async def index_article(session: AsyncSession, article: Article) -> None:
     await session.execute(delete(AnswerPassage).where(AnswerPassage.article_id == article.id))
     if not wanted:
         return
-    vectors = await _vectors(wanted, stored, passage_embedder())
+    vectors = await _vectors(wanted, stored, shared_embedder())
     await add_passages(session, passage_rows(article.workspace_id, article.id, wanted, vectors))
 
 

@@ -7,11 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kbsmith.generation.text import plain
+from kbsmith.generation.text import body_chunks
 
-PASSAGE_CHARS = 600
-"""A body passage gathers paragraphs up to about this many characters (MiniLM reads ~256
-tokens; an answer quotes whole passages)."""
 MAX_BODY_PASSAGES = 60
 EMBEDDED_BODY_PASSAGES = 1
 """Body passages given a vector, from the top: an article's opening says what it is about, and
@@ -51,30 +48,6 @@ def article_passages(
         passages.append(PassageText(PassageKind.KEYWORDS, ", ".join(keywords), embedded=False))
     passages += [
         PassageText(PassageKind.BODY, chunk, embedded=index < EMBEDDED_BODY_PASSAGES)
-        for index, chunk in enumerate(body_chunks(main_knowledge))
+        for index, chunk in enumerate(body_chunks(main_knowledge, MAX_BODY_PASSAGES))
     ]
     return [passage for passage in passages if passage.text]
-
-
-def body_chunks(main_knowledge: str) -> list[str]:
-    """Paragraphs as plain text, short neighbours joined up to ``PASSAGE_CHARS``."""
-    chunks: list[str] = []
-    current = ""
-    for paragraph in _paragraphs(main_knowledge):
-        if current and len(current) + len(paragraph) + 1 > PASSAGE_CHARS:
-            chunks.append(current)
-            current = ""
-        current = f"{current}\n{paragraph}" if current else paragraph
-    if current:
-        chunks.append(current)
-    return chunks[:MAX_BODY_PASSAGES]
-
-
-def _paragraphs(markdown: str) -> list[str]:
-    paragraphs = []
-    for block in markdown.split("\n\n"):
-        lines = [plain(line).strip() for line in block.splitlines()]
-        text = " ".join(line for line in lines if line)
-        if text:
-            paragraphs.append(text)
-    return paragraphs

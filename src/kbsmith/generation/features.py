@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -13,10 +14,13 @@ import numpy as np
 from kbsmith.extraction.paragraphs import split_markdown
 from kbsmith.generation.text import (
     SENTENCE_END,
+    body_chunks,
+    clean_title,
     content_words,
     paragraph_key,
     title_key,
     title_terms,
+    without_title,
 )
 
 if TYPE_CHECKING:
@@ -24,9 +28,6 @@ if TYPE_CHECKING:
 
 Vector = np.ndarray[Any, Any]
 
-BODY_CHARS_EMBEDDED = 400
-"""About 100 tokens (MiniLM was trained on up to 128): the opening of a body says what it is
-about, and the cost grows with the length (600 characters took 31 ms of CPU, 400 take 21)."""
 VECTOR_CACHE_SIZE = 20_000
 QUESTIONS_EMBEDDED = 3
 """An article's title and first questions are how customers ask for it; more cost more."""
@@ -45,12 +46,27 @@ class Features:
     """The title's vector and those of the first questions: the ways the topic is asked."""
 
 
-def body_for_embedding(text: str) -> str:
-    return text[:BODY_CHARS_EMBEDDED]
+def body_for_embedding(title: str, text: str) -> str:
+    """A body's opening passage under its title (about 150 tokens: MiniLM was trained on up to
+    128, and the cost grows with the length). It is the passage the answers index embeds first
+    for the article the offline writer makes of this text, so that is embedded once."""
+    body = without_title(text.split("\n\n"), clean_title(title), title)
+    opening = body_chunks("\n\n".join(body), 1)
+    return opening[0] if opening else ""
 
 
 def title_for_embedding(title: str, text: str) -> str:
     return title or text[:200]
+
+
+@functools.cache
+def shared_embedder() -> CachedEmbedder | None:
+    """The process's embedder with one cache for every user (generation's candidates, the
+    answers index): a text written live is embedded once."""
+    from kbsmith.generation.embeddings import load_embedder  # onnxruntime is slow to import
+
+    inner = load_embedder()
+    return CachedEmbedder(inner) if inner is not None else None
 
 
 class CachedEmbedder:
@@ -104,22 +120,36 @@ def body_keys(title: str, text: str) -> frozenset[str]:
     """The body's paragraphs as comparable keys, the same for new content and for an article:
     split by the one Markdown splitter, without heading lines (the title heading, section
     names) and without a first sentence that only repeats the title (a text's question)."""
+    return frozenset(key for body in _bodies(title, text) if (key := paragraph_key(body)))
+
+
+def _bodies(title: str, text: str) -> Iterator[str]:
     title_words = paragraph_key(title)
-    keys = set()
     for unit in split_markdown(text):
-        body = " ".join(line for line in unit.splitlines() if not line.lstrip().startswith("#"))
+        body = "\n".join(line for line in unit.splitlines() if not line.lstrip().startswith("#"))
         first, *rest = SENTENCE_END.split(body, maxsplit=1)
         if title_words and paragraph_key(first) == title_words:
             body = rest[0] if rest else ""
-        key = paragraph_key(body)
-        if key:
-            keys.add(key)
-    return frozenset(keys)
+        if body.strip():
+            yield body
 
 
 def lexical_features(title: str, text: str, questions: Sequence[str] = ()) -> Features:
     terms = Counter(content_words(" ".join([title, *questions, text])))
-    return Features(title_terms(title), terms, body_keys(title, text), None, None, title_key(title))
+    return Features(
+        title_terms(title),
+        terms,
+        body_keys(title, text),
+        None,
+        None,
+        title_key(title),
+    )
+
+
+def identity_features(title: str, text: str) -> Features:
+    """What says two texts are one topic at a glance (the title's terms, the paragraphs),
+    without the term counts that ranking needs: checked inside a write transaction."""
+    return Features(title_terms(title), Counter(), body_keys(title, text), None, None)
 
 
 def asked_as(title: str, text: str, questions: Sequence[str]) -> list[str]:
@@ -145,7 +175,7 @@ def embed_features(
         return lexical
     asked = [asked_as(t, x, q) for t, x, q in items]
     vectors = embedder.embed([text for texts in asked for text in texts])
-    bodies = embedder.embed([body_for_embedding(x) for _, x, _ in items])
+    bodies = embedder.embed([body_for_embedding(t, x) for t, x, _ in items])
     features, start = [], 0
     for i, feature in enumerate(lexical):
         own = vectors[start : start + len(asked[i])]

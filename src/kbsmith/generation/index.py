@@ -29,7 +29,7 @@ from kbsmith.knowledge.models import Article, ArticleSource
 from kbsmith.sources.models import Source
 
 if TYPE_CHECKING:
-    from kbsmith.generation.embeddings import Embedder
+    pass
 
 
 INDEX_CHUNK = 1000
@@ -55,9 +55,9 @@ class _Sync:
 
 class CandidateIndex:
     def __init__(
-        self, embedder: Embedder | None, max_workspaces: int = MAX_INDEXED_WORKSPACES
+        self, embedder: CachedEmbedder | None, max_workspaces: int = MAX_INDEXED_WORKSPACES
     ) -> None:
-        self.embedder: CachedEmbedder | None = CachedEmbedder(embedder) if embedder else None
+        self.embedder = embedder
         self.max_workspaces = max_workspaces
         self._workspaces: OrderedDict[uuid.UUID, _Sync] = OrderedDict()
 

@@ -14,7 +14,7 @@ from kbsmith.errors import DomainError
 from kbsmith.generation.announce import announce_saved
 from kbsmith.generation.backend import GenerationBackend
 from kbsmith.generation.decision import Thresholds, repeats_added_article
-from kbsmith.generation.features import embed_features, lexical_features
+from kbsmith.generation.features import embed_features, identity_features
 from kbsmith.generation.gathering import Gathered, gather
 from kbsmith.generation.index import CandidateIndex
 from kbsmith.generation.inputs import (
@@ -163,10 +163,10 @@ async def _refuse_if_overtaken(
             )
         )
     ).all()
-    mine = lexical_features(inp.title, inp.text)
+    mine = identity_features(inp.title, inp.text) if newer else None
     for article in newer:
-        theirs = lexical_features(article.title, article.main_knowledge)
-        if repeats_added_article(mine, theirs, thresholds):
+        theirs = identity_features(article.title, article.main_knowledge)
+        if mine and repeats_added_article(mine, theirs, thresholds):
             raise RetryableJobError(
                 f"article {article.title!r} was added meanwhile; deciding again", retry_after=0.0
             )

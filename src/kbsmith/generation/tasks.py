@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from kbsmith.generation.announce import announce_failure
 from kbsmith.generation.backend import GenerationBackend, OfflineBackend
 from kbsmith.generation.decision import Thresholds
+from kbsmith.generation.features import shared_embedder
 from kbsmith.generation.index import CandidateIndex
 from kbsmith.generation.pipeline import Generator, run_generation
 from kbsmith.generation.service import GENERATE_JOB
@@ -17,7 +18,7 @@ from kbsmith.jobs.registry import JobRegistry
 from kbsmith.runtime import Runtime
 
 if TYPE_CHECKING:
-    from kbsmith.generation.embeddings import Embedder
+    pass
 
 GENERATION_TIMEOUT_SECONDS = 600
 
@@ -56,16 +57,9 @@ def _build(runtime: Runtime) -> Generator:
         thresholds = replace(thresholds, same_topic=settings.generation_same_topic)
     return Generator(
         backend=backend_for(runtime, thresholds),
-        index=CandidateIndex(_embedder() if settings.generation_embeddings else None),
+        index=CandidateIndex(shared_embedder() if settings.generation_embeddings else None),
         thresholds=thresholds,
     )
-
-
-def _embedder() -> Embedder | None:
-    # Imported here: onnxruntime is slow to import and only needed when embeddings are on.
-    from kbsmith.generation.embeddings import load_embedder
-
-    return load_embedder()
 
 
 def backend_for(runtime: Runtime, thresholds: Thresholds) -> GenerationBackend:

@@ -326,3 +326,33 @@ def title_from_line(line: str, limit: int = 120) -> str:
         cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
         text = cut.rstrip(",;:-\u2013\u2014 ")
     return text.rstrip(".,;: ")
+
+
+PASSAGE_CHARS = 600
+"""A body passage gathers paragraphs up to about this many characters (MiniLM reads ~256
+tokens; an answer quotes whole passages)."""
+
+
+def body_chunks(main_knowledge: str, limit: int) -> list[str]:
+    """The first *limit* passages of a body: paragraphs as plain text, short neighbours joined
+    up to ``PASSAGE_CHARS``. The first one is also what a body is embedded from."""
+    chunks: list[str] = []
+    current = ""
+    for paragraph in _plain_paragraphs(main_knowledge):
+        if current and len(current) + len(paragraph) + 1 > PASSAGE_CHARS:
+            chunks.append(current)
+            current = ""
+            if len(chunks) == limit:
+                return chunks
+        current = f"{current}\n{paragraph}" if current else paragraph
+    if current:
+        chunks.append(current)
+    return chunks[:limit]
+
+
+def _plain_paragraphs(markdown: str) -> Iterator[str]:
+    for block in markdown.split("\n\n"):
+        lines = [plain(line).strip() for line in block.splitlines()]
+        text = " ".join(line for line in lines if line)
+        if text:
+            yield text

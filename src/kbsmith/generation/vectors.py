@@ -10,14 +10,18 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.answers.models import AnswerPassage
+from kbsmith.answers.passages import PassageKind
 from kbsmith.generation.features import CachedEmbedder, body_for_embedding, title_for_embedding
 from kbsmith.generation.models import ArticleVector
 from kbsmith.knowledge.models import Article
 
+ASKED_KINDS = (PassageKind.TITLE.value, PassageKind.QUESTION.value)
+
 
 def embedded_texts(title: str, main_knowledge: str) -> tuple[str, str]:
     """The two texts an article is embedded from: its title and the opening of its body."""
-    return title_for_embedding(title, main_knowledge), body_for_embedding(main_knowledge)
+    return title_for_embedding(title, main_knowledge), body_for_embedding(title, main_knowledge)
 
 
 def texts_hash(texts: tuple[str, str]) -> str:
@@ -39,6 +43,24 @@ async def recall_vectors(
         if row.texts_hash == texts_hash((title, body)):
             embedder.remember(title, np.frombuffer(row.title_vector, dtype=np.float32))
             embedder.remember(body, np.frombuffer(row.body_vector, dtype=np.float32))
+    await _recall_asked(session, list(texts), embedder)
+
+
+async def _recall_asked(
+    session: AsyncSession, article_ids: list[uuid.UUID], embedder: CachedEmbedder
+) -> None:
+    """The vectors of live articles' titles and questions, which the answers index keeps
+    (the same model, the same texts): another worker need not embed them again."""
+    passages = await session.execute(
+        select(AnswerPassage.text, AnswerPassage.vector).where(
+            AnswerPassage.article_id.in_(article_ids),
+            AnswerPassage.kind.in_(ASKED_KINDS),
+            AnswerPassage.vector.is_not(None),
+        )
+    )
+    for text, vector in passages:
+        if vector is not None and len(vector) == embedder.dimensions * 4:
+            embedder.remember(text, np.frombuffer(vector, dtype=np.float32))
 
 
 async def keep_vectors(

@@ -32,6 +32,7 @@ from kbsmith.runtime import runtime_of
 from kbsmith.schedules import sweep
 from kbsmith.schedules.models import RunPhase, Schedule, ScheduleRun
 from kbsmith.schedules.service import RUN_JOB, every_of, plan_tick
+from kbsmith.sources import revalidation
 from kbsmith.sources.models import Source
 from kbsmith.sources.providers import Provider
 from kbsmith.sources.service import queue_ingestion
@@ -143,19 +144,30 @@ async def _sources(session: AsyncSession, schedule_id: uuid.UUID) -> list[Source
 
 
 async def _refresh(ctx: JobContext, state: _State) -> None:
+    """Sources gone upstream are marked deleted; web pages whose server answers 304 are
+    recorded as fetched, all in one transaction; every other source gets an ingestion job."""
     async with ctx.db.read() as session:
-        targets = sweep.targets_of(await _sources(session, state.schedule_id))
+        checked = await _sources(session, state.schedule_id)
+    runtime = runtime_of(ctx.services)
+    targets = sweep.targets_of(checked)
     gone = (
-        await sweep.gone_upstream(ctx.db, runtime_of(ctx.services), state.workspace_id, targets)
+        await sweep.gone_upstream(ctx.db, runtime, state.workspace_id, targets)
         if targets
         else set()
+    )
+    unchanged = await revalidation.not_modified(
+        runtime.fetcher, [s for s in checked if s.id not in gone]
     )
     async with ctx.db.write() as session:
         sources = await _sources(session, state.schedule_id)
         for source in sources:
             if source.id in gone:
                 await sweep.mark_deleted(session, source, unpublish_article=state.delete_articles)
-        refreshed = [s for s in sources if s.id not in gone]
+        current = {s.id for s in sources}
+        await revalidation.record_not_modified(
+            session, {i: fetched for i, fetched in unchanged.items() if i in current}
+        )
+        refreshed = [s for s in sources if s.id not in gone and s.id not in unchanged]
         if refreshed:
             await queue_ingestion(session, state.workspace_id, refreshed)
         await _advance(
@@ -164,7 +176,10 @@ async def _refresh(ctx: JobContext, state: _State) -> None:
             RunPhase.PENDING,
             RunPhase.REFRESHING,
             refresh_job_ids=[str(s.linked_job_id) for s in refreshed],
-            counts={"refreshed": len(refreshed), "deleted": len(gone)},
+            counts={
+                "refreshed": len(refreshed) + len(unchanged.keys() & current),
+                "deleted": len(gone),
+            },
         )
 
 

@@ -80,7 +80,7 @@ async def ingest_source(ctx: JobContext) -> None:
             await session.execute(
                 update(Source)
                 .where(Source.id == source_id)
-                .values(**_fetch_values(content.fetched, content.version))
+                .values(**fetch_values(content.fetched, content.version))
                 .execution_options(synchronize_session=False)
             )
         return
@@ -178,7 +178,7 @@ async def _fetch(runtime: Runtime, target: _Target) -> FetchedContent:
     return FetchedContent(fetched, extracted, version=document.version, fingerprint=fingerprint)
 
 
-def _fetch_values(fetched: FetchResult, version: str) -> dict[str, Any]:
+def fetch_values(fetched: FetchResult, version: str) -> dict[str, Any]:
     """What `record_fetch` (and the provider version) changes, as UPDATE values."""
     values: dict[str, Any] = {"fetched_at": utcnow(), "success": True, "error": ""}
     optional = {"etag": fetched.etag, "last_modified": fetched.last_modified}
