@@ -14,7 +14,8 @@ title + body, the same articles, this run) is printed beside it, on all phrasing
 held-out ones (the answer model was fitted on the others by ``bench/answers_calibration.py``).
 Then 20% of the articles are deleted and the phrasings left with no right article asked again:
 the share answered ``success: 0`` (target >= 90%); the phrasings that still have one are
-reported apart (answering them from it is right).
+reported apart (answering them from it is right). Five draws (the deleted articles are made
+again between draws), and their mean: one draw's 13 articles decide much of its figure.
 
 Scale: the FAQ articles plus filler articles up to 1,000 / 10,000 / 100,000 (titles and bodies
 made of Banking77 customer requests, in a second folder; their passages are written by the
@@ -67,6 +68,9 @@ from knowledge import fresh_database
 SECRET = "bench-secret-key-for-api-key-hashes"
 ASK = "/v2/bots/ask-question"
 DELETED_SHARE = 0.2
+DRAWS = 5
+"""Draws of deleted articles: one draw deletes 13 articles, and its phrasings' refusals vary
+with them (0.67 to 0.95 over 100 simulated draws)."""
 CHUNK = 2_000
 POOL = 3_000
 SEED = 12
@@ -103,19 +107,25 @@ async def open_api(url: str, workdir: Path) -> tuple[Api, Database, uuid.UUID]:
     return Api(http, {"Authorization": f"Bearer {key.secret}"}), db, owner.id
 
 
-async def create_faq(api: Api, entries: list[Entry]) -> tuple[str, dict[str, str]]:
-    folder = await api.post("/v2/hc-folders/public", {"title": "COVID-19", "parentFolderId": None})
+async def create_faq(
+    api: Api, entries: list[Entry], folder_id: str | None = None
+) -> tuple[str, dict[str, str]]:
+    """One live article per entry (in a new folder unless ``folder_id``): the folder and the
+    article ids by entry key."""
+    if folder_id is None:
+        folder = {"title": "COVID-19", "parentFolderId": None}
+        folder_id = (await api.post("/v2/hc-folders/public", folder))["id"]
     ids = {}
     for entry in entries:
-        body = {
+        body: dict[str, Any] = {
             "title": entry.title,
             "mainKnowledge": entry.body,
             "questions": entry.questions,
             "keywords": entry.keywords,
-            "parentFolderId": folder["id"],
+            "parentFolderId": folder_id,
         }
         ids[entry.key] = (await api.post("/v2/hc-articles/public", body))["id"]
-    return folder["id"], ids
+    return folder_id, ids
 
 
 Ranked = tuple[list[str], set[str]]
@@ -151,7 +161,7 @@ def rights_of(phrasing: Phrasing, ids: dict[str, str]) -> set[str]:
 
 
 async def quality(api: Api, entries: list[Entry], label: str) -> None:
-    _, ids = await create_faq(api, entries)
+    folder_id, ids = await create_faq(api, entries)
     phrasings = distinct_phrasings(entries)
     bm25 = bm25_rankings(entries, ids, [p.text for p in phrasings])
     ours = [await api.post(ASK, {"question": p.text}) for p in phrasings]
@@ -173,13 +183,28 @@ async def quality(api: Api, entries: list[Entry], label: str) -> None:
             f"MRR {base['mrr']:.3f} | top1 - BM25 {mine['top1'] - base['top1']:+.3f} | "
             f"success:1 {answered:.3f} (right article {right / len(rows):.3f})"
         )
-    await deleted(api, entries, ids, phrasings)
+    refused = []
+    for draw in range(DRAWS):
+        refused.append(await deleted(api, entries, ids, phrasings, draw))
+        # the deleted articles come back (new ids) for the next draw
+        ids = {**ids, **(await create_faq(api, deleted_in(entries, draw), folder_id))[1]}
+    print(
+        f"  refused when deleted over {DRAWS} draws: mean {statistics.mean(refused):.3f} "
+        f"(min {min(refused):.3f}, max {max(refused):.3f}; target >= 0.90)"
+    )
+
+
+def deleted_in(entries: list[Entry], draw: int) -> list[Entry]:
+    """The entries whose articles one draw deletes (the first draw is the seed's)."""
+    return random.Random(SEED + draw).sample(entries, round(len(entries) * DELETED_SHARE))
 
 
 async def deleted(
-    api: Api, entries: list[Entry], ids: dict[str, str], phrasings: list[Phrasing]
-) -> None:
-    gone = random.Random(SEED).sample(entries, round(len(entries) * DELETED_SHARE))
+    api: Api, entries: list[Entry], ids: dict[str, str], phrasings: list[Phrasing], draw: int
+) -> float:
+    """Deletes one draw of 20% of the articles and asks the phrasings that no longer have a
+    right article: the share answered ``success: 0``."""
+    gone = deleted_in(entries, draw)
     for entry in gone:
         response = await api.http.delete(
             f"/v2/hc-articles/{ids[entry.key]}/public", headers=api.headers
@@ -190,11 +215,6 @@ async def deleted(
     orphans = [p for p in touched if not rights_of(p, left)]
     asked = [await api.post(ASK, {"question": p.text}) for p in orphans]
     refused = sum(1 for a in asked if a["success"] == 0) / len(asked)
-    print(
-        f"  after deleting {len(gone)} articles: {len(asked)} phrasings left with no right "
-        f"article answered success:0 {refused:.3f} (target >= 0.90); answered from another "
-        f"article {1 - refused:.3f}"
-    )
     others = [p for p in touched if rights_of(p, left)]
     answers = [await api.post(ASK, {"question": p.text}) for p in others]
     right = sum(
@@ -204,9 +224,11 @@ async def deleted(
         and first_right([b["source_id"] for b in a["based_on"]], rights_of(p, left)) == 0
     )
     print(
-        f"  {len(others)} of their phrasings still have a right article: answered from it "
-        f"{right / max(1, len(others)):.3f}"
+        f"  draw {draw}: after deleting {len(gone)} articles, {len(asked)} phrasings left with no "
+        f"right article answered success:0 {refused:.3f}; {len(others)} that still have one "
+        f"answered from it {right / max(1, len(others)):.3f}"
     )
+    return refused
 
 
 def filler_pool(data: Path) -> tuple[list[str], dict[str, bytes]]:

@@ -1,30 +1,36 @@
-"""Calibrates how ``answers/`` ranks candidates and when it answers, on CovidFAQ.
+"""Fits how ``answers/`` ranks candidates and when it answers, on CovidFAQ; reports held-out.
 
-    .venv/bin/python bench/answers_calibration.py [--data DIR] [--banking N]
+    .venv/bin/python bench/answers_calibration.py [--data DIR] [--banking N] [--dry-run]
+                                                  [--postgres-url URL]
 
 One live article per CovidFAQ entry (see ``_faq.py``) in a fresh SQLite workspace, written
-through the knowledge service (so the passage index is the one the API keeps). Every customer
-phrasing is retrieved once; for each candidate article the script keeps what retrieval
-measured (cosines by passage kind, term coverage), so every weight and floor can be tried
-without asking again.
+through the knowledge service (so the passage index is the one the API keeps). Every distinct
+customer phrasing is retrieved once; for each candidate article the script keeps what
+retrieval measured (its cosines, its terms, the question's counted term rarities), so that
+every weight can be tried without asking again. A phrasing's right articles are those of every
+entry it was paired with (see ``_faq.Phrasing``).
 
-Each distinct phrasing is asked once; its right articles are those of every entry it was
-paired with (see ``_faq.Phrasing``). "Present": they exist (one should be first and answered).
-"Absent": as if they were deleted, as ``bench/answers.py`` does, along with 20% of all the
-articles (5 random draws per phrasing): the candidates without them (exact: a candidate's
-score does not depend on the others; the neighbours left decide the margin). Banking77
-requests (train for the fit, test for the check) are questions no COVID article answers.
+"Present": the right articles exist (one should be first and answered). "Absent": as if they
+were deleted, as ``bench/answers.py`` does, along with 20% of all the articles (5 random draws
+per phrasing): the candidates without them (exact: a candidate's score does not depend on the
+others; the neighbours left decide the margins). Banking77 requests (train for the fit, test
+for the check) are questions no COVID article answers.
 
-The entries are split in half by hash. On the fit half: the weights of the score (best
-ranking top-1), then the logistic model of ``answers/confidence.py`` (positives: present and
-ranked first; negatives: present but another article first, absent, Banking77 train), whose
-floor is the least log-odds that refuses >= 95% of absent phrasings (90% or 93% on the fit
-half refused less on the other). Figures are printed for
-both halves and written with the fitted numbers to ``answers_calibration.json`` beside this
-script (copy the weights and floor into ``confidence.py``, the score weights into
-``retrieval.py``, when they change). Without the model,
-term coverage alone with its floor of ``service.py``. "ranking top1/top5/MRR" rank without
-refusing; ``bench/answers.py`` measures ``based_on`` itself, where a refusal counts as a miss.
+The entries are split in half by hash; everything is fitted on the fit half only:
+1. the weight of function words (a small grid) and the score's weights of the signals
+   (``ranking.Signals``): a softmax over each phrasing's candidates (maximum likelihood of the
+   right ones); the function-word weight with the best top-1;
+2. the logistic answer-or-refuse model of ``answers/confidence.py`` (positives: present and
+   ranked first; negatives: present but another article first, absent, Banking77 train), and
+   its floor: the least log-odds that refuses >= 90% of the absent phrasings.
+Figures are printed for both halves, with a BM25 baseline (``bm25s`` over title + body, as
+``bench/answers.py``) and the trade-off of other floors; the fitted model is written to
+``src/kbsmith/answers/data/model.json`` (what kbsmith ships; not with ``--dry-run``) and the
+figures to ``answers_calibration.json`` beside this script. "ranking top1/top5/MRR" rank
+without refusing; "answered from the right article" is top-1 as ``bench/answers.py`` counts it
+(a refusal cites nothing, a miss). Without the embedding model: term coverage alone with its
+floor of ``service.py``. With a PostgreSQL URL, the same figures of the fitted model on the
+candidates PostgreSQL's full text finds (a fresh database, dropped after).
 
 Data: CovidFAQ from ``ML-Recipes/BERT-FAQ`` (MIT; questions from the JHU COVID-QA project) and
 Banking77 (PolyAI, CC-BY-4.0; Casanueva et al., 2020), in ``../shared/data/faq-dev``.
@@ -36,6 +42,7 @@ import argparse
 import asyncio
 import csv
 import json
+import os
 import random
 import tempfile
 import uuid
@@ -44,11 +51,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import bm25s  # type: ignore[import-untyped]
 import numpy as np
 
 from _faq import DEFAULT_DATA, Entry, distinct_phrasings, load_entries
+from answers import drop_database
 from kbsmith.answers import confidence
-from kbsmith.answers.retrieval import Candidate, retrieve
+from kbsmith.answers.ranking import (
+    MODEL_PATH,
+    AnswerModel,
+    Fields,
+    Signals,
+    article_fields,
+    signals,
+    weighed,
+)
+from kbsmith.answers.retrieval import counted_weights, query_terms, retrieve, term_counts
 from kbsmith.answers.service import FLOOR_WITHOUT_MODEL
 from kbsmith.db import migrate
 from kbsmith.db.database import Database
@@ -57,15 +75,13 @@ from kbsmith.knowledge import articles, folders
 from kbsmith.knowledge.content import ArticleContent
 from kbsmith.logging import configure_logging
 from kbsmith.workspaces import service as workspaces
+from knowledge import fresh_database
 
-Weights = tuple[float, float]
-"""The semantic weight and the rare-terms weight of the score (see ``retrieval.py``)."""
-WEIGHTS: list[Weights] = [
-    (round(float(s), 2), r) for s in np.arange(0.0, 1.01, 0.1) for r in (0.0, 0.1, 0.2, 0.3)
-]
-REFUSED_TARGET = 0.95
-"""Refused on the fit half: the target (>= 90% refused when the article is gone) is for
-questions never seen, and 0.90 on the fit half refused only 0.846 on the other."""
+SCORE_SIGNALS = ("title_similarity", "body_similarity", "title_bm25", "coverage", "title_coverage")
+FUNCTION_WORD_WEIGHTS = (0.0, 1.0, 2.0, 3.0, 4.0)
+REFUSED_TARGET = 0.90
+"""Refused on the fit half when the right articles are gone (the issue's target)."""
+TRADE_OFF = (0.80, 0.85, 0.90, 0.93, 0.95, 0.97)
 DELETED_SHARE = 0.2
 DRAWS = 5
 BANKING_SAMPLE = 300
@@ -79,10 +95,10 @@ class Measured:
 
     article: uuid.UUID
     lexical_rank: int
-    semantic: float
+    fields: Fields
+    title_similarity: float
+    body_similarity: float
     coverage: float
-    rare_coverage: float
-    by_kind: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -90,6 +106,9 @@ class Asked:
     fit: bool
     rights: frozenset[uuid.UUID]
     """Empty: a Banking77 request, which no article answers."""
+    text: str
+    counted: dict[str, float]
+    """The question's counted term rarities, by stem."""
     found: list[Measured]
     gone: list[frozenset[uuid.UUID]]
     """The other articles deleted with the right ones, one set per draw."""
@@ -97,17 +116,16 @@ class Asked:
 
 @dataclass(frozen=True)
 class Ranked:
-    """A candidate as ``confidence`` reads it, under a given semantic weight."""
+    """A candidate as ``confidence`` reads it, under given weights."""
 
-    measured: Measured
+    article: uuid.UUID
+    lexical_rank: int
+    signals: Signals
     score: float
 
-    @property
-    def coverage(self) -> float:
-        return self.measured.coverage
 
-    def similarity_of(self, *kinds: str) -> float:
-        return max((self.measured.by_kind.get(k, 0.0) for k in kinds), default=0.0)
+Weighing = tuple[float, dict[str, float]]
+"""The function-word weight and the score's weights (empty: coverage alone, no model)."""
 
 
 async def build(db: Database, entries: list[Entry]) -> tuple[uuid.UUID, dict[str, uuid.UUID]]:
@@ -135,18 +153,6 @@ def banking_requests(data: Path, part: str, count: int) -> list[str]:
     return random.Random(SEED).sample(texts, min(count, len(texts)))
 
 
-def measured(candidate: Candidate) -> Measured:
-    kinds = ("title", "question", "body")
-    return Measured(
-        candidate.article_id,
-        candidate.lexical_rank,
-        max(candidate.similarities.values(), default=0.0),
-        candidate.coverage,
-        candidate.rare_coverage,
-        {kind: candidate.similarity_of(kind) for kind in kinds},
-    )
-
-
 async def ask_all(
     db: Database,
     workspace_id: uuid.UUID,
@@ -163,71 +169,129 @@ async def ask_all(
             found = await retrieve(
                 session, workspace_id, question, agent_id=None, embedder=embedder
             )
+            counts = await term_counts(session, workspace_id, query_terms(question))
+            measured = [
+                Measured(
+                    c.article_id,
+                    c.lexical_rank,
+                    article_fields((p.kind.value, p.text) for p in c.passages),
+                    c.signals.title_similarity,
+                    c.signals.body_similarity,
+                    c.coverage,
+                )
+                for c in found
+            ]
             others = [a for a in articles if a not in rights]
             gone = [
                 frozenset(rng.sample(others, max(0, deleted - len(rights)))) for _ in range(DRAWS)
             ]
-            asked.append(Asked(fit, rights, [measured(c) for c in found], gone))
+            asked.append(Asked(fit, rights, question, counted_weights(counts), measured, gone))
     return asked
 
 
-def ranked(found: Sequence[Measured], weight: Weights) -> list[Ranked]:
-    semantic, rare = weight
-    scored = [
-        Ranked(m, semantic * m.semantic + (1 - semantic) * m.coverage + rare * m.rare_coverage)
-        for m in found
-    ]
-    return sorted(scored, key=lambda r: (-r.score, r.measured.lexical_rank))
-
-
-def present(asked: Asked, weight: Weights) -> list[Ranked]:
-    return ranked(asked.found, weight)
-
-
-def absent(asked: Asked, weight: Weights) -> list[list[Ranked]]:
-    """The candidates left in each draw of deletions."""
+def described(asked: Asked, function_word_weight: float) -> list[tuple[Measured, Signals]]:
+    question = weighed(asked.text, asked.counted, function_word_weight)
     return [
-        ranked([m for m in asked.found if m.article not in asked.rights | gone], weight)
-        for gone in asked.gone
+        (
+            m,
+            signals(
+                question,
+                m.fields,
+                title_similarity=m.title_similarity,
+                body_similarity=m.body_similarity,
+            ),
+        )
+        for m in asked.found
     ]
+
+
+def rank(found: Sequence[tuple[Measured, Signals]], score: dict[str, float]) -> list[Ranked]:
+    def scored(m: Measured, s: Signals) -> float:
+        if not score:
+            return m.coverage
+        values = s._asdict()
+        return float(sum(w * values[name] for name, w in score.items()))
+
+    ranked = [Ranked(m.article, m.lexical_rank, s, scored(m, s)) for m, s in found]
+    return sorted(ranked, key=lambda r: (-r.score, r.lexical_rank))
+
+
+@dataclass(frozen=True)
+class Cases:
+    """Every phrasing's candidates ranked as present and in each draw of deletions."""
+
+    present: list[list[Ranked]]
+    rights: list[frozenset[uuid.UUID]]
+    absent: list[list[Ranked]]
+
+
+def cases(sample: list[Asked], weighing: Weighing) -> Cases:
+    present, absent = [], []
+    for asked in sample:
+        found = described(asked, weighing[0])
+        present.append(rank(found, weighing[1]))
+        for gone in asked.gone:
+            left = [f for f in found if f[0].article not in asked.rights | gone]
+            absent.append(rank(left, weighing[1]))
+    return Cases(present, [a.rights for a in sample], absent)
 
 
 def first_is_right(candidates: list[Ranked], rights: frozenset[uuid.UUID]) -> bool:
-    return bool(candidates) and candidates[0].measured.article in rights
+    return bool(candidates) and candidates[0].article in rights
 
 
-def top1(sample: list[Asked], weight: Weights) -> float:
-    return sum(first_is_right(present(a, weight), a.rights) for a in sample) / len(sample)
-
-
-def top5_mrr(sample: list[Asked], weight: Weights) -> tuple[float, float]:
-    top5 = mrr = 0.0
-    for asked in sample:
-        ranks = [r.measured.article for r in present(asked, weight)[:5]]
-        hit = next((i for i, article in enumerate(ranks) if article in asked.rights), None)
+def ranking(sample: Cases) -> dict[str, float]:
+    top1 = top5 = mrr = 0.0
+    for candidates, rights in zip(sample.present, sample.rights, strict=True):
+        hit = next((i for i, r in enumerate(candidates[:5]) if r.article in rights), None)
         if hit is not None:
+            top1 += hit == 0
             top5 += 1
             mrr += 1 / (hit + 1)
-    return top5 / len(sample), mrr / len(sample)
+    n = len(sample.present)
+    return {"ranking top1": top1 / n, "top5": top5 / n, "MRR": mrr / n}
 
 
-Model = tuple[list[float], float]
-"""The logistic weights and the floor; or, without the embedding model, ([], coverage floor)."""
+def fit_score(sample: list[Asked], function_word_weight: float) -> dict[str, float]:
+    """The score's weights: maximum likelihood of the right candidates under a softmax over
+    each phrasing's candidates (Newton's method with a little L2)."""
+    rows, targets = [], []
+    for asked in sample:
+        found = described(asked, function_word_weight)
+        right = [m.article in asked.rights for m, _ in found]
+        if not any(right) or all(right):
+            continue
+        rows.append(np.array([[s._asdict()[name] for name in SCORE_SIGNALS] for _, s in found]))
+        targets.append(np.array(right, dtype=float) / sum(right))
+    beta = np.zeros(len(SCORE_SIGNALS))
+
+    def loss(b: np.ndarray) -> float:
+        total = 0.0
+        for x, y in zip(rows, targets, strict=True):
+            s = x @ b
+            top = s.max()
+            total += top + np.log(np.exp(s - top).sum()) - y @ s
+        return float(total / len(rows) + 5e-4 * b @ b)
+
+    for _ in range(40):
+        gradient = 1e-3 * beta
+        hessian = 1e-3 * np.eye(len(beta))
+        for x, y in zip(rows, targets, strict=True):
+            s = x @ beta
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            mean = p @ x
+            gradient = gradient + (mean - y @ x) / len(rows)
+            hessian = hessian + ((x * p[:, None]).T @ x - np.outer(mean, mean)) / len(rows)
+        step = np.linalg.solve(hessian, gradient)
+        t = 1.0
+        while loss(beta - t * step) > loss(beta) and t > 1e-6:
+            t /= 2
+        beta = beta - t * step
+    return {name: round(float(b), 4) for name, b in zip(SCORE_SIGNALS, beta, strict=True)}
 
 
-def odds(candidates: list[Ranked], weights: Sequence[float]) -> float:
-    found = confidence.features(candidates)
-    return -np.inf if found is None else confidence.log_odds(found, weights)
-
-
-def answers(candidates: list[Ranked], model: Model) -> bool:
-    weights, floor = model
-    if not weights:
-        return bool(candidates) and candidates[0].score >= floor
-    return odds(candidates, weights) >= floor
-
-
-def fit_logistic(rows: list[tuple[float, ...]], labels: list[float]) -> list[float]:
+def fit_logistic(rows: Sequence[tuple[float, ...]], labels: list[float]) -> list[float]:
     """Newton's method (IRLS) with a little L2 on the log-loss."""
     x, y = np.array(rows), np.array(labels)
     beta = np.zeros(x.shape[1])
@@ -239,106 +303,204 @@ def fit_logistic(rows: list[tuple[float, ...]], labels: list[float]) -> list[flo
     return [round(float(b), 4) for b in beta]
 
 
-def fit_model(fit: list[Asked], banking: list[Asked], weight: Weights) -> Model:
+def odds(candidates: list[Ranked], weights: dict[str, float]) -> float:
+    found = confidence.features(candidates)
+    return -np.inf if found is None else confidence.log_odds(found, weights)
+
+
+def fit_confidence(fit: Cases, banking: Cases) -> dict[str, float]:
     rows, labels = [], []
 
     def add(candidates: list[Ranked], label: bool) -> None:
         found = confidence.features(candidates)
         if found is not None:
-            rows.append(found.vector())
+            rows.append((1.0, *found))
             labels.append(float(label))
 
-    for asked in fit:
-        candidates = present(asked, weight)
-        add(candidates, first_is_right(candidates, asked.rights))
-        for left in absent(asked, weight):
-            add(left, False)
-    for asked in banking:
-        add(present(asked, weight), False)
-    weights = fit_logistic(rows, labels)
-    refused = sorted(odds(left, weights) for a in fit for left in absent(a, weight))
-    floor = float(np.quantile(np.array(refused), REFUSED_TARGET)) + 1e-4
-    return weights, round(floor, 4)
+    for candidates, rights in zip(fit.present, fit.rights, strict=True):
+        add(candidates, first_is_right(candidates, rights))
+    for candidates in fit.absent + banking.present:
+        add(candidates, False)
+    fitted = fit_logistic(rows, labels)
+    return dict(zip(confidence.FEATURE_NAMES, fitted, strict=True))
+
+
+def floor_for(absent: Cases, weights: dict[str, float], refused: float) -> float:
+    scores = np.array([odds(c, weights) for c in absent.absent])
+    return round(float(np.quantile(scores[np.isfinite(scores)], refused)) + 1e-4, 4)
+
+
+def answers(candidates: list[Ranked], weights: dict[str, float], floor: float) -> bool:
+    if not weights:
+        return bool(candidates) and candidates[0].score >= floor
+    return odds(candidates, weights) >= floor
 
 
 def figures(
-    sample: list[Asked], banking: list[Asked], weight: Weights, model: Model
+    sample: Cases, banking: Cases, weights: dict[str, float], floor: float
 ) -> dict[str, float]:
-    answered = [answers(present(a, weight), model) for a in sample]
-    right = [first_is_right(present(a, weight), a.rights) for a in sample]
-    top5, mrr = top5_mrr(sample, weight)
-    n = len(sample)
-    return {
-        "phrasings": n,
-        "ranking top1": round(top1(sample, weight), 3),
-        "top5": round(top5, 3),
-        "MRR": round(mrr, 3),
-        "answered (success 1)": round(sum(answered) / n, 3),
-        "answered from the right article": round(
-            sum(a and r for a, r in zip(answered, right, strict=True)) / n, 3
-        ),
-        "refused when deleted": round(
-            sum(not answers(left, model) for a in sample for left in absent(a, weight))
-            / (n * DRAWS),
-            3,
-        ),
-        "Banking77 refused": round(
-            sum(not answers(present(a, weight), model) for a in banking) / len(banking), 3
-        ),
-    }
+    answered = [answers(c, weights, floor) for c in sample.present]
+    right = [first_is_right(c, r) for c, r in zip(sample.present, sample.rights, strict=True)]
+    n = len(sample.present)
+    row: dict[str, float] = {"phrasings": n, **ranking(sample)}
+    row["answered (success 1)"] = sum(answered) / n
+    row["answered from the right article"] = (
+        sum(a and r for a, r in zip(answered, right, strict=True)) / n
+    )
+    row["refused when deleted"] = sum(not answers(c, weights, floor) for c in sample.absent) / len(
+        sample.absent
+    )
+    row["Banking77 refused"] = sum(not answers(c, weights, floor) for c in banking.present) / len(
+        banking.present
+    )
+    return {k: round(v, 3) for k, v in row.items()}
+
+
+def bm25_top1(entries: list[Entry], ids: dict[str, uuid.UUID], sample: list[Asked]) -> float:
+    """``bm25s`` over title + body, as ``bench/answers.py``'s baseline."""
+    retriever = bm25s.BM25()
+    corpus = [f"{e.title}\n{e.body}" for e in entries]
+    retriever.index(
+        bm25s.tokenize(corpus, stopwords="en", show_progress=False), show_progress=False
+    )
+    tokens = bm25s.tokenize([a.text for a in sample], stopwords="en", show_progress=False)
+    found, _ = retriever.retrieve(tokens, k=1, show_progress=False)
+    hits = [ids[entries[row[0]].key] in a.rights for row, a in zip(found, sample, strict=True)]
+    return round(sum(hits) / len(hits), 3)
 
 
 def report(
-    asked: list[Asked], banking: dict[bool, list[Asked]], label: str, weights: list[Weights]
-) -> dict[str, Any]:
+    asked: list[Asked],
+    banking: dict[bool, list[Asked]],
+    baseline: dict[str, float],
+    model: bool,
+) -> tuple[dict[str, Any], AnswerModel | None]:
     fit = [a for a in asked if a.fit]
     held = [a for a in asked if not a.fit]
-    weight = max(weights, key=lambda w: top1(fit, w))
-    model: Model = (
-        fit_model(fit, banking[True], weight) if weight[0] > 0 else ([], FLOOR_WITHOUT_MODEL)
-    )
-    print(f"\n== {label}: score weights {weight} (best top-1 on fit), model {model} ==")
+    weighing: Weighing = (0.0, {})
+    if model:
+        tried = []
+        for function_word_weight in FUNCTION_WORD_WEIGHTS:
+            score = fit_score(fit, function_word_weight)
+            top1 = ranking(cases(fit, (function_word_weight, score)))["ranking top1"]
+            held_top1 = ranking(cases(held, (function_word_weight, score)))["ranking top1"]
+            print(
+                f"  function words weigh {function_word_weight}: score {score} | ranking top1 "
+                f"fit {top1:.3f} (held-out {held_top1:.3f})"
+            )
+            tried.append((top1, function_word_weight, score))
+        _, function_word_weight, score = max(tried, key=lambda t: t[0])
+        weighing = (function_word_weight, score)
+    fit_cases, held_cases = cases(fit, weighing), cases(held, weighing)
+    banks = {part: cases(banking[part], weighing) for part in (True, False)}
+    weights = fit_confidence(fit_cases, banks[True]) if model else {}
+    floor = floor_for(fit_cases, weights, REFUSED_TARGET) if model else FLOOR_WITHOUT_MODEL
+    label = "with the model" if model else "without the model"
+    print(f"\n== {label}: weighing {weighing}, answer model {weights}, floor {floor} ==")
     result: dict[str, Any] = {
-        "semantic_weight": weight[0],
-        "rare_terms_weight": weight[1],
-        "weights": model[0],
-        "floor": model[1],
+        "function_word_weight": weighing[0],
+        "score_weights": weighing[1],
+        "confidence_weights": weights,
+        "floor": floor,
     }
-    for name, sample, fitting in (("fit", fit, True), ("held-out", held, False)):
-        row = figures(sample, banking[fitting], weight, model)
+    for name, sample, fitting in (("fit", fit_cases, True), ("held-out", held_cases, False)):
+        row = figures(sample, banks[fitting], weights, floor)
+        row["BM25 top1 (bm25s, title + body)"] = baseline[name]
+        result[name] = row
+        print(f"  {name:9s} " + "  ".join(f"{k}: {v}" for k, v in row.items()))
+    if model:
+        print(
+            "  trade-off (floor refusing this share of the fit half's deleted; held-out figures):"
+        )
+        curve = []
+        for target in TRADE_OFF:
+            other = floor_for(fit_cases, weights, target)
+            row = figures(held_cases, banks[False], weights, other)
+            point = {
+                "refused when deleted, fit": target,
+                "floor": other,
+                "held-out answered from the right article": row["answered from the right article"],
+                "held-out refused when deleted": row["refused when deleted"],
+                "all answered from the right article": figures(
+                    cases(asked, weighing), banks[False], weights, other
+                )["answered from the right article"],
+            }
+            curve.append(point)
+            print("    " + "  ".join(f"{k}: {v}" for k, v in point.items()))
+        result["trade-off"] = curve
+    shipped = AnswerModel(weighing[0], weighing[1], weights, floor) if model else None
+    return result, shipped
+
+
+async def measure(
+    url: str, entries: list[Entry], data: Path, banking_count: int, model: bool
+) -> tuple[list[Asked], dict[bool, list[Asked]], dict[str, uuid.UUID]]:
+    """The phrasings and Banking77 requests asked of the CovidFAQ articles in ``url``."""
+    db = Database(url)
+    await migrate.upgrade(db)
+    workspace_id, ids = await build(db, entries)
+    phrasings = [
+        (p.fit, frozenset(ids[key] for key in p.keys), p.text) for p in distinct_phrasings(entries)
+    ]
+    requests = [
+        (part == "train", frozenset[uuid.UUID](), text)
+        for part in ("train", "test")
+        for text in banking_requests(data, part, banking_count)
+    ]
+    asked = await ask_all(db, workspace_id, phrasings, model, list(ids.values()))
+    negatives = await ask_all(db, workspace_id, requests, model, list(ids.values()))
+    await db.dispose()
+    return asked, {fit: [a for a in negatives if a.fit == fit] for fit in (True, False)}, ids
+
+
+def on_postgres(
+    asked: list[Asked], banking: dict[bool, list[Asked]], shipped: AnswerModel
+) -> dict[str, Any]:
+    """The fitted model's figures on PostgreSQL's candidates (its full text finds others)."""
+    weighing = (shipped.function_word_weight, shipped.score_weights)
+    result: dict[str, Any] = {}
+    print("\n== with the model, on PostgreSQL's candidates (fitted on SQLite's) ==")
+    for name, fitting in (("fit", True), ("held-out", False)):
+        sample = cases([a for a in asked if a.fit == fitting], weighing)
+        row = figures(
+            sample, cases(banking[fitting], weighing), shipped.confidence_weights, shipped.floor
+        )
         result[name] = row
         print(f"  {name:9s} " + "  ".join(f"{k}: {v}" for k, v in row.items()))
     return result
 
 
-async def main(data: Path, banking_count: int) -> None:
+async def main(data: Path, banking_count: int, dry_run: bool, postgres_url: str | None) -> None:
     configure_logging("WARNING")
     entries = load_entries(data)
+    results: dict[str, Any] = {}
+    shipped = None
     with tempfile.TemporaryDirectory() as directory:
-        db = Database(f"sqlite+aiosqlite:///{directory}/calibration.db")
-        await migrate.upgrade(db)
-        workspace_id, ids = await build(db, entries)
-        phrasings = [
-            (p.fit, frozenset(ids[key] for key in p.keys), p.text)
-            for p in distinct_phrasings(entries)
-        ]
-        requests = [
-            (part == "train", frozenset[uuid.UUID](), text)
-            for part in ("train", "test")
-            for text in banking_requests(data, part, banking_count)
-        ]
-        print(f"{len(entries)} articles, {len(phrasings)} phrasings, {len(requests)} Banking77")
-        results = {}
-        for model, label in ((True, "with the model"), (False, "without the model")):
+        url = f"sqlite+aiosqlite:///{directory}/calibration.db"
+        for model in (True, False):
             if model and load_embedder() is None:
                 continue
-            asked = await ask_all(db, workspace_id, phrasings, model, list(ids.values()))
-            negatives = await ask_all(db, workspace_id, requests, model, list(ids.values()))
-            banking = {fit: [a for a in negatives if a.fit == fit] for fit in (True, False)}
-            results[label] = report(asked, banking, label, WEIGHTS if model else [(0.0, 0.0)])
-        await db.dispose()
+            asked, banking, ids = await measure(url, entries, data, banking_count, model)
+            print(f"{len(entries)} articles, {len(asked)} phrasings")
+            baseline = {
+                "fit": bm25_top1(entries, ids, [a for a in asked if a.fit]),
+                "held-out": bm25_top1(entries, ids, [a for a in asked if not a.fit]),
+            }
+            label = "with the model" if model else "without the model"
+            results[label], fitted = report(asked, banking, baseline, model)
+            shipped = fitted or shipped
+            url = f"sqlite+aiosqlite:///{directory}/calibration-{len(results)}.db"
+        if shipped is not None and postgres_url:
+            url = await fresh_database("postgresql", postgres_url, Path(directory))
+            asked, banking, _ = await measure(url, entries, data, banking_count, True)
+            await drop_database(url)
+            results["with the model, on PostgreSQL"] = on_postgres(asked, banking, shipped)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten to {RESULTS}")
+    if shipped is not None and not dry_run:
+        body = {**shipped.to_json(), "fitted_by": "bench/answers_calibration.py"}
+        MODEL_PATH.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+        print(f"the shipped model written to {MODEL_PATH}")
 
 
 if __name__ == "__main__":
@@ -347,5 +509,11 @@ if __name__ == "__main__":
     )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--banking", type=int, default=BANKING_SAMPLE)
+    parser.add_argument("--dry-run", action="store_true", help="leave the shipped model as is")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("KBSMITH_TEST_POSTGRES_URL"),
+        help="also measure the fitted model on PostgreSQL's candidates",
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.data, arguments.banking))
+    asyncio.run(main(arguments.data, arguments.banking, arguments.dry_run, arguments.postgres_url))

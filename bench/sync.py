@@ -36,9 +36,10 @@ from sqlalchemy import func, select
 
 from _common import StaticPage, StaticSite, batched, serving, static_page
 from kbsmith.api.app import create_app
+from kbsmith.api.deps import composition_of
+from kbsmith.composition import kbsmith_worker
 from kbsmith.db import migrate
 from kbsmith.db.database import Database
-from kbsmith.jobs.kinds import kbsmith_worker
 from kbsmith.jobs.models import TERMINAL_STATUSES, Job
 from kbsmith.logging import configure_logging
 from kbsmith.schedules.models import RunPhase, ScheduleRun
@@ -133,7 +134,7 @@ async def measure(url: str, workdir: Path, args: argparse.Namespace) -> dict[str
         job_poll_interval=0.05,
     )
     app = create_app(settings, db)
-    worker = kbsmith_worker(db, app.state.runtime, args.concurrency)
+    worker = kbsmith_worker(db, composition_of(app).runtime, args.concurrency)
     task = asyncio.create_task(worker.run())
     revisions = dict.fromkeys(range(args.pages), 0)
     if args.synthetic:
@@ -159,7 +160,7 @@ async def measure(url: str, workdir: Path, args: argparse.Namespace) -> dict[str
     finally:
         worker.stop()
         await task
-        await app.state.runtime.aclose()
+        await composition_of(app).runtime.aclose()
         await db.dispose()
     return timings
 

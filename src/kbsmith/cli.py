@@ -205,7 +205,7 @@ def worker(
 ) -> None:
     """Run job workers alone (any machine that reaches the same database)."""
     from kbsmith import lifeline
-    from kbsmith.jobs.kinds import kbsmith_worker
+    from kbsmith.composition import kbsmith_worker
     from kbsmith.runtime import Runtime
 
     lifeline.die_with_parent()  # started by `kbsmith serve`: never outlive it

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol
+import asyncio
+from collections.abc import Callable
+from typing import Generic, Protocol, TypeVar, cast
 
 from kbsmith.extraction.isolated import IsolatedExtractor
 from kbsmith.extraction.limits import ProcessBudget
@@ -27,6 +28,19 @@ class Closeable(Protocol):
     async def aclose(self) -> None: ...
 
 
+T = TypeVar("T", bound=Closeable)
+
+
+class Shared(Generic[T]):
+    """A costly per-process collaborator that a domain builds lazily (the generator: its
+    embedding model and candidate index), shared by every job of the process. The key is
+    typed: ``Runtime.shared(key)`` answers what ``build`` makes, checked by mypy."""
+
+    def __init__(self, name: str, build: Callable[[Runtime], T]) -> None:
+        self.name = name
+        self.build = build
+
+
 class Runtime:
     """Shared by the API and the workers of a process, so robots caches and politeness hold."""
 
@@ -34,8 +48,8 @@ class Runtime:
         self.settings = settings
         self._fetcher: GuardedClient | None = None
         self._extractor: IsolatedExtractor | None = None
-        self.extensions: dict[str, Closeable] = {}
-        """Costly per-process collaborators that domains build lazily (e.g. the generator)."""
+        self._shared: dict[object, Closeable] = {}
+        self._building = asyncio.Lock()
 
     @property
     def policy(self) -> FetchPolicy:
@@ -60,20 +74,21 @@ class Runtime:
             self._extractor = IsolatedExtractor(budget, settings.extract_processes)
         return self._extractor
 
+    async def shared(self, key: Shared[T]) -> T:
+        """Built once per process, in a thread (a model loads meanwhile while leases are
+        renewed); concurrent first callers wait for the one build."""
+        async with self._building:
+            if key not in self._shared:
+                self._shared[key] = await asyncio.to_thread(key.build, self)
+            return cast(T, self._shared[key])
+
     async def aclose(self) -> None:
-        for extension in self.extensions.values():
-            await extension.aclose()
-        self.extensions.clear()
+        for shared in self._shared.values():
+            await shared.aclose()
+        self._shared.clear()
         if self._fetcher is not None:
             await self._fetcher.aclose()
             self._fetcher = None
         if self._extractor is not None:
             await self._extractor.aclose()
             self._extractor = None
-
-
-def runtime_of(services: Mapping[str, object]) -> Runtime:
-    """The process's runtime among a job's services (``JobContext.services``)."""
-    runtime = services["runtime"]
-    assert isinstance(runtime, Runtime)
-    return runtime

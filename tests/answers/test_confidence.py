@@ -3,50 +3,73 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from kbsmith.answers import confidence
 from kbsmith.answers.confidence import Features
-from kbsmith.answers.retrieval import RARE_TERMS_WEIGHT, SEMANTIC_WEIGHT
+from kbsmith.answers.ranking import AnswerModel, Signals, shipped_model
 
 
 @dataclass(frozen=True)
 class Seen:
-    score: float
-    coverage: float = 0.5
-    cosines: dict[str, float] = field(default_factory=dict)
+    """A candidate as the shipped model scores it."""
 
-    def similarity_of(self, *kinds: str) -> float:
-        return max((self.cosines.get(k, 0.0) for k in kinds), default=0.0)
+    signals: Signals
+
+    @property
+    def score(self) -> float:
+        return shipped_model().score(self.signals)
 
 
 CALIBRATION = Path(__file__).parents[2] / "bench" / "answers_calibration.json"
 
-CLEAR = Seen(0.9, 1.0, {"title": 0.92, "question": 0.95, "body": 0.5})
-NEIGHBOUR = Seen(0.72, 0.4, {"title": 0.7, "body": 0.6})
-ALIKE = Seen(0.71, 0.4, {"title": 0.69, "body": 0.6})
+# title cosine, body cosine, title BM25, its share, title coverage, coverage, title precision;
+# the question's terms and their weight (a question of 4 terms)
+CLEAR = Seen(Signals(0.93, 0.55, 9.0, 0.9, 1.0, 1.0, 1.0, 4, 12.0))
+NEIGHBOUR = Seen(Signals(0.70, 0.55, 4.0, 0.4, 0.5, 0.7, 0.5, 4, 12.0))
+ALIKE = Seen(Signals(0.69, 0.55, 4.0, 0.4, 0.5, 0.7, 0.5, 4, 12.0))
+FAR = Seen(Signals(0.2, 0.1, 0.0, 0.0, 0.1, 0.0, 0.0, 4, 12.0))
+
+
+def expected(best: Seen, *others: Seen) -> Features:
+    s = best.signals
+    return Features(
+        best.score,
+        best.score - (others[0].score if others else 0.0),
+        s.title_similarity,
+        s.title_similarity - max((o.signals.title_similarity for o in others), default=0.0),
+        s.coverage,
+        s.title_coverage,
+        s.body_similarity,
+        s.title_precision,
+        s.title_bm25_share,
+        s.question_terms,
+        s.question_weight,
+    )
 
 
 @pytest.mark.parametrize(
-    ("ranked", "expected"),
+    ("ranked", "wanted"),
     [
         ([], None),
-        ([CLEAR], Features(0.9, 0.9, 1.0, 0.95, 0.5)),
-        ([CLEAR, NEIGHBOUR], Features(0.9, 0.9 - 0.72, 1.0, 0.95, 0.5)),
-        ([NEIGHBOUR, ALIKE], Features(0.72, 0.72 - 0.71, 0.4, 0.7, 0.6)),
+        ([CLEAR], expected(CLEAR)),
+        ([CLEAR, NEIGHBOUR], expected(CLEAR, NEIGHBOUR)),
+        ([NEIGHBOUR, ALIKE], expected(NEIGHBOUR, ALIKE)),
+        # the title margin is over the best other title, whatever its score
+        ([NEIGHBOUR, FAR, CLEAR], expected(NEIGHBOUR, FAR, CLEAR)),
     ],
 )
 def test_features_describe_the_best_and_its_lead(
-    ranked: list[Seen], expected: Features | None
+    ranked: list[Seen], wanted: Features | None
 ) -> None:
     found = confidence.features(ranked)
-    if expected is None:
+    if wanted is None:
         assert found is None
     else:
-        assert found == pytest.approx(expected)
+        assert found == pytest.approx(wanted)
 
 
 @pytest.mark.parametrize(
@@ -55,7 +78,7 @@ def test_features_describe_the_best_and_its_lead(
         ([], False),
         ([CLEAR, NEIGHBOUR], True),
         ([NEIGHBOUR, ALIKE], False),  # two alike neighbours: the right article is not there
-        ([Seen(0.3, 0.2, {"title": 0.3})], False),
+        ([FAR], False),
     ],
 )
 def test_a_clear_best_answers_and_alike_neighbours_do_not(
@@ -66,17 +89,21 @@ def test_a_clear_best_answers_and_alike_neighbours_do_not(
 
 def test_the_same_features_answer_or_not_by_the_floor() -> None:
     ranked = [CLEAR, NEIGHBOUR]
+    model = shipped_model()
     found = confidence.features(ranked)
     assert found is not None
-    odds = confidence.log_odds(found)
-    assert confidence.answers(ranked, floor=odds)
-    assert not confidence.answers(ranked, floor=odds + 1e-6)
+    odds = confidence.log_odds(found, model.confidence_weights)
+    at = AnswerModel(
+        model.function_word_weight, model.score_weights, model.confidence_weights, odds
+    )
+    above = AnswerModel(
+        model.function_word_weight, model.score_weights, model.confidence_weights, odds + 1e-6
+    )
+    assert confidence.answers(ranked, at)
+    assert not confidence.answers(ranked, above)
 
 
 def test_the_shipped_model_is_the_one_the_calibration_fitted() -> None:
     fitted = json.loads(CALIBRATION.read_text(encoding="utf-8"))["with the model"]
-    assert list(confidence.WEIGHTS) == fitted["weights"]
-    assert fitted["floor"] == confidence.FLOOR
-    assert len(confidence.WEIGHTS) == len(confidence.FEATURE_NAMES)
-    assert fitted["semantic_weight"] == SEMANTIC_WEIGHT
-    assert fitted["rare_terms_weight"] == RARE_TERMS_WEIGHT
+    assert AnswerModel.from_json(fitted) == shipped_model()
+    assert list(shipped_model().confidence_weights) == list(confidence.FEATURE_NAMES)

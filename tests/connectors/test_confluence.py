@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
@@ -10,7 +9,6 @@ import pytest
 
 from kbsmith.connectors.base import ResourceRef
 from kbsmith.connectors.confluence import SPEC
-from kbsmith.db.database import Database
 from kbsmith.jobs.worker import Worker
 from kbsmith.runtime import fetch_policy
 from kbsmith.settings import Settings
@@ -31,12 +29,9 @@ from tests.connectors.provider_flow import (
     connect,
     discover,
     imported,
-    ingest,
     refreshed,
-    register,
 )
 from tests.sources.conftest import settled
-from tests.sources.test_listing import generate_article_by_hand
 from tests.support.hostile_server import HostileServer, Page
 
 INSTALL_PARAGRAPHS = [
@@ -196,13 +191,12 @@ async def test_discovery_lists_spaces_with_their_pages(
     assert len(docs_listings) == 3  # 8 pages, 3 to a page
 
 
-async def test_import_refresh_change_and_upstream_deletion(
+async def test_imported_pages_become_paragraphs(
     client: httpx.AsyncClient,
     keys: Keys,
     confluence: FakeConfluence,
     site_content: Site,
     workers: Worker,
-    db: Database,
 ) -> None:
     headers = await connected(client, keys, confluence, "acme")
     pages = pages_of(await discovered(client, headers))
@@ -234,29 +228,6 @@ async def test_import_refresh_change_and_upstream_deletion(
 
     offered = pages_of(await discovered(client, headers))
     assert set(wanted) & set(offered) == {site_content.empty}
-
-    await generate_article_by_hand(db, "acme", uuid.UUID(install["id"]))
-    unchanged = await refreshed(client, headers, install)
-    assert unchanged["changed"] is False and unchanged["paragraphs"] == INSTALL_PARAGRAPHS
-
-    confluence.edit_page(
-        site_content.install, "<p>Download the installer from the admin console.</p>"
-    )
-    edited = await refreshed(client, headers, install)
-    assert edited["paragraphs"] == ["Download the installer from the admin console."]
-    assert edited["oldParagraphs"] == INSTALL_PARAGRAPHS
-    assert edited["changed"] is True
-
-    confluence.trash(site_content.install)
-    trashed = await refreshed(client, headers, edited)
-    assert trashed["linkedJobStatus"] == "FAILED" and trashed["success"] is False
-    assert trashed["error"] == "the Confluence page 'Install the agent' was deleted upstream"
-    assert trashed["paragraphs"] == edited["paragraphs"]
-
-    confluence.purge(site_content.proxy)
-    purged = await refreshed(client, headers, records[site_content.proxy])
-    assert purged["error"] == "the Confluence document was deleted upstream"
-    assert purged["paragraphs"] == PROXY_PARAGRAPHS
 
 
 async def test_data_center_with_a_personal_access_token(
@@ -322,57 +293,6 @@ async def test_a_burst_of_429s_that_ends_still_completes(
     assert record["paragraphs"] == PROXY_PARAGRAPHS
     fetches = [c for c in confluence.calls if c.path == f"/wiki/api/v2/pages/{site_content.proxy}"]
     assert len(fetches) == 5
-
-
-async def test_revoked_credentials_fail_the_sync_asking_to_reconnect(
-    client: httpx.AsyncClient,
-    keys: Keys,
-    confluence: FakeConfluence,
-    site_content: Site,
-    workers: Worker,
-) -> None:
-    headers = await connected(client, keys, confluence, "acme")
-    pages = pages_of(await discovered(client, headers))
-    wanted = [pages[site_content.proxy], pages[site_content.unicode_page]]
-    records = await imported(client, headers, "confluence", wanted)
-    confluence.revoke()
-    for record in records.values():
-        after = await refreshed(client, headers, record)
-        assert after["linkedJobStatus"] == "FAILED"
-        assert after["error"] == (
-            "Confluence answered HTTP 401: Unauthorized; reconnect the provider"
-        )
-        assert after["paragraphs"] == record["paragraphs"]
-    rediscovered = await discover(client, headers, "confluence")
-    assert rediscovered.status_code == 400
-    assert "reconnect the provider" in rediscovered.json()["message"]
-
-
-async def test_another_workspaces_connection_is_never_used(
-    client: httpx.AsyncClient,
-    keys: Keys,
-    confluence: FakeConfluence,
-    site_content: Site,
-    workers: Worker,
-) -> None:
-    acme = await connected(client, keys, confluence, "acme")
-    pages = pages_of(await discovered(client, acme))
-    records = await imported(client, acme, "confluence", [pages[site_content.proxy]])
-    source_id = records[site_content.proxy]["id"]
-    other = await keys.headers("other")
-    calls_before = len(confluence.calls)
-
-    for answer in (
-        await discover(client, other, "confluence"),
-        await register(client, other, "confluence", [pages[site_content.install]]),
-        await ingest(client, other, "confluence", [source_id]),
-    ):
-        assert answer.status_code == 400
-        assert answer.json()["message"] == "confluence is not connected to this workspace"
-    assert len(confluence.calls) == calls_before
-    await connected(client, keys, confluence, "other", DATA_CENTER)
-    foreign = await ingest(client, other, "confluence", [source_id])
-    assert foreign.status_code == 400 and source_id in foreign.json()["message"]
 
 
 async def test_existing_ids_tells_current_pages_from_trashed_and_purged_ones(

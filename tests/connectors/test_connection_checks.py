@@ -9,9 +9,9 @@ import pytest
 
 from kbsmith.connectors import service
 from kbsmith.errors import InvalidInput
+from kbsmith.providers import Provider
 from kbsmith.runtime import fetch_policy
 from kbsmith.settings import Settings
-from kbsmith.sources.providers import Provider
 from tests.connectors.fakes.confluence import API_TOKEN, EMAIL, SITE, FakeConfluence
 from tests.connectors.fakes.googledrive import FakeDrive
 from tests.connectors.fakes.notion import TOKEN, FakeNotion

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
+from kbsmith.api.schemas import wire_name
+from kbsmith.errors import FIELD, DomainError, InvalidInput, NotFound
 from tests.conftest import Keys
 
 
@@ -111,3 +114,36 @@ async def test_openapi_documents_every_status(client: httpx.AsyncClient) -> None
             if "{" in path:
                 assert "404" in statuses, (method, path)
     assert (await client.get("/docs")).status_code == 200
+
+
+WORDINGS = {
+    "one field": (
+        InvalidInput(f"{FIELD} must be a non-empty array", "document_ids"),
+        "document_ids must be a non-empty array",
+        "documentIds must be a non-empty array",
+    ),
+    "two fields": (
+        InvalidInput(f"{FIELD} or {FIELD} must be a non-empty array", "to_add", "to_refresh"),
+        "to_add or to_refresh must be a non-empty array",
+        "documentIdsToAdd or documentIdsToRefresh must be a non-empty array",
+    ),
+    "a quoted value that looks like a placeholder": (
+        InvalidInput(f"{FIELD}: {'{}'!r} is not an id", "bot_id"),
+        "bot_id: '{}' is not an id",
+        "botId: '{}' is not an id",
+    ),
+    "a path into a list": (
+        InvalidInput(f"{FIELD} must not be empty", "keywords.1"),
+        "keywords.1 must not be empty",
+        "keywords.1 must not be empty",
+    ),
+    "no field": (NotFound("article 1 not found"), "article 1 not found", "article 1 not found"),
+}
+
+
+@pytest.mark.parametrize(("error", "domain", "wire"), WORDINGS.values(), ids=WORDINGS.keys())
+def test_services_name_domain_fields_and_the_api_words_them_for_the_wire(
+    error: DomainError, domain: str, wire: str
+) -> None:
+    assert str(error) == error.message == domain  # what the CLI shows
+    assert error.worded(wire_name) == wire  # what api/errors.py answers

@@ -104,3 +104,71 @@ async def test_dismissing_a_proposal_that_never_went_live_leaves_the_source_chan
     assert source["changed"] is True, "the live article still says what the old page said"
     (live,) = await articles_by_id(client, headers, article_id)
     assert "| $15 |" in live["mainKnowledge"]
+
+
+async def test_dismissing_a_draft_without_conflicts_leaves_its_source_changed(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    """A save clears ``changed`` (the contract), into a draft too; dismissing that draft gives
+    the source back what the draft replaced, so it is changed again (a new article's draft,
+    and an update's fork of a live article)."""
+    headers = await keys.headers()
+    site.pages["/kb/export"] = Page(page("Exporting invoices", "Open Billing, then Export."))
+    (document_id,) = await ingest_pages(client, headers, site.url("/kb/export"))
+    (added,) = await bulk(client, headers, [document_id], isDraft=True)
+    assert added["operation"] == "ADD_ARTICLE_TO_FOLDER" and not added["conflicts"]
+    assert (await document(client, headers, document_id))["changed"] is False, "saved"
+    await dismiss(client, headers, added["hcArticleId"])
+    source = await document(client, headers, document_id)
+    assert source["changed"] is True, "no knowledge says what the page says"
+
+    (live,) = await bulk(client, headers, [document_id], isDraft=False)
+    assert live["operation"] == "ADD_ARTICLE_TO_FOLDER", live["reason"]
+    assert (await document(client, headers, document_id))["changed"] is False
+    site.pages["/kb/export"] = Page(
+        page("Exporting invoices", "Open Billing, then Export.", "Exports are CSV files.")
+    )
+    assert (await refresh(client, headers, document_id))["changed"] is True
+    (fork,) = await bulk(client, headers, [document_id], isDraft=True)
+    assert fork["operation"] == "UPDATE_ARTICLE" and fork["targetArticleId"] == live["hcArticleId"]
+    assert fork["hcArticleId"] != live["hcArticleId"] and not fork["conflicts"]
+    assert (await document(client, headers, document_id))["changed"] is False, "saved"
+    await dismiss(client, headers, fork["hcArticleId"])
+    source = await document(client, headers, document_id)
+    assert source["changed"] is True, "the live article still says what the old page said"
+    assert source["linkedKnowledgeId"] == live["hcArticleId"]
+
+    (again,) = await bulk(client, headers, [document_id], isDraft=True)
+    assert again["operation"] == "UPDATE_ARTICLE" and again["hcArticleId"] != fork["hcArticleId"]
+    published = await client.post(
+        f"/v2/hc-articles/{again['hcArticleId']}/publish/public", headers=headers
+    )
+    assert published.status_code == 200, published.text
+    assert "CSV" in published.json()["mainKnowledge"]
+    assert (await document(client, headers, document_id))["changed"] is False
+
+
+async def test_a_dismissed_draft_is_neither_updated_nor_taken_as_covering_a_source(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    text = ("Open Billing, then Export.", "Exports are CSV files, one row per invoice.")
+    site.pages["/kb/export"] = Page(page("Exporting invoices", *text))
+    site.pages["/kb/export-copy"] = Page(page("Exporting invoices", *text))
+    first, copy = await ingest_pages(
+        client, headers, site.url("/kb/export"), site.url("/kb/export-copy")
+    )
+    (added,) = await bulk(client, headers, [first], isDraft=True)
+    assert added["operation"] == "ADD_ARTICLE_TO_FOLDER", added["reason"]
+    await dismiss(client, headers, added["hcArticleId"])
+
+    (again,) = await bulk(client, headers, [first], isDraft=True)
+    assert again["operation"] == "ADD_ARTICLE_TO_FOLDER", again["reason"]
+    assert again["targetArticleId"] is None and again["hcArticleId"] != added["hcArticleId"]
+    await dismiss(client, headers, again["hcArticleId"])
+
+    (covered,) = await bulk(client, headers, [copy], isDraft=True)
+    assert covered["operation"] == "ADD_ARTICLE_TO_FOLDER", covered["reason"]
+    assert covered["targetArticleId"] is None
+    assert covered["hcArticleId"] not in (added["hcArticleId"], again["hcArticleId"])
+    assert await pending(client, headers) == [covered["hcArticleId"]]

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from kbsmith.api.schemas import wire_name
 from kbsmith.errors import InvalidInput
 from kbsmith.knowledge.content import MAIN_KNOWLEDGE_MAX_BYTES, ArticleContent
 from kbsmith.workspaces.service import Scope
@@ -107,15 +108,21 @@ def test_content_is_checked_for_in_process_writers_too() -> None:
         "keywords": ["k"],
     }
     ArticleContent(**good)
-    cases: list[tuple[dict[str, Any], str]] = [
-        ({"title": " "}, "title"),
-        ({"main_knowledge": "x" * (MAIN_KNOWLEDGE_MAX_BYTES + 1)}, "mainKnowledge"),
-        ({"questions": []}, "questions"),
-        ({"keywords": ["k", ""]}, "keywords.1"),
+    cases: list[tuple[dict[str, Any], str, str]] = [
+        ({"title": " "}, "title", "title"),
+        (
+            {"main_knowledge": "x" * (MAIN_KNOWLEDGE_MAX_BYTES + 1)},
+            "main_knowledge",
+            "mainKnowledge",
+        ),
+        ({"questions": []}, "questions", "questions"),
+        ({"keywords": ["k", ""]}, "keywords.1", "keywords.1"),
     ]
-    for bad, field in cases:
-        with pytest.raises(InvalidInput, match=field):
+    for bad, field, wire in cases:
+        with pytest.raises(InvalidInput, match=field) as refused:
             ArticleContent(**(good | bad))
+        assert refused.value.fields == (field,)
+        assert refused.value.worded(wire_name).startswith(wire), "the API's words"
 
 
 async def test_get_by_ids_keeps_the_order_asked_and_skips_unknown_ids(kb: Kb) -> None:

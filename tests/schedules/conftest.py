@@ -12,8 +12,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from kbsmith.api.deps import composition_of
+from kbsmith.composition import kbsmith_worker
 from kbsmith.db.database import Database
-from kbsmith.jobs.kinds import kbsmith_worker
 from kbsmith.jobs.models import TERMINAL_STATUSES
 from kbsmith.jobs.worker import Worker
 from kbsmith.runtime import Runtime
@@ -61,7 +62,7 @@ async def headers(keys: Keys) -> dict[str, str]:
 
 @pytest.fixture
 async def workers(db: Database, app: FastAPI) -> AsyncIterator[Worker]:
-    async with running_worker(db, app.state.runtime) as worker:
+    async with running_worker(db, composition_of(app).runtime) as worker:
         yield worker
 
 

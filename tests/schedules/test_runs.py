@@ -8,6 +8,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from kbsmith.api.deps import composition_of
 from kbsmith.db.base import utcnow
 from kbsmith.db.database import Database
 from kbsmith.jobs.worker import Worker
@@ -114,7 +115,7 @@ async def test_ticks_missed_while_no_worker_ran_run_once(
             query = select(ScheduleRun).order_by(ScheduleRun.tick_at)
             return list((await session.scalars(query)).all())
 
-    async with running_worker(db, app.state.runtime):
+    async with running_worker(db, composition_of(app).runtime):
         found = await eventually(
             runs, lambda rs: len(rs) > 1 and rs[0].phase == RunPhase.COMPLETED, timeout=60
         )

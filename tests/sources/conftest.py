@@ -12,8 +12,9 @@ import pytest
 from fastapi import FastAPI
 
 from kbsmith.api.app import create_app
+from kbsmith.api.deps import composition_of
+from kbsmith.composition import kbsmith_worker
 from kbsmith.db.database import Database
-from kbsmith.jobs.kinds import kbsmith_worker
 from kbsmith.jobs.models import TERMINAL_STATUSES
 from kbsmith.jobs.worker import Worker
 from kbsmith.runtime import Runtime
@@ -52,7 +53,7 @@ def app(settings: Settings, db: Database) -> FastAPI:
 @pytest.fixture
 async def workers(settings: Settings, db: Database, app: FastAPI) -> AsyncIterator[Worker]:
     """In-process workers sharing the app's runtime, as `kbsmith serve` runs them."""
-    runtime: Runtime = app.state.runtime
+    runtime: Runtime = composition_of(app).runtime
     worker = kbsmith_worker(db, runtime, 4)
     task = asyncio.create_task(worker.run())
     yield worker

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from kbsmith.api.deps import composition_of
 from kbsmith.db.database import Database
 from kbsmith.jobs.models import Job
 from kbsmith.jobs.worker import Worker
@@ -75,7 +76,7 @@ async def test_a_delivery_is_given_up_after_the_retry_window(
     app: Any,
     workers: Worker,
 ) -> None:
-    app.state.runtime.settings = app.state.runtime.settings.model_copy(
+    composition_of(app).runtime.settings = composition_of(app).runtime.settings.model_copy(
         update={"webhook_retry_window": 0.3}
     )
     hook = await subscribe(client, headers, receiver_server.url, ["job.failed"], receiver)
@@ -99,7 +100,7 @@ async def test_a_receiver_at_a_blocked_address_is_not_tried_again(
     app: Any,
     workers: Worker,
 ) -> None:
-    app.state.runtime.settings = app.state.runtime.settings.model_copy(
+    composition_of(app).runtime.settings = composition_of(app).runtime.settings.model_copy(
         update={"fetch_allow_networks": ""}
     )
     hook = await subscribe(client, headers, receiver_server.url, ["job.failed"], receiver)

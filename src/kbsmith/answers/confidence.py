@@ -1,29 +1,29 @@
 """Whether the best candidate answers the question, or is only a neighbour of an article that
-is not there: a small logistic model over what retrieval measured. Pure functions.
+is not there: a logistic model over what ranking measured. Pure functions.
 
-The features describe the best candidate and how far it stands out: its score, the margin to
-the second, its term coverage, its best title/question cosine and its body cosine. When the
-right article exists it usually stands out; when it was deleted, several neighbours score
-alike and none matches the question's words as well.
+The features describe the best candidate and how far it stands out: its score and its margin
+over the second; how well its title or questions match the question by meaning, and by how
+much more than any other candidate's; the share of the question's (weighted) terms its title
+and the whole article hold; how much of its title the question uses; its title's BM25 against
+the question's own; and how much the question says (its terms, and their weight: a long
+question's score is larger whether or not it is answered). When the right article exists it
+usually stands out on several of them; when it was deleted, a neighbour's title says
+something else in alike words.
 
 The weights and the floor are fitted by ``bench/answers_calibration.py`` on half of CovidFAQ
 (positives: a right article ranked first; negatives: another article ranked first, the best
-other article when the right ones are gone, and Banking77 requests, which no COVID article
-answers), and written beside it in ``bench/answers_calibration.json``; the floor is the least
-that refuses >= 95% of the questions whose articles are gone there (90% or 93% there refused
-less than 90% on the other half). The other half checks them.
+article left when the right ones are deleted with 20% of the others, and Banking77 train
+requests, which no COVID article answers); the floor is the least log-odds that refuses 90%
+of the fit half's questions whose articles were deleted. They ship in ``data/model.json``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple, Protocol
 
-FEATURE_NAMES = ("bias", "score", "margin", "coverage", "title_or_question", "body")
-WEIGHTS = (-6.4295, 3.6792, 7.1739, -0.7659, 3.7627, -1.668)
-FLOOR = -0.8885
-"""The least log-odds that answers (see the module's docstring)."""
+from kbsmith.answers.ranking import AnswerModel, Signals, shipped_model
 
 
 class Scored(Protocol):
@@ -33,44 +33,55 @@ class Scored(Protocol):
     def score(self) -> float: ...
 
     @property
-    def coverage(self) -> float: ...
-
-    def similarity_of(self, *kinds: str) -> float: ...
+    def signals(self) -> Signals: ...
 
 
 class Features(NamedTuple):
     score: float
     margin: float
+    title_similarity: float
+    title_margin: float
     coverage: float
-    title_or_question: float
-    body: float
+    title_coverage: float
+    body_similarity: float
+    title_precision: float
+    title_bm25_share: float
+    question_terms: float
+    question_weight: float
 
-    def vector(self) -> tuple[float, ...]:
-        return (1.0, *self)
+
+FEATURE_NAMES = ("bias", *Features._fields)
 
 
 def features(ranked: Sequence[Scored]) -> Features | None:
     """The features of the best of ``ranked`` (best first); None when there is none."""
     if not ranked:
         return None
-    best = ranked[0]
+    best = ranked[0].signals
     second = ranked[1].score if len(ranked) > 1 else 0.0
+    rival = max((c.signals.title_similarity for c in ranked[1:]), default=0.0)
     return Features(
-        best.score,
-        best.score - second,
+        ranked[0].score,
+        ranked[0].score - second,
+        best.title_similarity,
+        best.title_similarity - rival,
         best.coverage,
-        best.similarity_of("title", "question"),
-        best.similarity_of("body"),
+        best.title_coverage,
+        best.body_similarity,
+        best.title_precision,
+        best.title_bm25_share,
+        best.question_terms,
+        best.question_weight,
     )
 
 
-def log_odds(found: Features, weights: Sequence[float] = WEIGHTS) -> float:
-    return math.fsum(w * x for w, x in zip(weights, found.vector(), strict=True))
+def log_odds(found: Features, weights: Mapping[str, float]) -> float:
+    values = {"bias": 1.0, **found._asdict()}
+    return math.fsum(w * values[name] for name, w in weights.items())
 
 
-def answers(
-    ranked: Sequence[Scored], weights: Sequence[float] = WEIGHTS, floor: float = FLOOR
-) -> bool:
+def answers(ranked: Sequence[Scored], model: AnswerModel | None = None) -> bool:
     """Whether the best of ``ranked`` is confidently the article that answers."""
+    model = model or shipped_model()
     found = features(ranked)
-    return found is not None and log_odds(found, weights) >= floor
+    return found is not None and log_odds(found, model.confidence_weights) >= model.floor

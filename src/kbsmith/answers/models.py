@@ -8,9 +8,10 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kbsmith.db.base import Base, utcnow
+from kbsmith.db.scoping import WorkspaceOwned
 
 
-class AnswerPassage(Base):
+class AnswerPassage(WorkspaceOwned, Base):
     """One searchable passage of a live, active article: its title, a question, its keywords
     or a stretch of its body. Written only by ``answers.index``, in the transaction of the
     article's write; the full-text index over ``text`` lives outside the ORM (an FTS5 table
@@ -33,7 +34,7 @@ class AnswerPassage(Base):
     """float32 embedding of ``text`` (None without the model, and for keywords)."""
 
 
-class AnswerRecord(Base):
+class AnswerRecord(WorkspaceOwned, Base):
     """One question asked and what was answered: so that a later look can show which
     questions the knowledge does not answer. ``id`` is the answer's ``answer_uuid``."""
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.answers.models import AnswerRecord
 from kbsmith.db.pagination import MAX_LIMIT, Cursor, Direction, Page, keyset_page
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -61,14 +62,14 @@ async def list_records(
         row = (
             await session.execute(
                 select(AnswerRecord.created_at, AnswerRecord.id).where(
-                    AnswerRecord.workspace_id == workspace_id, AnswerRecord.id == cursor_id
+                    in_workspace(AnswerRecord, workspace_id), AnswerRecord.id == cursor_id
                 )
             )
         ).one_or_none()
         if row is None:
             raise InvalidInput(f"cursor: no answer {cursor_id} in this workspace")
         cursor = Cursor(updated_at=row.created_at, id=row.id)
-    statement = select(AnswerRecord).where(AnswerRecord.workspace_id == workspace_id)
+    statement = select(AnswerRecord).where(in_workspace(AnswerRecord, workspace_id))
     return await keyset_page(
         session,
         statement,

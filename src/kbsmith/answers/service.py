@@ -25,11 +25,15 @@ from kbsmith.answers.llm import AnswerWriter
 from kbsmith.answers.records import record_answer
 from kbsmith.answers.retrieval import Candidate, retrieve
 from kbsmith.db.database import Database
+from kbsmith.db.dialect import without_waiting_for_disk
 from kbsmith.generation.embeddings import load_embedder
 from kbsmith.knowledge.agents import get_agent
 
-CITED_MARGIN = 0.1
-"""Once the best article answers, the next ones scoring within this of it are cited too."""
+CITED_MARGIN = 1.0
+"""Once the best article answers, the next ones scoring within this of it are cited too (the
+fitted score is a log-likelihood: at least e^-1 ~ 0.37 times as likely as the best)."""
+CITED_MARGIN_WITHOUT_MODEL = 0.1
+"""The same, in shares of the question's content words held."""
 FLOOR_WITHOUT_MODEL = 1.0
 """Without the model (term coverage alone): every content word of the question must be in
 the article; even so fewer than 90% of CovidFAQ questions whose article is gone are refused."""
@@ -136,8 +140,8 @@ def _cited(ranked: list[Candidate], *, model: bool) -> list[Candidate]:
     answered = confidence.answers(ranked) if model else _covered(ranked)
     if not answered:
         return []
-    best = ranked[0].score
-    return [c for c in ranked if c.score >= best - CITED_MARGIN][:MAX_BASED_ON]
+    least = ranked[0].score - (CITED_MARGIN if model else CITED_MARGIN_WITHOUT_MODEL)
+    return [c for c in ranked if c.score >= least][:MAX_BASED_ON]
 
 
 def _covered(ranked: list[Candidate]) -> bool:
@@ -170,6 +174,8 @@ async def ask_and_record(
     )
     latency_ms = (time.perf_counter() - started) * 1000
     async with db.write() as session:
+        # a record is a log: asking does not wait for its commit to reach the disk
+        await without_waiting_for_disk(session)
         record_answer(
             session,
             workspace_id,

@@ -17,9 +17,9 @@ from kbsmith.api.openapi import install_openapi
 from kbsmith.api.ratelimit import RateLimitHeadersMiddleware
 from kbsmith.api.routes import ROUTERS
 from kbsmith.api.routes.uploads import UPLOAD_PATH, upload_body_limit
+from kbsmith.composition import Composition, kbsmith_worker
 from kbsmith.console.app import install_console
 from kbsmith.db.database import Database
-from kbsmith.jobs.kinds import kbsmith_worker
 from kbsmith.jobs.processes import WorkerProcesses
 from kbsmith.jobs.worker import Worker
 from kbsmith.runtime import Runtime
@@ -72,9 +72,7 @@ def create_app(
         description="Builds and keeps a support knowledge base from its sources.",
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.db = database
-    app.state.runtime = runtime
+    app.state.composition = Composition(settings, database, runtime)
     install_error_handlers(app)
     install_openapi(app)
     app.include_router(health.router)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kbsmith.api.errors import ApiError
 from kbsmith.api.ratelimit import enforce
+from kbsmith.composition import Composition
 from kbsmith.db.database import Database
 from kbsmith.runtime import Runtime
 from kbsmith.settings import Settings
@@ -19,19 +20,29 @@ _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: 
 UNAUTHENTICATED = {"WWW-Authenticate": "Bearer"}
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+def composition_of(app: FastAPI) -> Composition:
+    """What ``create_app`` composed for this app (the one untyped read: Starlette's state)."""
+    composition: Composition = app.state.composition
+    return composition
 
 
-def get_db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
+def get_composition(request: Request) -> Composition:
+    return composition_of(request.app)
 
 
-def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+CompositionDep = Annotated[Composition, Depends(get_composition)]
+
+
+def get_settings(composition: CompositionDep) -> Settings:
+    return composition.settings
+
+
+def get_db(composition: CompositionDep) -> Database:
+    return composition.db
+
+
+def get_runtime(composition: CompositionDep) -> Runtime:
+    return composition.runtime
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from kbsmith.api.schemas import wire_name
 from kbsmith.errors import (
     Conflict,
     DomainError,
@@ -98,7 +99,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         status = next((code for cls, code in DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
-        return error_response(status, exc.message)
+        return error_response(status, exc.worded(wire_name))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -71,6 +71,21 @@ class DiscoveredResource:
 
 
 @dataclass(frozen=True)
+class DiscoveredNode:
+    """A discovered resource in the shape a provider shows it: a document, or a container
+    (space, category, section) with what it holds. ``api/`` renders it for the wire."""
+
+    resource: DiscoveredResource
+    children: tuple[DiscoveredNode, ...] | None = None
+    """What a container holds (None: the node is a document)."""
+
+
+def flat(resources: Sequence[DiscoveredResource]) -> list[DiscoveredNode]:
+    """A provider without containers: every resource a document of one flat list."""
+    return [DiscoveredNode(resource) for resource in resources]
+
+
+@dataclass(frozen=True)
 class ProviderDocument:
     """A fetched document as bytes for kbsmith's extractors (same paragraph rules as the web)."""
 
@@ -89,8 +104,9 @@ class Connector(Protocol):
 
     async def discover(self) -> list[DiscoveredResource]: ...
 
-    def discovery_answer(self, resources: Sequence[DiscoveredResource]) -> Any:
-        """The contract's wire shape for discovery (flat list, or a tree) of these resources."""
+    def arrange(self, resources: Sequence[DiscoveredResource]) -> list[DiscoveredNode]:
+        """These resources as the provider shows them: a flat list, or a tree of containers
+        (a container left without documents is not shown)."""
         ...
 
     async def fetch(self, ref: ResourceRef) -> ProviderDocument: ...

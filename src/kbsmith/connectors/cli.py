@@ -10,9 +10,9 @@ from typing import Any
 from kbsmith.connectors import service
 from kbsmith.db.database import Database
 from kbsmith.errors import InvalidInput
+from kbsmith.providers import parse_provider
 from kbsmith.runtime import fetch_policy
 from kbsmith.settings import Settings
-from kbsmith.sources.providers import parse_provider
 from kbsmith.workspaces.service import get_or_create_workspace
 
 

@@ -6,9 +6,10 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kbsmith.db.base import Base, IdMixin, TimestampMixin
+from kbsmith.db.scoping import WorkspaceOwned
 
 
-class Connection(IdMixin, TimestampMixin, Base):
+class Connection(WorkspaceOwned, IdMixin, TimestampMixin, Base):
     """A workspace's credentials for one provider, sealed with the server secret."""
 
     __tablename__ = "connections"

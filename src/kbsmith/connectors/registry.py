@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from kbsmith.connectors.base import Connector
 from kbsmith.fetching import FetchPolicy
-from kbsmith.sources.providers import Provider
+from kbsmith.providers import Provider
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from kbsmith.connectors.base import (
 )
 from kbsmith.connectors.models import Connection
 from kbsmith.connectors.registry import ProviderSpec, spec_for
-from kbsmith.errors import InvalidInput, NotFound
+from kbsmith.db.scoping import in_workspace
+from kbsmith.errors import FIELD, InvalidInput, NotFound
 from kbsmith.fetching import FetchPolicy, InvalidUrl, normalize_url
-from kbsmith.sources.providers import CONNECTED_PROVIDERS, Provider
+from kbsmith.providers import CONNECTED_PROVIDERS, Provider
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,11 @@ def parse_credentials(provider: Provider, body: dict[str, Any]) -> Credentials:
 
 def _check_base_url(value: object) -> str:
     if not isinstance(value, str):
-        raise InvalidInput("baseUrl must be a URL string")
+        raise InvalidInput(f"{FIELD} must be a URL string", "base_url")
     try:
         normalized = normalize_url(value)
     except InvalidUrl as error:
-        raise InvalidInput(f"baseUrl: {error}") from None
+        raise InvalidInput(f"{FIELD}: {error}", "base_url") from None
     return normalized.rstrip("/")
 
 
@@ -123,7 +124,7 @@ async def save_connection(
 async def list_connections(session: AsyncSession, workspace_id: uuid.UUID) -> list[Connection]:
     query = (
         select(Connection)
-        .where(Connection.workspace_id == workspace_id)
+        .where(in_workspace(Connection, workspace_id))
         .order_by(Connection.provider)
     )
     return list((await session.execute(query)).scalars())
@@ -160,6 +161,6 @@ async def _find(
     session: AsyncSession, workspace_id: uuid.UUID, provider: Provider
 ) -> Connection | None:
     query = select(Connection).where(
-        Connection.workspace_id == workspace_id, Connection.provider == provider.value
+        in_workspace(Connection, workspace_id), Connection.provider == provider.value
     )
     return (await session.execute(query)).scalar_one_or_none()

@@ -23,8 +23,8 @@ from kbsmith.errors import DomainError
 from kbsmith.knowledge import agents, articles, publishing, review, snapshot
 from kbsmith.knowledge.content import ArticleContent
 from kbsmith.knowledge.review import QueueFilters
+from kbsmith.providers import Provider
 from kbsmith.sources import service as sources
-from kbsmith.sources.providers import Provider
 from kbsmith.workspaces.service import authenticate
 
 HERE = Path(__file__).parent

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.pagination import Direction, Page
+from kbsmith.db.scoping import in_workspace
 from kbsmith.generation.service import GENERATE_JOB, JobReport, job_reports
 from kbsmith.jobs.models import Job
 from kbsmith.knowledge import articles, history, review
@@ -67,7 +68,7 @@ def _operation(article: Article) -> str:
 
 async def folder_titles(session: AsyncSession, workspace_id: uuid.UUID) -> dict[uuid.UUID, str]:
     rows = await session.execute(
-        select(Folder.id, Folder.title).where(Folder.workspace_id == workspace_id)
+        select(Folder.id, Folder.title).where(in_workspace(Folder, workspace_id))
     )
     return {folder_id: title for folder_id, title in rows}
 
@@ -177,7 +178,7 @@ async def _sources(
     if not ids:
         return []
     rows = await session.scalars(
-        select(Source).where(Source.workspace_id == workspace_id, Source.id.in_(ids))
+        select(Source).where(in_workspace(Source, workspace_id), Source.id.in_(ids))
     )
     return [
         SourceRef(s.id, s.title or s.original_url, s.original_url, s.provider, list(s.paragraphs))
@@ -248,7 +249,7 @@ class JobsView:
 
 async def jobs(session: AsyncSession, workspace_id: uuid.UUID) -> JobsView:
     """Generation jobs of the workspace: how many in each state, and the latest."""
-    mine = (Job.workspace_id == workspace_id, Job.kind == GENERATE_JOB)
+    mine = (in_workspace(Job, workspace_id), Job.kind == GENERATE_JOB)
     rows = await session.execute(select(Job.status, func.count()).where(*mine).group_by(Job.status))
     counts = {str(status): int(count) for status, count in rows}
     ids = list(

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from rich.console import Console
 
+from kbsmith.composition import kbsmith_worker
 from kbsmith.db.database import Database
 from kbsmith.generation import service
 from kbsmith.generation.operations import ALL_OPERATIONS
 from kbsmith.generation.request import GenerationRequest
-from kbsmith.jobs.kinds import kbsmith_worker
 from kbsmith.jobs.progress import process_here
 from kbsmith.runtime import Runtime
 from kbsmith.settings import Settings

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
+from kbsmith.db.scoping import get_owned, in_workspace
 from kbsmith.errors import DomainError
 from kbsmith.extraction import split_markdown
 from kbsmith.generation.index import CandidateIndex
@@ -23,7 +24,7 @@ from kbsmith.generation.text import clean_title, first_heading, title_from_line,
 from kbsmith.jobs.errors import PermanentJobError
 from kbsmith.knowledge import agents
 from kbsmith.knowledge.models import Folder
-from kbsmith.sources import blobs
+from kbsmith.sources import blobs, linking
 from kbsmith.sources.models import Source
 
 SITE_PAGES = 5
@@ -84,8 +85,8 @@ async def _source(
 ) -> Source | None:
     if source_id is None:
         return None
-    source = await session.get(Source, source_id)
-    if source is None or source.workspace_id != workspace_id:
+    source = await get_owned(session, Source, workspace_id, source_id)
+    if source is None:
         raise PermanentJobError(f"document {source_id} no longer exists")
     return source
 
@@ -122,7 +123,7 @@ async def _label(session: AsyncSession, source: Source, first_folder: bool) -> s
     others = await session.scalars(
         select(Source.id)
         .where(
-            Source.workspace_id == source.workspace_id,
+            in_workspace(Source, source.workspace_id),
             Source.provider == "web",
             Source.id != source.id,
             or_(*(Source.original_url.startswith(p, autoescape=True) for p in prefixes)),
@@ -146,7 +147,7 @@ async def _state(session: AsyncSession, source: Source, first_folder: bool) -> S
         url=source.original_url,
         label=await _label(session, source, first_folder),
         linked_knowledge_id=source.linked_knowledge_id,
-        unchanged=bool(source.generated_hash) and source.generated_hash == source.content_hash,
+        unchanged=await linking.up_to_date(session, source.id),
         generated_text=source.generated_text,
         content_hash=source.content_hash,
         origin=origin_of(source.provider, source.original_url),
@@ -171,7 +172,7 @@ async def folder_rows(
     rows = (
         await session.execute(
             select(Folder.id, Folder.title, Folder.parent_folder_id).where(
-                Folder.workspace_id == workspace_id, Folder.active.is_(True)
+                in_workspace(Folder, workspace_id), Folder.active.is_(True)
             )
         )
     ).all()

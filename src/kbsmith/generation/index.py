@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
+from kbsmith.db.scoping import in_workspace
 from kbsmith.generation.features import CachedEmbedder, embed_features
 from kbsmith.generation.inputs import Candidate, origin_of
 from kbsmith.generation.shortlist import IndexedArticle, WorkspaceIndex
@@ -178,13 +179,13 @@ async def _changed_versions(
     session: AsyncSession, workspace_id: uuid.UUID, since: datetime
 ) -> dict[uuid.UUID, int | None]:
     """The articles changed since *since*: their versions, or None for those that are no
-    longer candidates (a draft merged into its original)."""
+    longer candidates (a draft merged into its original, or dismissed)."""
     rows = await session.execute(
-        select(Article.id, Article.version, Article.updated_at, Article.is_draft_published).where(
-            Article.workspace_id == workspace_id, Article.updated_at >= since
+        select(Article.id, Article.version, Article.updated_at, repository.IN_FORCE).where(
+            in_workspace(Article, workspace_id), Article.updated_at >= since
         )
     )
-    return {i: None if merged else hash((v, at)) for i, v, at, merged in rows}
+    return {i: hash((v, at)) if still else None for i, v, at, still in rows}
 
 
 async def _pending_count(session: AsyncSession, workspace_id: uuid.UUID) -> int:

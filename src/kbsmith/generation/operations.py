@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from kbsmith.errors import InvalidInput
+from kbsmith.errors import FIELD, InvalidInput
 
 
 class Operation(StrEnum):
@@ -26,7 +26,9 @@ def parse_operations(values: list[str] | None) -> frozenset[Operation]:
             allowed.add(Operation(value))
         except ValueError:
             names = ", ".join(op.value for op in Operation)
-            raise InvalidInput(f"restrictedOps: {value!r} is not one of {names}") from None
+            raise InvalidInput(
+                f"{FIELD}: {value!r} is not one of {names}", "restricted_ops"
+            ) from None
     if not allowed:
-        raise InvalidInput("restrictedOps must name at least one operation when given")
+        raise InvalidInput(f"{FIELD} must name at least one operation when given", "restricted_ops")
     return frozenset(allowed)

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.generation.gathering import SourceState
@@ -19,7 +18,7 @@ from kbsmith.knowledge import articles, folders, publishing
 from kbsmith.knowledge.content import FOLDER_TITLE_MAX_CHARS, LIST_MAX_ITEMS, ArticleContent
 from kbsmith.knowledge.links import link_sources
 from kbsmith.knowledge.models import Article
-from kbsmith.sources.models import Source
+from kbsmith.sources import linking
 
 
 @dataclass(frozen=True)
@@ -307,38 +306,22 @@ async def _sync_source(
     linked_id = saved.article_id or saved.target_id
     assert linked_id is not None
     article = await articles.get_article(session, workspace_id, linked_id)
-    await link_sources(
-        session,
-        workspace_id,
-        article,
-        [state.id],
+    await link_sources(session, workspace_id, article, [state.id])
+    generated = linking.Generated(
+        article_id=article.id,
         operation=saved.operation.value,
         reason=saved.reason,
+        content_hash=state.content_hash,
+        text=written.main_knowledge if written is not None else None,
+        review_draft_id=article.id if _replaces_knowledge(saved, article) else None,
+        conflict_draft_id=saved.draft_id if saved.conflicts else None,
     )
-    await session.execute(
-        update(Source)
-        .where(Source.id == state.id)
-        .values(**_generated(saved, state, written))
-        .execution_options(synchronize_session=False)
-    )
+    await linking.record_generation(session, workspace_id, state.id, generated)
 
 
-def _generated(saved: Saved, state: SourceState, written: WrittenArticle | None) -> dict[str, Any]:
-    """The source's generation state after a save. With conflicts it stays ``changed``: the
-    content and text it was generated from wait on the draft until a reviewer settles it."""
-    if saved.conflicts:
-        assert written is not None
-        return {
-            "pending_draft_id": saved.draft_id,
-            "pending_hash": state.content_hash,
-            "pending_text": written.main_knowledge,
-        }
-    generated: dict[str, Any] = {
-        "generated_hash": state.content_hash,
-        "pending_draft_id": None,
-        "pending_hash": "",
-        "pending_text": "",
-    }
-    if written is not None:
-        generated["generated_text"] = written.main_knowledge
-    return generated
+def _replaces_knowledge(saved: Saved, article: Article) -> bool:
+    """The source's article is a draft waiting for a reviewer, who may dismiss it (its
+    source then gets back what the draft replaced). A no-op record forked from a live
+    article replaces nothing: the live article already says it."""
+    no_op_record = saved.operation is Operation.NOTHING and saved.article_id is not None
+    return article.is_pending_draft and not no_op_record

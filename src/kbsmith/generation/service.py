@@ -9,7 +9,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbsmith.errors import InvalidInput, NotFound
+from kbsmith.db.scoping import belongs
+from kbsmith.errors import FIELD, InvalidInput, NotFound
 from kbsmith.generation.request import GenerationRequest
 from kbsmith.jobs import queue
 from kbsmith.jobs.models import Job
@@ -39,16 +40,18 @@ class JobReport:
 
 def check_request(request: GenerationRequest) -> None:
     if request.origin not in ORIGINS:
-        raise InvalidInput(f"origin must be one of {', '.join(sorted(ORIGINS))}")
+        raise InvalidInput(f"{FIELD} must be one of {', '.join(sorted(ORIGINS))}", "origin")
     if request.origin == "sources" and request.document_id is None:
-        raise InvalidInput("documentId is required when origin is 'sources'")
+        raise InvalidInput(f"{FIELD} is required when origin is 'sources'", "document_id")
     if request.origin == "inbox" and not request.hc_event_id:
-        raise InvalidInput("hcEventId is required when origin is 'inbox'")
+        raise InvalidInput(f"{FIELD} is required when origin is 'inbox'", "hc_event_id")
     text = request.candidate_knowledge
     if text is not None and not text.strip():
-        raise InvalidInput("candidateKnowledge must not be empty")
+        raise InvalidInput(f"{FIELD} must not be empty", "candidate_knowledge")
     if text is not None and len(text) > MAX_CANDIDATE_CHARS:
-        raise InvalidInput(f"candidateKnowledge must be at most {MAX_CANDIDATE_CHARS} characters")
+        raise InvalidInput(
+            f"{FIELD} must be at most {MAX_CANDIDATE_CHARS} characters", "candidate_knowledge"
+        )
 
 
 async def _check_references(
@@ -58,7 +61,9 @@ async def _check_references(
         try:
             await agents.get_agent(session, workspace_id, request.bot_id)
         except NotFound:
-            raise InvalidInput(f"botId {request.bot_id} is not a bot of this workspace") from None
+            raise InvalidInput(
+                f"{FIELD} {request.bot_id} is not a bot of this workspace", "bot_id"
+            ) from None
 
 
 async def generate(
@@ -67,7 +72,7 @@ async def generate(
     check_request(request)
     await _check_references(session, workspace_id, request)
     if request.document_id is not None:
-        await sources_by_ids(session, workspace_id, [request.document_id], "documentId")
+        await sources_by_ids(session, workspace_id, [request.document_id], "document_id")
     job = queue.enqueue(session, GENERATE_JOB, request.to_payload(), workspace_id=workspace_id)
     return job.id
 
@@ -80,15 +85,16 @@ async def generate_bulk(
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """One job per source, all or none; every source must have ingested content."""
     if template.origin != "sources":
-        raise InvalidInput("origin must be 'sources' for bulk generation")
+        raise InvalidInput(f"{FIELD} must be 'sources' for bulk generation", "origin")
     if not document_ids:
-        raise InvalidInput("documentIds must be a non-empty array")
+        raise InvalidInput(f"{FIELD} must be a non-empty array", "document_ids")
     await _check_references(session, workspace_id, template)
-    sources = await sources_by_ids(session, workspace_id, document_ids, "documentIds")
+    sources = await sources_by_ids(session, workspace_id, document_ids, "document_ids")
     empty = [str(s.id) for s in sources if not (s.success and s.paragraphs) and not s.paragraphs]
     if empty:
         raise InvalidInput(
-            f"documentIds without successfully ingested content: {', '.join(empty[:20])}"
+            f"{FIELD} without successfully ingested content: {', '.join(empty[:20])}",
+            "document_ids",
         )
     payloads = [
         GenerationRequest(
@@ -109,11 +115,11 @@ async def job_reports(
     session: AsyncSession, workspace_id: uuid.UUID, job_ids: Sequence[uuid.UUID]
 ) -> list[JobReport]:
     if not job_ids:
-        raise InvalidInput("jobIds must be a non-empty array")
+        raise InvalidInput(f"{FIELD} must be a non-empty array", "job_ids")
     found = await queue.get_jobs(session, job_ids)
     for job_id in job_ids:
         job = found.get(job_id)
-        if job is None or job.workspace_id != workspace_id or job.kind != GENERATE_JOB:
+        if job is None or not belongs(job, workspace_id) or job.kind != GENERATE_JOB:
             raise NotFound(f"job {job_id} not found")
     return [_report(found[job_id]) for job_id in dict.fromkeys(job_ids)]
 

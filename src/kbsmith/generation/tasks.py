@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from kbsmith.generation.announce import announce_failure
 from kbsmith.generation.backend import GenerationBackend, OfflineBackend
@@ -15,39 +13,18 @@ from kbsmith.generation.pipeline import Generator, run_generation
 from kbsmith.generation.service import GENERATE_JOB
 from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.registry import JobRegistry
-from kbsmith.runtime import Runtime
-
-if TYPE_CHECKING:
-    pass
+from kbsmith.runtime import Runtime, Shared
 
 GENERATION_TIMEOUT_SECONDS = 600
 
 
-def register(registry: JobRegistry) -> None:
+def register(registry: JobRegistry, runtime: Runtime) -> None:
+    async def generate(ctx: JobContext) -> None:
+        await run_generation(ctx, await runtime.shared(GENERATOR))
+
     registry.handler(GENERATE_JOB, timeout=GENERATION_TIMEOUT_SECONDS, on_failure=announce_failure)(
         generate
     )
-
-
-async def generate(ctx: JobContext) -> None:
-    runtime = ctx.services["runtime"]
-    assert isinstance(runtime, Runtime)
-    await run_generation(ctx, await generator_of(runtime))
-
-
-_building = asyncio.Lock()
-
-
-async def generator_of(runtime: Runtime) -> Generator:
-    """Built once per process: the embedding model and the candidate index are costly.
-    The model loads in a thread, so leases keep being renewed meanwhile."""
-    async with _building:
-        existing = runtime.extensions.get("generator")
-        if isinstance(existing, Generator):
-            return existing
-        generator = await asyncio.to_thread(_build, runtime)
-        runtime.extensions["generator"] = generator
-        return generator
 
 
 def _build(runtime: Runtime) -> Generator:
@@ -60,6 +37,10 @@ def _build(runtime: Runtime) -> Generator:
         index=CandidateIndex(shared_embedder() if settings.generation_embeddings else None),
         thresholds=thresholds,
     )
+
+
+GENERATOR = Shared("generator", _build)
+"""Built once per process: the embedding model and the candidate index are costly."""
 
 
 def backend_for(runtime: Runtime, thresholds: Thresholds) -> GenerationBackend:

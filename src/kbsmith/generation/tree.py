@@ -17,7 +17,8 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbsmith.errors import InvalidInput
+from kbsmith.db.scoping import in_workspace
+from kbsmith.errors import FIELD, InvalidInput
 from kbsmith.generation.gathering import folder_rows
 from kbsmith.generation.text import STOPWORDS
 from kbsmith.knowledge import folders
@@ -54,7 +55,7 @@ async def propose(
     session: AsyncSession, workspace_id: uuid.UUID, prompt: str
 ) -> list[ProposedFolder]:
     if not prompt.strip():
-        raise InvalidInput("initPrompt must not be empty")
+        raise InvalidInput(f"{FIELD} must not be empty", "init_prompt")
     proposed: dict[str, ProposedFolder] = {}
     for row in await folder_rows(session, workspace_id, None):
         proposed.setdefault(row.path.casefold(), ProposedFolder(row.path, "existing folder"))
@@ -89,7 +90,7 @@ async def _source_sections(session: AsyncSession, workspace_id: uuid.UUID) -> li
     urls = (
         await session.scalars(
             select(Source.original_url).where(
-                Source.workspace_id == workspace_id, Source.provider == "web"
+                in_workspace(Source, workspace_id), Source.provider == "web"
             )
         )
     ).all()

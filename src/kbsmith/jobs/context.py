@@ -1,4 +1,5 @@
-"""What a handler gets: its job, the database, and the transaction that finishes the job."""
+"""What a handler gets: its job, the database, and the transaction that finishes the job.
+Its other collaborators (the process's runtime) were bound when its domain registered it."""
 
 from __future__ import annotations
 
@@ -15,10 +16,9 @@ from kbsmith.jobs.store import ClaimedJob
 
 
 class JobContext:
-    def __init__(self, job: ClaimedJob, db: Database, services: dict[str, Any]) -> None:
+    def __init__(self, job: ClaimedJob, db: Database) -> None:
         self.job = job
         self.db = db
-        self.services = services
         self.finished = False
         self.result: dict[str, Any] | None = None
         """Recorded on the job when it completes (set it inside ``finishing``)."""

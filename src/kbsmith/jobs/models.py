@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kbsmith.db.base import Base, IdMixin, utcnow
+from kbsmith.db.scoping import WorkspaceOwned
 
 
 class JobStatus(StrEnum):
@@ -21,7 +22,7 @@ class JobStatus(StrEnum):
 TERMINAL_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED})
 
 
-class Job(IdMixin, Base):
+class Job(WorkspaceOwned, IdMixin, Base):
     __tablename__ = "jobs"
     __table_args__ = (
         Index(

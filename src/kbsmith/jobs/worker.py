@@ -75,12 +75,10 @@ class Worker:
         db: Database,
         registry: JobRegistry,
         config: WorkerConfig,
-        services: dict[str, Any] | None = None,
     ) -> None:
         self.db = db
         self.registry = registry
         self.config = config
-        self.services = services or {}
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self._running: dict[uuid.UUID, _Running] = {}
         self._completions = _Completions()
@@ -190,7 +188,7 @@ class Worker:
             self._wake.set()
 
     async def _run_handler(self, job: ClaimedJob, kind: JobKind) -> None:
-        context = JobContext(job, self.db, self.services)
+        context = JobContext(job, self.db)
         try:
             async with asyncio.timeout(kind.timeout):
                 await kind.handler(context)

@@ -8,6 +8,7 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.db.scoping import get_owned, in_workspace
 from kbsmith.errors import NotFound
 from kbsmith.knowledge import repository
 from kbsmith.knowledge.models import Agent, AgentFolder
@@ -22,14 +23,14 @@ async def create_agent(session: AsyncSession, workspace_id: uuid.UUID, name: str
 
 async def list_agents(session: AsyncSession, workspace_id: uuid.UUID) -> list[Agent]:
     result = await session.execute(
-        select(Agent).where(Agent.workspace_id == workspace_id).order_by(Agent.created_at, Agent.id)
+        select(Agent).where(in_workspace(Agent, workspace_id)).order_by(Agent.created_at, Agent.id)
     )
     return list(result.scalars())
 
 
 async def get_agent(session: AsyncSession, workspace_id: uuid.UUID, agent_id: uuid.UUID) -> Agent:
-    agent = await session.get(Agent, agent_id)
-    if agent is None or agent.workspace_id != workspace_id:
+    agent = await get_owned(session, Agent, workspace_id, agent_id)
+    if agent is None:
         raise NotFound(f"bot {agent_id} not found")
     return agent
 
@@ -52,7 +53,7 @@ async def assigned_folder_ids(
     rows = await session.execute(
         select(AgentFolder.agent_id, AgentFolder.folder_id)
         .join(Agent, Agent.id == AgentFolder.agent_id)
-        .where(Agent.workspace_id == workspace_id, AgentFolder.agent_id.in_(agent_ids))
+        .where(in_workspace(Agent, workspace_id), AgentFolder.agent_id.in_(agent_ids))
         .order_by(AgentFolder.created_at, AgentFolder.folder_id)
     )
     for agent_id, folder_id in rows:

@@ -21,6 +21,7 @@ from kbsmith.db.pagination import (
     Page,
     keyset_page,
 )
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import Conflict, InvalidInput, NotFound
 from kbsmith.knowledge import repository
 from kbsmith.knowledge.agents import get_agent
@@ -36,9 +37,7 @@ async def find_article(
     session: AsyncSession, workspace_id: uuid.UUID, article_id: uuid.UUID, *, lock: bool = False
 ) -> Article | None:
     """The article, or None; ``lock`` holds its row until the transaction ends."""
-    statement = select(Article).where(
-        Article.workspace_id == workspace_id, Article.id == article_id
-    )
+    statement = select(Article).where(in_workspace(Article, workspace_id), Article.id == article_id)
     if lock:
         statement = statement.with_for_update()
     statement = statement.execution_options(populate_existing=True)
@@ -100,7 +99,7 @@ async def article_cursor(
     row = (
         await session.execute(
             select(Article.updated_at, Article.id).where(
-                Article.workspace_id == workspace_id, Article.id == cursor_id
+                in_workspace(Article, workspace_id), Article.id == cursor_id
             )
         )
     ).one_or_none()

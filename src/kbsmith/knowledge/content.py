@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kbsmith.errors import InvalidInput
+from kbsmith.errors import FIELD, InvalidInput
 
 TITLE_MAX_CHARS = 500
 MAIN_KNOWLEDGE_MAX_BYTES = 200 * 1024
@@ -33,12 +33,15 @@ class ArticleContent:
 
     def __post_init__(self) -> None:
         _require_text("title", self.title, TITLE_MAX_CHARS)
-        _require_text("mainKnowledge", self.main_knowledge, None)
+        _require_text("main_knowledge", self.main_knowledge, None)
         if len(self.main_knowledge.encode()) > MAIN_KNOWLEDGE_MAX_BYTES:
-            raise InvalidInput(f"mainKnowledge must be at most {MAIN_KNOWLEDGE_MAX_BYTES} bytes")
+            raise InvalidInput(
+                f"{FIELD} must be at most {MAIN_KNOWLEDGE_MAX_BYTES} bytes", "main_knowledge"
+            )
         if len(self.agent_instruction) > AGENT_INSTRUCTION_MAX_CHARS:
             raise InvalidInput(
-                f"agentInstruction must be at most {AGENT_INSTRUCTION_MAX_CHARS} characters"
+                f"{FIELD} must be at most {AGENT_INSTRUCTION_MAX_CHARS} characters",
+                "agent_instruction",
             )
         _require_text_list("questions", self.questions, QUESTION_MAX_CHARS)
         _require_text_list("keywords", self.keywords, KEYWORD_MAX_CHARS)
@@ -46,14 +49,16 @@ class ArticleContent:
 
 def _require_text(field: str, value: str, max_chars: int | None) -> None:
     if not value.strip():
-        raise InvalidInput(f"{field} must not be empty")
+        raise InvalidInput(f"{FIELD} must not be empty", field)
     if max_chars is not None and len(value) > max_chars:
-        raise InvalidInput(f"{field} must be at most {max_chars} characters")
+        raise InvalidInput(f"{FIELD} must be at most {max_chars} characters", field)
 
 
 def _require_text_list(field: str, values: list[str], max_chars: int) -> None:
     if not values or len(values) > LIST_MAX_ITEMS:
-        raise InvalidInput(f"{field} must be a non-empty array of at most {LIST_MAX_ITEMS} items")
+        raise InvalidInput(
+            f"{FIELD} must be a non-empty array of at most {LIST_MAX_ITEMS} items", field
+        )
     for index, value in enumerate(values):
         _require_text(f"{field}.{index}", value, max_chars)
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, delete, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import Conflict, InvalidInput, NotAcceptable, NotFound
 from kbsmith.knowledge import repository
 from kbsmith.knowledge.content import FOLDER_DESCRIPTION_MAX_CHARS, FOLDER_TITLE_MAX_CHARS
@@ -59,7 +60,7 @@ def _with_lock(statement: Select[Any], lock: Lock) -> Select[Any]:
 async def find_folder(
     session: AsyncSession, workspace_id: uuid.UUID, folder_id: uuid.UUID, lock: Lock = Lock.NONE
 ) -> Folder | None:
-    statement = select(Folder).where(Folder.workspace_id == workspace_id, Folder.id == folder_id)
+    statement = select(Folder).where(in_workspace(Folder, workspace_id), Folder.id == folder_id)
     statement = _with_lock(statement, lock).execution_options(populate_existing=True)
     return (await session.scalars(statement)).one_or_none()
 
@@ -71,7 +72,7 @@ async def find_top_folder(
     statement = (
         select(Folder)
         .where(
-            Folder.workspace_id == workspace_id,
+            in_workspace(Folder, workspace_id),
             Folder.parent_folder_id.is_(None),
             Folder.active.is_(True),
             func.lower(Folder.title) == title.lower(),
@@ -206,7 +207,7 @@ async def delete_folder(
     )
     await session.execute(
         delete(Folder)
-        .where(Folder.workspace_id == workspace_id, Folder.id.in_([f.id for f in deletion.folders]))
+        .where(in_workspace(Folder, workspace_id), Folder.id.in_([f.id for f in deletion.folders]))
         .execution_options(synchronize_session="fetch")
     )
     return deletion

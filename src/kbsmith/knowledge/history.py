@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import NotFound
 from kbsmith.knowledge.models import Article, ArticleVersion
 
@@ -50,7 +51,7 @@ async def article_versions(
     session: AsyncSession, workspace_id: uuid.UUID, article_id: uuid.UUID
 ) -> list[ArticleVersion]:
     """Every version of an article, newest first."""
-    owned = select(Article.id).where(Article.workspace_id == workspace_id, Article.id == article_id)
+    owned = select(Article.id).where(in_workspace(Article, workspace_id), Article.id == article_id)
     if (await session.scalar(owned)) is None:
         raise NotFound(f"article {article_id} not found")
     statement = (

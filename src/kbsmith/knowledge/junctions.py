@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import NotFound
 from kbsmith.knowledge.models import Agent, AgentFolder, Folder
 
@@ -60,7 +61,7 @@ async def _lock_agents(
     # Locking the agents serialises concurrent changes of their junctions on PostgreSQL.
     statement = (
         select(Agent.id)
-        .where(Agent.workspace_id == workspace_id, Agent.id.in_(agent_ids))
+        .where(in_workspace(Agent, workspace_id), Agent.id.in_(agent_ids))
         .order_by(Agent.id)
         .with_for_update(key_share=True)
     )
@@ -75,7 +76,7 @@ async def _require_folders(
 ) -> None:
     statement = (
         select(Folder.id)
-        .where(Folder.workspace_id == workspace_id, Folder.id.in_(folder_ids))
+        .where(in_workspace(Folder, workspace_id), Folder.id.in_(folder_ids))
         .with_for_update(read=True, key_share=True)
     )
     found = set((await session.scalars(statement)).all())

@@ -1,5 +1,5 @@
 """Sources ↔ articles: the link table is the article's side, ``Source.linked_knowledge_id``
-the source's side. Both sides are kept in step here."""
+the source's side (written by ``sources.linking``). Both sides are kept in step here."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import NotFound
 from kbsmith.knowledge.models import Article, ArticleSource
+from kbsmith.sources import linking
 from kbsmith.sources.models import Source
 
 
@@ -49,14 +51,8 @@ async def link_sources(
         article.source_links.append(ArticleSource(article_id=article.id, source_id=source_id))
     if added:  # the article's sources are part of it: readers that follow changes see it
         article.updated_at = utcnow()
-    values: dict[str, object] = {"linked_knowledge_id": article.id}
-    if operation is not None:
-        values |= {"linked_operation": operation, "linked_reason": reason}
-    await session.execute(
-        update(Source)
-        .where(Source.workspace_id == workspace_id, Source.id.in_(wanted))
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    await linking.link(
+        session, workspace_id, wanted, article.id, operation=operation, reason=reason
     )
 
 
@@ -67,7 +63,7 @@ async def _require_sources(
         (
             await session.scalars(
                 select(Source.id).where(
-                    Source.workspace_id == workspace_id, Source.id.in_(source_ids)
+                    in_workspace(Source, workspace_id), Source.id.in_(source_ids)
                 )
             )
         ).all()
@@ -86,61 +82,11 @@ async def move_links(
         if source_id not in known:
             live.source_links.append(ArticleSource(article_id=live.id, source_id=source_id))
     draft.source_links.clear()
-    await session.execute(
-        update(Source)
-        .where(Source.workspace_id == workspace_id, Source.linked_knowledge_id == draft.id)
-        .values(linked_knowledge_id=live.id)
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def settle_pending(
-    session: AsyncSession, workspace_id: uuid.UUID, draft_id: uuid.UUID
-) -> None:
-    """A reviewer settled a merge-conflict draft (published or dismissed it): its sources now
-    count as generated from the content the draft was written from (``changed`` clears unless
-    the content changed again since), and that text is the base of their next merge."""
-    await session.execute(
-        update(Source)
-        .where(Source.workspace_id == workspace_id, Source.pending_draft_id == draft_id)
-        .values(
-            generated_hash=Source.pending_hash,
-            generated_text=Source.pending_text,
-            pending_draft_id=None,
-            pending_hash="",
-            pending_text="",
-        )
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def release_pending(
-    session: AsyncSession, workspace_id: uuid.UUID, draft_id: uuid.UUID
-) -> None:
-    """A reviewer dismissed a draft that never reached live knowledge: its sources keep what
-    the live article was generated from (so they stay ``changed`` while they differ)."""
-    await session.execute(
-        update(Source)
-        .where(Source.workspace_id == workspace_id, Source.pending_draft_id == draft_id)
-        .values(pending_draft_id=None, pending_hash="", pending_text="")
-        .execution_options(synchronize_session=False)
-    )
+    await linking.relink(session, workspace_id, draft.id, live.id)
 
 
 ArticleIds = Collection[uuid.UUID] | Select[uuid.UUID]
 """Article ids as values, or as a subquery when there may be very many."""
-
-
-async def forget_articles(
-    session: AsyncSession, workspace_id: uuid.UUID, article_ids: ArticleIds
-) -> None:
-    """Before articles are deleted: their sources no longer link to any knowledge."""
-    await session.execute(
-        update(Source)
-        .where(Source.workspace_id == workspace_id, Source.linked_knowledge_id.in_(article_ids))
-        .values(linked_knowledge_id=None, linked_operation=None, linked_reason=None)
-        .execution_options(synchronize_session=False)
-    )
 
 
 async def delete_articles_of_sources(
@@ -155,11 +101,11 @@ async def delete_articles_of_sources(
         return []
     linked = select(ArticleSource.article_id).where(ArticleSource.source_id.in_(source_ids))
     pointed = select(Source.linked_knowledge_id).where(
-        Source.workspace_id == workspace_id, Source.id.in_(source_ids)
+        in_workspace(Source, workspace_id), Source.id.in_(source_ids)
     )
     rows = await session.execute(
         select(Article.id, Article.title, Article.parent_folder_id)
-        .where(Article.workspace_id == workspace_id)
+        .where(in_workspace(Article, workspace_id))
         .where(Article.id.in_(linked) | Article.id.in_(pointed))
         .order_by(Article.title, Article.id)
     )
@@ -173,9 +119,9 @@ async def delete_articles(
     session: AsyncSession, workspace_id: uuid.UUID, article_ids: ArticleIds
 ) -> None:
     """Delete articles (their versions and links go with them) and unlink their sources."""
-    await forget_articles(session, workspace_id, article_ids)
+    await linking.forget_articles(session, workspace_id, article_ids)
     await session.execute(
         delete(Article)
-        .where(Article.workspace_id == workspace_id, Article.id.in_(article_ids))
+        .where(in_workspace(Article, workspace_id), Article.id.in_(article_ids))
         .execution_options(synchronize_session="fetch")
     )

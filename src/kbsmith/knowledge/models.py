@@ -8,9 +8,10 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kbsmith.db.base import Base, IdMixin, TimestampMixin, utcnow
+from kbsmith.db.scoping import WorkspaceOwned
 
 
-class Agent(IdMixin, TimestampMixin, Base):
+class Agent(WorkspaceOwned, IdMixin, TimestampMixin, Base):
     """A bot that answers from the folders assigned to it (wire name: bot)."""
 
     __tablename__ = "agents"
@@ -21,7 +22,7 @@ class Agent(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
 
 
-class Folder(IdMixin, TimestampMixin, Base):
+class Folder(WorkspaceOwned, IdMixin, TimestampMixin, Base):
     """A node of the help-center tree (wire name: hc-folder)."""
 
     __tablename__ = "folders"
@@ -36,7 +37,7 @@ class Folder(IdMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class Article(IdMixin, TimestampMixin, Base):
+class Article(WorkspaceOwned, IdMixin, TimestampMixin, Base):
     """A help-center article, live or draft (wire name: hc-article)."""
 
     __tablename__ = "articles"

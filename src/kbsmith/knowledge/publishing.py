@@ -19,8 +19,9 @@ from kbsmith.knowledge.articles import apply_content, find_article, get_article,
 from kbsmith.knowledge.content import ArticleContent, check_origin
 from kbsmith.knowledge.folders import Lock, get_folder
 from kbsmith.knowledge.history import Change, record_version
-from kbsmith.knowledge.links import link_sources, move_links, settle_pending
+from kbsmith.knowledge.links import link_sources, move_links
 from kbsmith.knowledge.models import Article
+from kbsmith.sources import linking
 from kbsmith.webhooks import events
 
 
@@ -114,7 +115,10 @@ async def publish_draft(
         live = await _merge_into_original(session, workspace_id, draft, content, author_key_id)
     if origin is not None:
         live.origin = origin
-    await settle_pending(session, workspace_id, draft.id)
+    if (draft.generation or {}).get("conflicts"):
+        await linking.settle_pending(session, workspace_id, draft.id)
+    else:
+        await linking.forget_pending(session, workspace_id, draft.id)
     await session.flush()
     await index_article(session, live)
     await events.emit(

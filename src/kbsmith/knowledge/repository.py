@@ -7,10 +7,10 @@ from collections.abc import Collection
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CTE, Select, func, literal, select
+from sqlalchemy import CTE, ColumnElement, Select, and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbsmith.db.dialect import unindexed
+from kbsmith.db.scoping import in_workspace
 from kbsmith.knowledge.models import AgentFolder, Article, Folder
 
 # A cycle cannot exist (moves refuse them); the bound only keeps a corrupt tree from looping.
@@ -25,7 +25,7 @@ class ArticleKind(StrEnum):
 def subtree(workspace_id: uuid.UUID, roots: Select[Any]) -> CTE:
     """Ids of the folders selected by ``roots`` and of all their descendants, with depth."""
     start = select(Folder.id.label("id"), literal(0).label("depth")).where(
-        Folder.workspace_id == workspace_id, Folder.id.in_(roots)
+        in_workspace(Folder, workspace_id), Folder.id.in_(roots)
     )
     tree = start.cte("subtree", recursive=True)
     child = select(Folder.id, tree.c.depth + 1).join(tree, Folder.parent_folder_id == tree.c.id)
@@ -36,7 +36,7 @@ def ancestors(workspace_id: uuid.UUID, folder_id: uuid.UUID) -> CTE:
     """The folder itself and every folder above it, with its distance from the folder."""
     start = select(
         Folder.id.label("id"), Folder.parent_folder_id.label("parent"), literal(0).label("depth")
-    ).where(Folder.workspace_id == workspace_id, Folder.id == folder_id)
+    ).where(in_workspace(Folder, workspace_id), Folder.id == folder_id)
     chain = start.cte("ancestors", recursive=True)
     parent = select(Folder.id, Folder.parent_folder_id, chain.c.depth + 1).join(
         chain, Folder.id == chain.c.parent
@@ -95,7 +95,7 @@ def article_listing(
     review: ReviewState | None = None,
 ) -> Select[Article]:
     """The filtered articles of a workspace, unordered (pagination adds the order)."""
-    statement = select(Article).where(Article.workspace_id == workspace_id)
+    statement = select(Article).where(in_workspace(Article, workspace_id))
     if review is not None:
         kind = ArticleKind.DRAFT
         published = review is ReviewState.PUBLISHED
@@ -116,13 +116,19 @@ async def articles_by_ids(
     """By primary key: the workspace condition only filters what the ids found."""
     if not article_ids:
         return {}
-    in_workspace = unindexed(Article.workspace_id.expression, session) == workspace_id
-    statement = select(Article).where(Article.id.in_(article_ids), in_workspace)
+    statement = select(Article).where(
+        in_workspace(Article, workspace_id, Article.id.in_(article_ids), off_index=session)
+    )
     return {article.id: article for article in (await session.scalars(statement)).all()}
 
 
+IN_FORCE: ColumnElement[bool] = and_(
+    Article.is_draft_published.is_(False), Article.dismissed_at.is_(None)
+)
+"""A live article, or a draft neither published nor dismissed."""
+
+
 def pending_articles(workspace_id: uuid.UUID) -> Select[Article]:
-    """Live articles and drafts not yet published: what new knowledge may duplicate."""
-    return select(Article).where(
-        Article.workspace_id == workspace_id, Article.is_draft_published.is_(False)
-    )
+    """Live articles and drafts neither published nor dismissed: what new knowledge may
+    duplicate (a dismissed draft is no knowledge: nothing is updated into it or covered by it)."""
+    return select(Article).where(in_workspace(Article, workspace_id), IN_FORCE)

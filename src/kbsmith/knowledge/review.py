@@ -18,13 +18,14 @@ from sqlalchemy.orm import load_only, raiseload
 
 from kbsmith.db.base import utcnow
 from kbsmith.db.pagination import DEFAULT_LIMIT, Direction, Page, keyset_page
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import Conflict, InvalidInput, NotFound
 from kbsmith.knowledge import repository
 from kbsmith.knowledge.articles import article_cursor, find_article, get_article
 from kbsmith.knowledge.diff import Change, diff_texts
-from kbsmith.knowledge.links import release_pending, settle_pending
 from kbsmith.knowledge.models import Article, ArticleSource, ArticleVersion
 from kbsmith.knowledge.repository import ReviewState
+from kbsmith.sources import linking
 from kbsmith.sources.models import Source
 
 LIVE = "live"
@@ -54,7 +55,7 @@ def _queue(workspace_id: uuid.UUID, filters: QueueFilters) -> Select[Article]:
         of_type = (
             select(ArticleSource.article_id)
             .join(Source, Source.id == ArticleSource.source_id)
-            .where(Source.workspace_id == workspace_id, Source.provider == filters.source_type)
+            .where(in_workspace(Source, workspace_id), Source.provider == filters.source_type)
         )
         statement = statement.where(Article.id.in_(of_type))
     return statement
@@ -113,9 +114,12 @@ async def dismiss(session: AsyncSession, workspace_id: uuid.UUID, article_id: uu
         raise Conflict(f"draft {article_id} was already dismissed")
     draft.dismissed_at = utcnow()
     if (draft.generation or {}).get("live_merged"):
-        await settle_pending(session, workspace_id, draft.id)
+        await linking.settle_pending(session, workspace_id, draft.id)
     else:
-        await release_pending(session, workspace_id, draft.id)
+        conflicts = bool((draft.generation or {}).get("conflicts"))
+        await linking.release_pending(
+            session, workspace_id, draft.id, draft.original_article_id, restore=not conflicts
+        )
     await session.flush()
     return draft
 

@@ -16,6 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.dialect import uuid_text
+from kbsmith.db.scoping import in_workspace
 from kbsmith.knowledge import repository
 from kbsmith.knowledge.agents import get_agent
 from kbsmith.knowledge.models import Article, Folder
@@ -95,7 +96,7 @@ def _folders(session: AsyncSession, workspace_id: uuid.UUID, scope: Select[Any] 
         Folder.title,
         Folder.description,
         Folder.active,
-    ).where(Folder.workspace_id == workspace_id)
+    ).where(in_workspace(Folder, workspace_id))
     if scope is not None:
         statement = statement.where(Folder.id.in_(scope))
     return statement.order_by(Folder.title, Folder.id)
@@ -108,7 +109,7 @@ def _articles(session: AsyncSession, workspace_id: uuid.UUID, scope: Select[Any]
         Article.title,
         Article.is_draft,
         Article.active,
-    ).where(Article.workspace_id == workspace_id, Article.is_draft_published.is_(False))
+    ).where(in_workspace(Article, workspace_id), Article.is_draft_published.is_(False))
     if scope is not None:
         statement = statement.where(Article.parent_folder_id.in_(scope))
     return statement.order_by(Article.title, Article.id)
@@ -118,8 +119,8 @@ async def _latest_changes(
     session: AsyncSession, workspace_id: uuid.UUID, scope: Select[Any] | None
 ) -> list[datetime]:
     """When a folder and an article of the tree last changed (read from the indexes)."""
-    folders = select(func.max(Folder.updated_at)).where(Folder.workspace_id == workspace_id)
-    articles = select(func.max(Article.updated_at)).where(Article.workspace_id == workspace_id)
+    folders = select(func.max(Folder.updated_at)).where(in_workspace(Folder, workspace_id))
+    articles = select(func.max(Article.updated_at)).where(in_workspace(Article, workspace_id))
     if scope is not None:
         folders = folders.where(Folder.id.in_(scope))
         articles = articles.where(Article.parent_folder_id.in_(scope))

@@ -8,9 +8,10 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kbsmith.db.base import Base, IdMixin, TimestampMixin, utcnow
+from kbsmith.db.scoping import WorkspaceOwned
 
 
-class Schedule(IdMixin, TimestampMixin, Base):
+class Schedule(WorkspaceOwned, IdMixin, TimestampMixin, Base):
     __tablename__ = "schedules"
 
     workspace_id: Mapped[uuid.UUID] = mapped_column(

@@ -13,13 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
-from kbsmith.errors import InvalidInput, NotFound
+from kbsmith.db.scoping import get_owned, in_workspace
+from kbsmith.errors import FIELD, InvalidInput, NotFound
 from kbsmith.generation.operations import parse_operations
 from kbsmith.jobs import queue
 from kbsmith.knowledge import agents
+from kbsmith.providers import Provider, parse_provider
 from kbsmith.schedules.models import Schedule, ScheduleRun
 from kbsmith.schedules.timing import Every, parse_every
-from kbsmith.sources.providers import Provider, parse_provider
 from kbsmith.sources.service import sources_by_ids
 
 RUN_JOB = "schedule.run"
@@ -93,16 +94,18 @@ async def _checked_scope(
     session: AsyncSession, workspace_id: uuid.UUID, spec: ScheduleSpec
 ) -> str | None:
     if spec.document_ids:
-        sources = await sources_by_ids(session, workspace_id, spec.document_ids, "documentIds")
+        sources = await sources_by_ids(session, workspace_id, spec.document_ids, "document_ids")
         uploaded = [str(s.id) for s in sources if s.provider == Provider.FILES]
         if uploaded:
-            raise InvalidInput(f"documentIds: files sources cannot be refreshed: {uploaded[0]}")
+            raise InvalidInput(
+                f"{FIELD}: files sources cannot be refreshed: {uploaded[0]}", "document_ids"
+            )
         return parse_provider(spec.provider).value if spec.provider else None
     if spec.provider is None:
-        raise InvalidInput("source or documentIds is required")
+        raise InvalidInput(f"{FIELD} or {FIELD} is required", "source", "document_ids")
     provider = parse_provider(spec.provider)
     if provider is Provider.FILES:
-        raise InvalidInput("source: files sources cannot be refreshed")
+        raise InvalidInput(f"{FIELD}: files sources cannot be refreshed", "source")
     return provider.value
 
 
@@ -147,7 +150,7 @@ def plan_tick(
 async def list_schedules(session: AsyncSession, workspace_id: uuid.UUID) -> list[Schedule]:
     query = (
         select(Schedule)
-        .where(Schedule.workspace_id == workspace_id)
+        .where(in_workspace(Schedule, workspace_id))
         .order_by(Schedule.created_at, Schedule.id)
     )
     return list((await session.scalars(query)).all())
@@ -156,8 +159,8 @@ async def list_schedules(session: AsyncSession, workspace_id: uuid.UUID) -> list
 async def get_schedule(
     session: AsyncSession, workspace_id: uuid.UUID, schedule_id: uuid.UUID
 ) -> Schedule:
-    schedule = await session.get(Schedule, schedule_id)
-    if schedule is None or schedule.workspace_id != workspace_id:
+    schedule = await get_owned(session, Schedule, workspace_id, schedule_id)
+    if schedule is None:
         raise NotFound(f"schedule {schedule_id} not found")
     return schedule
 

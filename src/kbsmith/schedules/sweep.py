@@ -16,12 +16,11 @@ from kbsmith.connectors.service import build_connector, load_credentials
 from kbsmith.db.database import Database
 from kbsmith.errors import InvalidInput
 from kbsmith.fetching import FetchError
-from kbsmith.jobs import queue
 from kbsmith.knowledge.publishing import unpublish
+from kbsmith.providers import CONNECTED_PROVIDERS, Provider
 from kbsmith.runtime import Runtime
 from kbsmith.sources.models import Source
-from kbsmith.sources.providers import CONNECTED_PROVIDERS, Provider
-from kbsmith.sources.service import INGEST_JOB
+from kbsmith.sources.service import record_failed_ingestion
 from kbsmith.sources.tasks import source_event_data
 from kbsmith.webhooks import events
 
@@ -86,17 +85,7 @@ async def gone_upstream(
 async def mark_deleted(session: AsyncSession, source: Source, *, unpublish_article: bool) -> None:
     """The source ends FAILED "deleted upstream" (its content is kept); with
     ``unpublish_article`` its live article goes back to a draft for review."""
-    job = queue.record_failed(
-        session,
-        INGEST_JOB,
-        {"sourceId": str(source.id)},
-        DELETED_UPSTREAM,
-        workspace_id=source.workspace_id,
-    )
-    await session.flush()
-    source.linked_job_id = job.id
-    source.success = False
-    source.error = DELETED_UPSTREAM
+    await record_failed_ingestion(session, source, DELETED_UPSTREAM)
     await events.emit(
         session, source.workspace_id, events.Event.SOURCE_FAILED, source_event_data(source)
     )

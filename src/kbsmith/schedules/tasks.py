@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import ColumnElement, CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
 from kbsmith.db.database import Database
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import DomainError
 from kbsmith.generation import service as generation
 from kbsmith.generation.operations import parse_operations
@@ -28,13 +29,13 @@ from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.errors import LeaseLost, PermanentJobError
 from kbsmith.jobs.models import TERMINAL_STATUSES, Job, JobStatus
 from kbsmith.jobs.registry import FailedJob, JobRegistry
-from kbsmith.runtime import runtime_of
+from kbsmith.providers import Provider
+from kbsmith.runtime import Runtime
 from kbsmith.schedules import sweep
 from kbsmith.schedules.models import RunPhase, Schedule, ScheduleRun
 from kbsmith.schedules.service import RUN_JOB, every_of, plan_tick
-from kbsmith.sources import revalidation
+from kbsmith.sources import linking, revalidation
 from kbsmith.sources.models import Source
-from kbsmith.sources.providers import Provider
 from kbsmith.sources.service import queue_ingestion
 from kbsmith.webhooks import events
 
@@ -60,20 +61,23 @@ class _State:
     delete_articles: bool
 
 
-def register(registry: JobRegistry) -> None:
+def register(registry: JobRegistry, runtime: Runtime) -> None:
+    async def run(ctx: JobContext) -> None:
+        await run_schedule(ctx, runtime)
+
     # one run at a time per worker process: a run waits for jobs that the others run
     registry.handler(
         RUN_JOB, concurrency=1, timeout=RUN_TIMEOUT_SECONDS, on_failure=record_failure
-    )(run_schedule)
+    )(run)
 
 
-async def run_schedule(ctx: JobContext) -> None:
+async def run_schedule(ctx: JobContext, runtime: Runtime) -> None:
     run_id = uuid.UUID(ctx.payload["runId"])
-    poll = runtime_of(ctx.services).settings.schedule_poll_interval
+    poll = runtime.settings.schedule_poll_interval
     while (state := await _load(ctx.db, run_id)) is not None:
         try:
             if state.phase == RunPhase.PENDING:
-                await _refresh(ctx, state)
+                await _refresh(ctx, runtime, state)
             elif state.phase == RunPhase.REFRESHING:
                 await _wait_for(ctx.db, state.refresh_job_ids, poll)
                 await _generate(ctx, state)
@@ -127,13 +131,16 @@ async def _advance(
         raise _Overtaken
 
 
-async def _sources(session: AsyncSession, schedule_id: uuid.UUID) -> list[Source]:
-    """The schedule's sources that can be refreshed (not uploads, not gone upstream)."""
+async def _sources(
+    session: AsyncSession, schedule_id: uuid.UUID, *conditions: ColumnElement[bool]
+) -> list[Source]:
+    """The schedule's sources that can be refreshed (not uploads, not gone upstream), of
+    those that meet ``conditions``."""
     schedule = await session.get(Schedule, schedule_id)
     if schedule is None:
         return []
     query = select(Source).where(
-        Source.workspace_id == schedule.workspace_id, Source.provider != Provider.FILES
+        in_workspace(Source, schedule.workspace_id), Source.provider != Provider.FILES, *conditions
     )
     if schedule.document_ids:
         query = query.where(Source.id.in_([uuid.UUID(i) for i in schedule.document_ids]))
@@ -143,12 +150,11 @@ async def _sources(session: AsyncSession, schedule_id: uuid.UUID) -> list[Source
     return [s for s in found if not sweep.is_deleted_upstream(s)]
 
 
-async def _refresh(ctx: JobContext, state: _State) -> None:
+async def _refresh(ctx: JobContext, runtime: Runtime, state: _State) -> None:
     """Sources gone upstream are marked deleted; web pages whose server answers 304 are
     recorded as fetched, all in one transaction; every other source gets an ingestion job."""
     async with ctx.db.read() as session:
         checked = await _sources(session, state.schedule_id)
-    runtime = runtime_of(ctx.services)
     targets = sweep.targets_of(checked)
     gone = (
         await sweep.gone_upstream(ctx.db, runtime, state.workspace_id, targets)
@@ -186,7 +192,10 @@ async def _refresh(ctx: JobContext, state: _State) -> None:
 async def _generate(ctx: JobContext, state: _State) -> None:
     statuses = await _statuses(ctx.db, state.refresh_job_ids)
     async with ctx.db.write() as session:
-        changed = [s.id for s in await _sources(session, state.schedule_id) if _to_generate(s)]
+        # changed since knowledge was generated from it, unless that very content waits in a
+        # draft for review (generating again would only rewrite that draft)
+        to_generate = (linking.CHANGED, ~linking.AWAITING_REVIEW)
+        changed = [s.id for s in await _sources(session, state.schedule_id, *to_generate)]
         job_ids: list[str] = []
         if state.generate is not None and changed:
             try:
@@ -211,18 +220,6 @@ async def _generate(ctx: JobContext, state: _State) -> None:
             generation_job_ids=job_ids,
             counts=counts,
         )
-
-
-def _to_generate(source: Source) -> bool:
-    """Changed since knowledge was generated from it, unless that very content waits in a
-    conflict's draft for review (generating again would only rewrite that draft)."""
-    changed = (
-        source.linked_knowledge_id is not None and source.content_hash != source.generated_hash
-    )
-    awaiting_review = (
-        source.pending_draft_id is not None and source.pending_hash == source.content_hash
-    )
-    return changed and not awaiting_review
 
 
 def _template(options: dict[str, Any]) -> GenerationRequest:

@@ -12,16 +12,16 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbsmith.composition import kbsmith_worker
 from kbsmith.db.database import Database
 from kbsmith.errors import InvalidInput
 from kbsmith.fetching import is_absolute_http_url
-from kbsmith.jobs.kinds import kbsmith_worker
 from kbsmith.jobs.progress import process_here
+from kbsmith.providers import Provider
 from kbsmith.runtime import Runtime
 from kbsmith.settings import Settings
 from kbsmith.sources import crawl, service, uploads
 from kbsmith.sources.models import Source
-from kbsmith.sources.providers import Provider
 from kbsmith.workspaces.service import get_or_create_workspace
 
 console = Console(stderr=True)

@@ -8,9 +8,10 @@ from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kbsmith.db.base import Base, IdMixin, TimestampMixin, utcnow
+from kbsmith.db.scoping import WorkspaceOwned
 
 
-class Source(IdMixin, TimestampMixin, Base):
+class Source(WorkspaceOwned, IdMixin, TimestampMixin, Base):
     """One web page or provider document and the paragraphs extracted from it."""
 
     __tablename__ = "sources"

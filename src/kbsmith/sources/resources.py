@@ -5,20 +5,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.connectors import service as connections
-from kbsmith.connectors.base import ConnectorError
+from kbsmith.connectors.base import ConnectorError, DiscoveredNode
 from kbsmith.db.base import table_of
 from kbsmith.db.database import Database
 from kbsmith.db.dialect import insert_ignoring_conflicts
-from kbsmith.errors import InvalidInput
+from kbsmith.db.scoping import in_workspace
+from kbsmith.errors import FIELD, InvalidInput
 from kbsmith.fetching import FetchPolicy
+from kbsmith.providers import CONNECTED_PROVIDERS, Provider
 from kbsmith.sources.models import Source
-from kbsmith.sources.providers import CONNECTED_PROVIDERS, Provider
 from kbsmith.sources.service import IngestOutcome
 
 
@@ -33,7 +33,8 @@ class ResourceInput:
 
 def require_connectable(provider: Provider) -> None:
     if provider not in CONNECTED_PROVIDERS:
-        raise InvalidInput(f"provider must be one of {', '.join(sorted(CONNECTED_PROVIDERS))}")
+        choices = ", ".join(sorted(CONNECTED_PROVIDERS))
+        raise InvalidInput(f"{FIELD} must be one of {choices}", "provider")
 
 
 async def discover(
@@ -42,8 +43,8 @@ async def discover(
     secret_key: bytes,
     workspace_id: uuid.UUID,
     provider: Provider,
-) -> Any:
-    """The provider's resources in the contract's shape, hiding those imported successfully."""
+) -> list[DiscoveredNode]:
+    """The provider's resources as it shows them, hiding those imported successfully."""
     require_connectable(provider)
     async with db.read() as session:
         credentials = await connections.load_credentials(
@@ -58,16 +59,14 @@ async def discover(
         await connector.aclose()
     async with db.read() as session:
         imported = await imported_external_ids(session, workspace_id, provider)
-    return connector.discovery_answer(
-        [r for r in found if not (r.importable and r.external_id in imported)]
-    )
+    return connector.arrange([r for r in found if not (r.importable and r.external_id in imported)])
 
 
 async def imported_external_ids(
     session: AsyncSession, workspace_id: uuid.UUID, provider: Provider
 ) -> set[str]:
     query = select(Source.external_id).where(
-        Source.workspace_id == workspace_id,
+        in_workspace(Source, workspace_id),
         Source.provider == provider.value,
         Source.success.is_(True),
     )
@@ -85,7 +84,7 @@ async def register(
     await connections.require_connected(session, workspace_id, provider)
     unique = {r.external_id: r for r in resources}
     if not unique:
-        raise InvalidInput("resources must be a non-empty array")
+        raise InvalidInput(f"{FIELD} must be a non-empty array", "resources")
     existing = await _by_external_id(session, workspace_id, provider, list(unique))
     await insert_ignoring_conflicts(
         session,
@@ -120,7 +119,7 @@ async def _by_external_id(
     session: AsyncSession, workspace_id: uuid.UUID, provider: Provider, external_ids: list[str]
 ) -> dict[str, Source]:
     query = select(Source).where(
-        Source.workspace_id == workspace_id,
+        in_workspace(Source, workspace_id),
         Source.provider == provider.value,
         Source.identity.in_(external_ids),
     )

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kbsmith.fetching.client import GuardedClient
 from kbsmith.fetching.errors import FetchError
 from kbsmith.fetching.result import FetchResult
+from kbsmith.providers import Provider
 from kbsmith.sources.models import Source
-from kbsmith.sources.providers import Provider
 from kbsmith.sources.tasks import fetch_values
 
 REVALIDATION_CONCURRENCY = 16

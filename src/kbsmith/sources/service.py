@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,13 +14,15 @@ from kbsmith.connectors.service import require_connected
 from kbsmith.db.base import table_of
 from kbsmith.db.dialect import insert_ignoring_conflicts
 from kbsmith.db.pagination import Cursor, Direction, Page, keyset_page
-from kbsmith.errors import InvalidInput, NotFound
+from kbsmith.db.scoping import in_workspace
+from kbsmith.errors import FIELD, InvalidInput, NotFound
 from kbsmith.fetching import InvalidUrl, is_absolute_http_url, normalize_url
 from kbsmith.jobs import queue
 from kbsmith.jobs.models import Job
 from kbsmith.knowledge.links import ArticleSummary, delete_articles_of_sources
+from kbsmith.providers import CONNECTED_PROVIDERS, Provider
+from kbsmith.sources import linking
 from kbsmith.sources.models import Source
-from kbsmith.sources.providers import CONNECTED_PROVIDERS, Provider
 
 INGEST_JOB = "source.ingest"
 SOURCES = table_of(Source)
@@ -27,16 +30,12 @@ SOURCES = table_of(Source)
 
 @dataclass(frozen=True)
 class SourceView:
-    """A source with the status of its latest job, as the API shows it."""
+    """A source with the status of its latest job and whether it changed since knowledge was
+    generated from it (``linking.CHANGED``), as the API shows it."""
 
     source: Source
     job_status: str | None
-
-    @property
-    def changed(self) -> bool:
-        return self.source.linked_knowledge_id is not None and (
-            self.source.content_hash != self.source.generated_hash
-        )
+    changed: bool
 
 
 @dataclass(frozen=True)
@@ -54,20 +53,22 @@ class IngestOutcome:
     updated: list[uuid.UUID]
 
 
-def with_job_status(query: Select[Source]) -> Select[Source, str]:
-    return query.add_columns(Job.status).outerjoin(Job, Job.id == Source.linked_job_id)
+def _viewed(query: Select[Any]) -> Select[Any]:
+    return query.add_columns(Job.status, linking.CHANGED).outerjoin(
+        Job, Job.id == Source.linked_job_id
+    )
 
 
 async def get_source(
     session: AsyncSession, workspace_id: uuid.UUID, source_id: uuid.UUID
 ) -> SourceView:
-    query = with_job_status(
-        select(Source).where(Source.id == source_id, Source.workspace_id == workspace_id)
+    query = _viewed(
+        select(Source).where(Source.id == source_id, in_workspace(Source, workspace_id))
     )
     row = (await session.execute(query)).one_or_none()
     if row is None:
         raise NotFound(f"document {source_id} not found")
-    return SourceView(row[0], row[1])
+    return SourceView(row[0], row[1], bool(row[2]))
 
 
 async def ingest(
@@ -75,7 +76,7 @@ async def ingest(
 ) -> IngestOutcome:
     """Validate the whole request, then create or reuse records and queue one job for each."""
     if not request.to_add and not request.to_refresh:
-        raise InvalidInput("documentIdsToAdd or documentIdsToRefresh must be a non-empty array")
+        raise InvalidInput(f"{FIELD} or {FIELD} must be a non-empty array", "to_add", "to_refresh")
     if request.provider is Provider.WEB:
         return await _ingest_web(session, workspace_id, request)
     if request.provider in CONNECTED_PROVIDERS:
@@ -86,8 +87,8 @@ async def ingest(
 async def _ingest_web(
     session: AsyncSession, workspace_id: uuid.UUID, request: IngestRequest
 ) -> IngestOutcome:
-    to_add = _normalised_urls(request.to_add, "documentIdsToAdd")
-    to_refresh = _normalised_urls(request.to_refresh, "documentIdsToRefresh")
+    to_add = _normalised_urls(request.to_add, "to_add")
+    to_refresh = _normalised_urls(request.to_refresh, "to_refresh")
     wanted = {**to_add, **to_refresh}
     existing = await _web_sources_by_identity(session, workspace_id, list(wanted))
     await _create_missing_web_sources(session, workspace_id, wanted, existing, request)
@@ -105,7 +106,7 @@ async def _ingest_provider(
 ) -> IngestOutcome:
     """Provider arrays hold ids of registered source records of that provider."""
     await require_connected(session, workspace_id, request.provider)
-    batches = {"documentIdsToAdd": request.to_add, "documentIdsToRefresh": request.to_refresh}
+    batches = {"to_add": request.to_add, "to_refresh": request.to_refresh}
     records: dict[uuid.UUID, Source] = {}
     for field, values in batches.items():
         ids = [_source_id(value, field, request.provider) for value in values]
@@ -113,7 +114,7 @@ async def _ingest_provider(
         foreign = [str(s.id) for s in sources if s.provider != request.provider.value]
         if foreign:
             raise InvalidInput(
-                f"{field}: not {request.provider.value} sources: {', '.join(foreign)}"
+                f"{FIELD}: not {request.provider.value} sources: {', '.join(foreign)}", field
             )
         records.update((s.id, s) for s in sources)
     for source in records.values():
@@ -131,7 +132,7 @@ def _source_id(value: str, field: str, provider: Provider) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise InvalidInput(
-            f"{field}: {provider.value} imports expect source ids; got {value!r}"
+            f"{FIELD}: {provider.value} imports expect source ids; got {value!r}", field
         ) from None
 
 
@@ -141,12 +142,12 @@ def _normalised_urls(values: Sequence[str], field: str) -> dict[str, str]:
     for value in values:
         if not is_absolute_http_url(value):
             raise InvalidInput(
-                f"{field}: web imports expect absolute http(s) URLs, not ids; got {value!r}"
+                f"{FIELD}: web imports expect absolute http(s) URLs, not ids; got {value!r}", field
             )
         try:
             urls.setdefault(normalize_url(value), value)
         except InvalidUrl as error:
-            raise InvalidInput(f"{field}: {error}") from None
+            raise InvalidInput(f"{FIELD}: {error}", field) from None
     return urls
 
 
@@ -154,7 +155,7 @@ async def _web_sources_by_identity(
     session: AsyncSession, workspace_id: uuid.UUID, identities: list[str]
 ) -> dict[str, Source]:
     query = select(Source).where(
-        Source.workspace_id == workspace_id,
+        in_workspace(Source, workspace_id),
         Source.provider == Provider.WEB,
         Source.identity.in_(identities),
     )
@@ -209,12 +210,13 @@ async def queue_ingestion(
 async def sources_by_ids(
     session: AsyncSession, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID], field: str
 ) -> list[Source]:
-    """The sources in request order; 400 naming the unknown ids when any is not ours."""
-    query = select(Source).where(Source.workspace_id == workspace_id, Source.id.in_(ids))
+    """The sources in request order; InvalidInput naming ``field`` (the domain name of the
+    input the ids came from) and the unknown ids when any is not ours."""
+    query = select(Source).where(in_workspace(Source, workspace_id), Source.id.in_(ids))
     found = {source.id: source for source in (await session.execute(query)).scalars()}
     unknown = [str(i) for i in dict.fromkeys(ids) if i not in found]
     if unknown:
-        raise InvalidInput(f"{field} contains unknown ids: {', '.join(unknown[:20])}")
+        raise InvalidInput(f"{FIELD} contains unknown ids: {', '.join(unknown[:20])}", field)
     return [found[i] for i in dict.fromkeys(ids)]
 
 
@@ -222,13 +224,26 @@ async def refresh(
     session: AsyncSession, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID]
 ) -> list[uuid.UUID]:
     if not ids:
-        raise InvalidInput("documentIds must be a non-empty array")
-    sources = await sources_by_ids(session, workspace_id, ids, "documentIds")
+        raise InvalidInput(f"{FIELD} must be a non-empty array", "document_ids")
+    sources = await sources_by_ids(session, workspace_id, ids, "document_ids")
     uploaded = [str(s.id) for s in sources if s.provider == Provider.FILES]
     if uploaded:
-        raise InvalidInput(f"documentIds: files sources cannot be refreshed: {', '.join(uploaded)}")
+        raise InvalidInput(
+            f"{FIELD}: files sources cannot be refreshed: {', '.join(uploaded)}", "document_ids"
+        )
     await queue_ingestion(session, workspace_id, sources)
     return [s.id for s in sources]
+
+
+async def record_failed_ingestion(session: AsyncSession, source: Source, error: str) -> None:
+    """The source's latest ingestion failed for good without running (deleted upstream)."""
+    job = queue.record_failed(
+        session, INGEST_JOB, {"sourceId": str(source.id)}, error, workspace_id=source.workspace_id
+    )
+    await session.flush()
+    source.linked_job_id = job.id
+    source.success = False
+    source.error = error
 
 
 @dataclass(frozen=True)
@@ -242,8 +257,8 @@ async def delete_sources(
 ) -> Deleted:
     """Delete sources (and, when asked, the articles generated from them)."""
     if not ids:
-        raise InvalidInput("documentIds must be a non-empty array")
-    sources = await sources_by_ids(session, workspace_id, ids, "documentIds")
+        raise InvalidInput(f"{FIELD} must be a non-empty array", "document_ids")
+    sources = await sources_by_ids(session, workspace_id, ids, "document_ids")
     articles = []
     if with_articles:
         articles = await delete_articles_of_sources(session, workspace_id, [s.id for s in sources])
@@ -265,7 +280,7 @@ class SourceFilters:
 
 
 def _filtered(workspace_id: uuid.UUID, filters: SourceFilters) -> Select[Source]:
-    query = select(Source).where(Source.workspace_id == workspace_id)
+    query = select(Source).where(in_workspace(Source, workspace_id))
     equal = {
         Source.provider: filters.provider,
         Source.english: filters.english,
@@ -281,10 +296,7 @@ def _filtered(workspace_id: uuid.UUID, filters: SourceFilters) -> Select[Source]
     if filters.url:
         query = query.where(Source.original_url.contains(filters.url, autoescape=True))
     if filters.changed is not None:
-        is_changed = Source.linked_knowledge_id.is_not(None) & (
-            Source.content_hash != Source.generated_hash
-        )
-        query = query.where(is_changed if filters.changed else ~is_changed)
+        query = query.where(linking.CHANGED if filters.changed else ~linking.CHANGED)
     return query
 
 
@@ -311,13 +323,8 @@ async def list_sources(
         direction=direction,
         limit=limit,
     )
-    statuses = await _job_statuses(
-        session, [s.linked_job_id for s in page.items if s.linked_job_id]
-    )
-    views = [
-        SourceView(s, statuses.get(s.linked_job_id) if s.linked_job_id else None)
-        for s in page.items
-    ]
+    shown = await _view_columns(session, [s.id for s in page.items])
+    views = [SourceView(s, *shown[s.id]) for s in page.items]
     return Page(items=views, has_more=page.has_more)
 
 
@@ -327,7 +334,7 @@ async def _cursor(
     if cursor_id is None:
         return None
     query = select(Source.updated_at, Source.id).where(
-        Source.id == cursor_id, Source.workspace_id == workspace_id
+        Source.id == cursor_id, in_workspace(Source, workspace_id)
     )
     row = (await session.execute(query)).one_or_none()
     if row is None:
@@ -335,31 +342,30 @@ async def _cursor(
     return Cursor(updated_at=row[0], id=row[1])
 
 
-async def _job_statuses(session: AsyncSession, job_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-    if not job_ids:
+async def _view_columns(
+    session: AsyncSession, source_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str | None, bool]]:
+    """Each source's latest job status and ``changed``, by source id."""
+    if not source_ids:
         return {}
-    rows = await session.execute(select(Job.id, Job.status).where(Job.id.in_(job_ids)))
-    return {job_id: status for job_id, status in rows.all()}
+    rows = await session.execute(_viewed(select(Source.id).where(Source.id.in_(source_ids))))
+    return {row[0]: (row[1], bool(row[2])) for row in rows.all()}
 
 
 async def mark_generated(
     session: AsyncSession, workspace_id: uuid.UUID, source_ids: Sequence[uuid.UUID]
 ) -> None:
     """Knowledge was just generated from the sources' current content: they are not changed."""
-    for source in await sources_by_ids(session, workspace_id, source_ids, "documentIds"):
+    for source in await sources_by_ids(session, workspace_id, source_ids, "document_ids"):
         source.generated_hash = source.content_hash
 
 
 async def ids_needing_generation(session: AsyncSession, workspace_id: uuid.UUID) -> list[uuid.UUID]:
     """Ingested sources whose content changed since knowledge was generated from it, or that
-    never had knowledge generated at all."""
+    never had knowledge generated at all (unless that content waits in a draft for review)."""
     query = (
         select(Source.id)
-        .where(
-            Source.workspace_id == workspace_id,
-            Source.content_hash != "",
-            Source.content_hash != Source.generated_hash,
-        )
+        .where(in_workspace(Source, workspace_id), linking.NEEDS_GENERATION)
         .order_by(Source.created_at, Source.id)
     )
     return list((await session.scalars(query)).all())

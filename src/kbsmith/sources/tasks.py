@@ -16,17 +16,17 @@ from kbsmith.connectors.service import Credentials, build_connector, load_creden
 from kbsmith.db.base import utcnow
 from kbsmith.errors import InvalidInput
 from kbsmith.extraction import Extracted, ExtractionError, content_hash, storable_text
+from kbsmith.extraction.isolated import IsolatedExtractor
 from kbsmith.fetching import FetchError, FetchResult, HttpStatusError
 from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.errors import PermanentJobError, RetryableJobError
 from kbsmith.jobs.registry import FailedJob, JobRegistry
 from kbsmith.metrics.instruments import FETCH_ERRORS
+from kbsmith.providers import Provider
 from kbsmith.runtime import Runtime
-from kbsmith.runtime import runtime_of as runtime_among
 from kbsmith.sources import blobs
 from kbsmith.sources.content import FetchedContent, extract_unless_known, fetch_and_extract
 from kbsmith.sources.models import Source
-from kbsmith.sources.providers import Provider
 from kbsmith.sources.service import INGEST_JOB
 from kbsmith.sources.stored_files import StoredFile, extract_stored_file, load_stored_file
 from kbsmith.webhooks import events
@@ -46,26 +46,23 @@ class _Target:
     """`content.body_fingerprint` of the bytes the current paragraphs came from, if any."""
 
 
-def register(registry: JobRegistry) -> None:
-    registry.handler(INGEST_JOB, timeout=INGEST_TIMEOUT_SECONDS, on_failure=record_failure)(
-        ingest_source
-    )
+def register(registry: JobRegistry, runtime: Runtime) -> None:
+    async def ingest(ctx: JobContext) -> None:
+        await ingest_source(ctx, runtime)
+
+    registry.handler(INGEST_JOB, timeout=INGEST_TIMEOUT_SECONDS, on_failure=record_failure)(ingest)
 
 
-def runtime_of(ctx: JobContext) -> Runtime:
-    return runtime_among(ctx.services)
-
-
-async def ingest_source(ctx: JobContext) -> None:
+async def ingest_source(ctx: JobContext, runtime: Runtime) -> None:
     source_id = uuid.UUID(ctx.payload["sourceId"])
-    target = await _target(ctx, source_id)
+    target = await _target(ctx, runtime.settings.resolved_secret_key, source_id)
     if target is None:
         return  # deleted, or superseded by a newer job for the same source
     if isinstance(target, StoredFile):
-        await _ingest_stored_file(ctx, source_id, target)
+        await _ingest_stored_file(ctx, runtime.extractor, source_id, target)
         return
     try:
-        content = await _fetch(runtime_of(ctx), target)
+        content = await _fetch(runtime, target)
     except FetchError as error:
         raise _job_error(error) from None
     except ConnectorError as error:
@@ -98,8 +95,10 @@ async def ingest_source(ctx: JobContext) -> None:
             await announce_change(session, source, before)
 
 
-async def _ingest_stored_file(ctx: JobContext, source_id: uuid.UUID, stored: StoredFile) -> None:
-    extracted, new_hash = await extract_stored_file(stored, runtime_of(ctx).extractor)
+async def _ingest_stored_file(
+    ctx: JobContext, extractor: IsolatedExtractor, source_id: uuid.UUID, stored: StoredFile
+) -> None:
+    extracted, new_hash = await extract_stored_file(stored, extractor)
     async with ctx.finishing() as session:
         source = await session.get(Source, source_id)
         # a newer upload may have replaced the bytes meanwhile: its own job stores them
@@ -114,7 +113,9 @@ def _prepare(body: bytes, extracted: Extracted) -> tuple[blobs.Packed, str]:
     return blobs.pack(body), content_hash(extracted.paragraphs)
 
 
-async def _target(ctx: JobContext, source_id: uuid.UUID) -> _Target | StoredFile | None:
+async def _target(
+    ctx: JobContext, secret: bytes, source_id: uuid.UUID
+) -> _Target | StoredFile | None:
     async with ctx.db.read() as session:
         source = await session.get(Source, source_id)
         if source is None or source.linked_job_id != ctx.job.id:
@@ -125,7 +126,6 @@ async def _target(ctx: JobContext, source_id: uuid.UUID) -> _Target | StoredFile
         provider = Provider(source.provider)
         credentials = None
         if provider is not Provider.WEB:
-            secret = runtime_of(ctx).settings.resolved_secret_key
             try:
                 credentials = await load_credentials(session, source.workspace_id, provider, secret)
             except InvalidInput as error:

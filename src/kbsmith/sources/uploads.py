@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbsmith.errors import InvalidInput, TooLarge
+from kbsmith.errors import FIELD, InvalidInput, TooLarge
 from kbsmith.extraction import mime
+from kbsmith.providers import Provider
 from kbsmith.sources import blobs
 from kbsmith.sources.models import Source
-from kbsmith.sources.providers import Provider
 from kbsmith.sources.service import IngestOutcome, apply_flags, queue_ingestion, sources_by_ids
 
 MAX_NAME_CHARS = 255
@@ -108,12 +108,15 @@ async def _replaceable(
     session: AsyncSession, workspace_id: uuid.UUID, source_id: uuid.UUID, file_count: int
 ) -> Source:
     if file_count != 1:
-        raise InvalidInput(f"documentId replaces one document: give one file, not {file_count}")
-    (source,) = await sources_by_ids(session, workspace_id, [source_id], "documentId")
+        raise InvalidInput(
+            f"{FIELD} replaces one document: give one file, not {file_count}", "document_id"
+        )
+    (source,) = await sources_by_ids(session, workspace_id, [source_id], "document_id")
     if source.provider != Provider.FILES:
         raise InvalidInput(
-            f"documentId {source_id} is a {source.provider} document; "
-            "an upload replaces only files documents"
+            f"{FIELD} {source_id} is a {source.provider} document; "
+            "an upload replaces only files documents",
+            "document_id",
         )
     return source
 

@@ -20,7 +20,7 @@ from kbsmith.jobs import queue
 from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.registry import JobRegistry
 from kbsmith.metrics.instruments import WEBHOOK_ATTEMPT_FAILURES
-from kbsmith.runtime import Runtime, runtime_of
+from kbsmith.runtime import Runtime
 from kbsmith.webhooks import signing
 from kbsmith.webhooks.events import DELIVER_JOB
 from kbsmith.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
@@ -44,8 +44,11 @@ class _Attempt:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def register(registry: JobRegistry) -> None:
-    registry.handler(DELIVER_JOB, timeout=DELIVERY_TIMEOUT_SECONDS)(deliver)
+def register(registry: JobRegistry, runtime: Runtime) -> None:
+    async def deliver_with(ctx: JobContext) -> None:
+        await deliver(ctx, runtime)
+
+    registry.handler(DELIVER_JOB, timeout=DELIVERY_TIMEOUT_SECONDS)(deliver_with)
 
 
 def retry_plan(runtime: Runtime) -> RetryPlan:
@@ -55,8 +58,7 @@ def retry_plan(runtime: Runtime) -> RetryPlan:
     )
 
 
-async def deliver(ctx: JobContext) -> None:
-    runtime = runtime_of(ctx.services)
+async def deliver(ctx: JobContext, runtime: Runtime) -> None:
     delivery_id = uuid.UUID(ctx.payload["deliveryId"])
     async with ctx.db.read() as session:
         delivery = await session.get(WebhookDelivery, delivery_id)

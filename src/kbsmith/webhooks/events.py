@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
+from kbsmith.db.scoping import in_workspace
 from kbsmith.jobs import queue
 from kbsmith.webhooks.models import Webhook, WebhookDelivery
 
@@ -39,7 +40,7 @@ async def emit(
     """Queue a delivery of ``event`` to each webhook of the workspace that subscribed to it."""
     hooks = (
         await session.execute(
-            select(Webhook.id, Webhook.events).where(Webhook.workspace_id == workspace_id)
+            select(Webhook.id, Webhook.events).where(in_workspace(Webhook, workspace_id))
         )
     ).all()
     targets = [hook_id for hook_id, events in hooks if event.value in events]

@@ -8,9 +8,10 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kbsmith.db.base import Base, IdMixin, TimestampMixin, utcnow
+from kbsmith.db.scoping import WorkspaceOwned
 
 
-class Webhook(IdMixin, TimestampMixin, Base):
+class Webhook(WorkspaceOwned, IdMixin, TimestampMixin, Base):
     """A workspace's subscription: where to POST which events, and the signing secret (sealed
     with the server secret, since signing needs it in clear)."""
 
@@ -30,7 +31,7 @@ class DeliveryStatus:
     FAILED = "FAILED"
 
 
-class WebhookDelivery(IdMixin, Base):
+class WebhookDelivery(WorkspaceOwned, IdMixin, Base):
     """One event for one webhook; its id is the ``webhook-id`` header of every attempt."""
 
     __tablename__ = "webhook_deliveries"

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.connectors import sealing
 from kbsmith.db.pagination import Cursor, Direction, Page, keyset_page
+from kbsmith.db.scoping import get_owned, in_workspace
 from kbsmith.errors import InvalidInput, NotFound
 from kbsmith.fetching import InvalidUrl, is_absolute_http_url, normalize_url
 from kbsmith.webhooks import signing
@@ -80,7 +81,7 @@ def secret_of(webhook: Webhook, secret_key: bytes) -> str:
 async def list_webhooks(session: AsyncSession, workspace_id: uuid.UUID) -> list[Webhook]:
     query = (
         select(Webhook)
-        .where(Webhook.workspace_id == workspace_id)
+        .where(in_workspace(Webhook, workspace_id))
         .order_by(Webhook.created_at, Webhook.id)
     )
     return list((await session.scalars(query)).all())
@@ -89,8 +90,8 @@ async def list_webhooks(session: AsyncSession, workspace_id: uuid.UUID) -> list[
 async def get_webhook(
     session: AsyncSession, workspace_id: uuid.UUID, webhook_id: uuid.UUID
 ) -> Webhook:
-    webhook = await session.get(Webhook, webhook_id)
-    if webhook is None or webhook.workspace_id != workspace_id:
+    webhook = await get_owned(session, Webhook, workspace_id, webhook_id)
+    if webhook is None:
         raise NotFound(f"webhook {webhook_id} not found")
     return webhook
 

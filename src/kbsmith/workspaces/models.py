@@ -7,6 +7,7 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kbsmith.db.base import Base, IdMixin, TimestampMixin
+from kbsmith.db.scoping import WorkspaceOwned
 
 
 class Workspace(IdMixin, TimestampMixin, Base):
@@ -15,7 +16,7 @@ class Workspace(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
 
 
-class ApiKey(IdMixin, TimestampMixin, Base):
+class ApiKey(WorkspaceOwned, IdMixin, TimestampMixin, Base):
     __tablename__ = "api_keys"
 
     workspace_id: Mapped[uuid.UUID] = mapped_column(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
+from kbsmith.db.scoping import in_workspace
 from kbsmith.errors import InvalidInput, NotFound
 from kbsmith.workspaces import keys
 from kbsmith.workspaces.models import ApiKey, Workspace
@@ -75,7 +76,7 @@ async def create_key(
 
 async def list_keys(session: AsyncSession, workspace: Workspace) -> list[ApiKey]:
     result = await session.execute(
-        select(ApiKey).where(ApiKey.workspace_id == workspace.id).order_by(ApiKey.created_at)
+        select(ApiKey).where(in_workspace(ApiKey, workspace.id)).order_by(ApiKey.created_at)
     )
     return list(result.scalars())
 

@@ -5,11 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query
 
-from kbsmith.api import knowledge_wire as wire
 from kbsmith.api.deps import DatabaseDep, ReadPrincipal, WritePrincipal, require_json
 from kbsmith.api.errors import ApiError
 from kbsmith.api.openapi import error_responses
 from kbsmith.api.paths import ARTICLE_ID
+from kbsmith.api.schemas import articles as wire
 from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
 from kbsmith.knowledge import articles, history, publishing, review
 from kbsmith.knowledge.repository import ArticleKind, ReviewState

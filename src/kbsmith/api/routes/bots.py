@@ -6,34 +6,14 @@ from fastapi import APIRouter, Depends
 
 from kbsmith.api.deps import DatabaseDep, ReadPrincipal, WritePrincipal, require_json
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.schemas import ApiTime, NonEmptyText, WireModel, WireRequest
+from kbsmith.api.schemas.bots import (
+    Bot,
+    BotCreate,
+    render,
+)
 from kbsmith.knowledge import agents
-from kbsmith.knowledge.models import Agent
 
 router = APIRouter(tags=["agents"], dependencies=[Depends(require_json)])
-
-
-class BotCreate(WireRequest):
-    name: NonEmptyText
-
-
-class Bot(WireModel):
-    id: uuid.UUID
-    name: str
-    folder_ids: list[uuid.UUID]
-    """The folders assigned to the agent (it also sees their subfolders)."""
-    created_at: ApiTime
-    updated_at: ApiTime
-
-
-def render(agent: Agent, folder_ids: list[uuid.UUID]) -> Bot:
-    return Bot(
-        id=agent.id,
-        name=agent.name,
-        folder_ids=folder_ids,
-        created_at=agent.created_at,
-        updated_at=agent.updated_at,
-    )
 
 
 @router.post("/v2/bots/public", summary="Create an agent (ext)")

@@ -16,38 +16,15 @@ from kbsmith.api.deps import (
     require_json,
 )
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.schemas import ApiTime, WireModel, storable
+from kbsmith.api.schemas import Deleted, storable
+from kbsmith.api.schemas.connections import (
+    ConnectionList,
+    ConnectionView,
+)
 from kbsmith.connectors import service
-from kbsmith.connectors.models import Connection
-from kbsmith.sources.providers import Provider, parse_provider
+from kbsmith.providers import Provider, parse_provider
 
 router = APIRouter(tags=["connections"], dependencies=[Depends(require_json)])
-
-
-class ConnectionView(WireModel):
-    provider: str
-    base_url: str | None
-    account: str
-    created_at: ApiTime
-    updated_at: ApiTime
-
-    @classmethod
-    def of(cls, connection: Connection) -> ConnectionView:
-        return cls(
-            provider=connection.provider,
-            base_url=connection.base_url,
-            account=connection.account,
-            created_at=connection.created_at,
-            updated_at=connection.updated_at,
-        )
-
-
-class ConnectionList(WireModel):
-    connections: list[ConnectionView]
-
-
-class Deleted(WireModel):
-    status: bool
 
 
 @router.put(

@@ -6,10 +6,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic_core import to_json
 
-from kbsmith.api import knowledge_wire as wire
 from kbsmith.api.deps import DatabaseDep, ReadPrincipal, WritePrincipal, require_json
 from kbsmith.api.openapi import error_responses
+from kbsmith.api.schemas import folders as wire
 from kbsmith.api.schemas import format_time
+from kbsmith.api.schemas.articles import ArticleSummary
 from kbsmith.knowledge import folders, snapshot
 from kbsmith.knowledge.snapshot import FolderNode
 
@@ -127,5 +128,5 @@ async def delete_folder(
         )
     return wire.FolderDeletion(
         deleted_folders=[wire.FolderSummary.model_validate(f) for f in deletion.folders],
-        deleted_articles=[wire.ArticleSummary.model_validate(a) for a in deletion.articles],
+        deleted_articles=[ArticleSummary.model_validate(a) for a in deletion.articles],
     )

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from kbsmith.api import knowledge_wire as wire
 from kbsmith.api.deps import DatabaseDep, WritePrincipal, require_json
 from kbsmith.api.openapi import error_responses
+from kbsmith.api.schemas import junctions as wire
 from kbsmith.knowledge import junctions
 from kbsmith.knowledge.junctions import JunctionChange
 

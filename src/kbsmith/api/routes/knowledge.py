@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import Response
-from pydantic import Field
 
 from kbsmith.api.deps import DatabaseDep, ReadPrincipal, WritePrincipal, require_json
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.schemas import ApiTime, IdList, WireId, WireModel, WireRequest
+from kbsmith.api.schemas import MergeConflict
+from kbsmith.api.schemas.knowledge import (
+    BulkAnswer,
+    BulkBody,
+    BulkJob,
+    GenerateAnswer,
+    GenerateBody,
+    JobStatus,
+    StatusAnswer,
+    StatusBody,
+    TreeInitBody,
+    TreePersistAnswer,
+)
 from kbsmith.errors import InvalidInput
 from kbsmith.generation import service, tree
 from kbsmith.generation.operations import parse_operations
@@ -20,74 +30,6 @@ from kbsmith.generation.request import GenerationRequest
 router = APIRouter(tags=["knowledge generation"])
 json_only = [Depends(require_json)]
 MAX_CSV_BYTES = 1024 * 1024
-
-
-class GenerateBody(WireRequest):
-    candidate_knowledge: str
-    origin: str = "generated"
-    document_id: WireId | None = None
-    hc_event_id: Annotated[str | None, Field(max_length=200)] = None
-    restricted_ops: list[str] | None = None
-    instructions: Annotated[str, Field(max_length=10_000)] = ""
-    bot_id: WireId | None = None
-    is_draft: bool = True
-
-
-class GenerateAnswer(WireModel):
-    background_job_id: uuid.UUID
-
-
-class BulkBody(WireRequest):
-    document_ids: IdList
-    origin: Literal["sources"] = Field(description="Required, as in the contract")
-    restricted_ops: list[str] | None = None
-    instructions: Annotated[str, Field(max_length=10_000)] = ""
-    bot_id: WireId | None = None
-    is_draft: bool = True
-
-
-class BulkJob(WireModel):
-    document_id: uuid.UUID
-    background_job_id: uuid.UUID
-
-
-class BulkAnswer(WireModel):
-    jobs: list[BulkJob]
-
-
-class StatusBody(WireRequest):
-    job_ids: IdList
-
-
-class MergeConflict(WireModel):
-    """A paragraph (or a few) changed both by a person and at the source, as Markdown."""
-
-    ours: str
-    theirs: str
-    base: str
-
-
-class JobStatus(WireModel):
-    id: uuid.UUID
-    job_status: str
-    created_at: ApiTime
-    started_at: ApiTime | None
-    completed_at: ApiTime | None
-    hc_article_id: str | None
-    operation: str | None
-    target_article_id: str | None
-    reason: str | None
-    error: str | None
-    conflicts: list[MergeConflict] = Field(
-        default_factory=list,
-        description="(ext) What an update could not merge: the person's text (ours) was kept "
-        "in the article, the source's (theirs) waits in the draft conflictDraftId.",
-    )
-    conflict_draft_id: str | None = None
-
-
-class StatusAnswer(WireModel):
-    jobs: list[JobStatus]
 
 
 @router.post(
@@ -158,15 +100,6 @@ async def jobs_status(body: StatusBody, principal: ReadPrincipal, db: DatabaseDe
             for r in reports
         ]
     )
-
-
-class TreeInitBody(WireRequest):
-    init_prompt: Annotated[str, Field(max_length=20_000)]
-
-
-class TreePersistAnswer(WireModel):
-    status: str
-    message: str
 
 
 @router.post(

@@ -3,97 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import Field
 
 from kbsmith.api.deps import DatabaseDep, ReadPrincipal, SettingsDep, WritePrincipal, require_json
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.schemas import ApiTime, WireId, WireModel, WireRequest
+from kbsmith.api.schemas import Deleted
+from kbsmith.api.schemas.schedules import (
+    RunStarted,
+    ScheduleBody,
+    ScheduleList,
+    ScheduleView,
+)
 from kbsmith.schedules import service
-from kbsmith.schedules.models import Schedule
 from kbsmith.schedules.service import GenerateOptions, ScheduleSpec
 
 router = APIRouter(tags=["schedules"], dependencies=[Depends(require_json)])
-
-MAX_IDS = 1000
-
-
-class GenerateBody(WireRequest):
-    is_draft: bool = True
-    restricted_ops: list[str] | None = None
-    instructions: Annotated[str, Field(max_length=10_000)] = ""
-    bot_id: WireId | None = None
-
-
-class ScheduleBody(WireRequest):
-    name: Annotated[str, Field(max_length=200)]
-    source: str | None = Field(default=None, description="Every source of this type.")
-    document_ids: Annotated[list[WireId] | None, Field(max_length=MAX_IDS)] = None
-    every: Annotated[str, Field(max_length=200)] = Field(
-        description="An ISO-8601 duration of at least PT5M, or a 5-field cron expression."
-    )
-    generate: GenerateBody | None = Field(
-        default=None, description="Bulk-generate the changed sources so; absent: refresh only."
-    )
-    delete_articles: bool = Field(
-        default=False,
-        description="Provider sources deleted upstream: unpublish their articles into drafts.",
-    )
-
-
-class LastRun(WireModel):
-    refreshed: int = 0
-    changed: int = 0
-    generated: int = 0
-    failed: int = 0
-    deleted: int = 0
-    status: str = ""
-    error: str = ""
-
-
-class ScheduleView(WireModel):
-    id: uuid.UUID
-    name: str
-    source: str | None
-    document_ids: list[str] | None
-    every: str
-    generate: dict[str, Any] | None
-    delete_articles: bool
-    created_at: ApiTime
-    last_run_at: ApiTime | None
-    next_run_at: ApiTime | None
-    last_run: LastRun | None
-
-    @classmethod
-    def of(cls, schedule: Schedule) -> ScheduleView:
-        return cls(
-            id=schedule.id,
-            name=schedule.name,
-            source=schedule.provider,
-            document_ids=schedule.document_ids,
-            every=schedule.every,
-            generate=schedule.generate,
-            delete_articles=schedule.delete_articles,
-            created_at=schedule.created_at,
-            last_run_at=schedule.last_run_at,
-            next_run_at=schedule.next_run_at,
-            last_run=LastRun.model_validate(schedule.last_run) if schedule.last_run else None,
-        )
-
-
-class ScheduleList(WireModel):
-    schedules: list[ScheduleView]
-
-
-class RunStarted(WireModel):
-    run_id: uuid.UUID
-    background_job_id: uuid.UUID
-
-
-class Deleted(WireModel):
-    status: bool
 
 
 @router.post("/v2/schedules/public", summary="Create a sync schedule (ext)")

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import Field, Strict
 
 from kbsmith.api.deps import (
     DatabaseDep,
@@ -20,128 +19,29 @@ from kbsmith.api.deps import (
 from kbsmith.api.openapi import error_responses
 from kbsmith.api.paths import DOCUMENT_ID
 from kbsmith.api.schemas import (
-    MAX_IDS,
-    ApiTime,
-    IdList,
-    WireModel,
-    WireRequest,
     WireText,
+    documents,
+)
+from kbsmith.api.schemas.documents import (
+    CrawlAnswer,
+    CrawlBody,
+    DeleteAnswer,
+    DeleteBody,
+    DeletedArticle,
+    DeletedDocument,
+    Document,
+    DocumentPage,
+    IngestAnswer,
+    IngestBody,
+    RefreshBody,
+    RegisterBody,
 )
 from kbsmith.db.pagination import DEFAULT_LIMIT, MAX_LIMIT, Direction
 from kbsmith.errors import NotFound
+from kbsmith.providers import Provider, parse_provider
 from kbsmith.sources import blobs, crawl, resources, service
-from kbsmith.sources.providers import Provider, parse_provider
 
 router = APIRouter(tags=["documents"], dependencies=[Depends(require_json)])
-
-ValueList = Annotated[list[str], Field(max_length=MAX_IDS)]
-
-
-class Document(WireModel):
-    id: uuid.UUID
-    source: str
-    original_url: str
-    title: str
-    external_id: str
-    mime_type: str
-    type: str
-    storage_url: str
-    english: bool
-    baser: bool
-    paragraphs: list[str]
-    old_paragraphs: list[str]
-    success: bool
-    error: str
-    linked_job_id: uuid.UUID | None
-    linked_job_status: str | None
-    linked_knowledge_id: uuid.UUID | None
-    linked_operation: str | None
-    linked_reason: str | None
-    changed: bool
-    created_at: ApiTime
-    updated_at: ApiTime
-
-    @classmethod
-    def of(cls, view: service.SourceView) -> Document:
-        s = view.source
-        return cls(
-            id=s.id,
-            source=s.provider,
-            original_url=s.original_url,
-            title=s.title,
-            external_id=s.external_id,
-            mime_type=s.mime_type,
-            type=s.object_type,
-            storage_url=s.storage_url or (blobs.storage_url(s.id) if s.content_hash else ""),
-            english=s.english,
-            baser=s.baser,
-            paragraphs=s.paragraphs,
-            old_paragraphs=s.old_paragraphs,
-            success=bool(s.success),
-            error=s.error,
-            linked_job_id=s.linked_job_id,
-            linked_job_status=view.job_status,
-            linked_knowledge_id=s.linked_knowledge_id,
-            linked_operation=s.linked_operation,
-            linked_reason=s.linked_reason,
-            changed=view.changed,
-            created_at=s.created_at,
-            updated_at=s.updated_at,
-        )
-
-
-class IngestBody(WireRequest):
-    source: Annotated[Provider, Strict(False)] = Provider.WEB
-    document_ids_to_add: ValueList = []
-    document_ids_to_refresh: ValueList = []
-    english: bool | None = None
-    baser: bool | None = None
-
-
-class IngestAnswer(WireModel):
-    added_document_ids: list[uuid.UUID]
-    updated_document_ids: list[uuid.UUID]
-
-
-class RefreshBody(WireRequest):
-    document_ids: IdList
-
-
-class DeleteBody(WireRequest):
-    document_ids: IdList
-    delete_articles: bool = False
-
-
-class DeletedDocument(WireModel):
-    id: uuid.UUID
-    title: str
-    original_url: str
-
-
-class DeletedArticle(WireModel):
-    id: uuid.UUID
-    title: str
-    parent_folder_id: uuid.UUID | None
-
-
-class DeleteAnswer(WireModel):
-    deleted_documents: list[DeletedDocument]
-    deleted_articles: list[DeletedArticle]
-
-
-class CrawlBody(WireRequest):
-    links: Annotated[list[str], Field(min_length=1, max_length=MAX_IDS)]
-    limit: int = Field(default=crawl.DEFAULT_LIMIT, ge=1, le=crawl.MAX_LIMIT)
-
-
-class CrawlAnswer(WireModel):
-    data: list[str]
-    message: str
-
-
-class DocumentPage(WireModel):
-    documents: list[Document]
-    has_more: bool
 
 
 @router.get("/v2/documents/public", summary="List sources, newest change first")
@@ -271,19 +171,6 @@ async def crawl_links(
     return CrawlAnswer(data=found, message=f"found {len(found)} links")
 
 
-class ResourceIn(WireRequest):
-    external_id: Annotated[str, Field(min_length=1, max_length=512)]
-    title: str = ""
-    original_url: str = ""
-    mime_type: str = ""
-    object: str = ""
-    icon_link: str = ""
-
-
-class RegisterBody(WireRequest):
-    resources: Annotated[list[ResourceIn], Field(max_length=MAX_IDS)]
-
-
 @router.get(
     "/v2/documents/public/resources/{provider}",
     summary="Discover a provider's resources (already imported ones hidden)",
@@ -296,13 +183,14 @@ async def discover_resources(
     runtime: RuntimeDep,
     settings: SettingsDep,
 ) -> Any:
-    return await resources.discover(
+    found = await resources.discover(
         db,
         runtime.policy,
         settings.resolved_secret_key,
         principal.workspace_id,
         parse_provider(provider, "provider"),
     )
+    return documents.discovery(found)
 
 
 @router.post(

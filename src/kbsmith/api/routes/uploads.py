@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from kbsmith.api.deps import DatabaseDep, SettingsDep, WritePrincipal, require_multipart
 from kbsmith.api.middleware import BodyLimit
 from kbsmith.api.openapi import error_responses
-from kbsmith.api.routes.sources import IngestAnswer
 from kbsmith.api.schemas import storable
+from kbsmith.api.schemas.documents import IngestAnswer
 from kbsmith.errors import InvalidInput
 from kbsmith.settings import Settings
 from kbsmith.sources import uploads

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from kbsmith.connectors.base import (
     ConnectorError,
     DeletedUpstream,
+    DiscoveredNode,
     DiscoveredResource,
     ProviderDocument,
     ResourceRef,
@@ -20,7 +21,7 @@ from kbsmith.connectors.confluence.datacenter import DataCenterApi
 from kbsmith.connectors.confluence.storage import has_text, storage_to_html
 from kbsmith.connectors.registry import ProviderSpec, register
 from kbsmith.fetching import FetchPolicy
-from kbsmith.sources.providers import Provider
+from kbsmith.providers import Provider
 
 HTML = "text/html; charset=utf-8"
 DISCOVERY_MIME_TYPE = "text/html"
@@ -66,16 +67,17 @@ class ConfluenceConnector:
             )
         return found
 
-    def discovery_answer(self, resources: Sequence[DiscoveredResource]) -> list[Json]:
+    def arrange(self, resources: Sequence[DiscoveredResource]) -> list[DiscoveredNode]:
         """Spaces with their pages; a space left without importable pages is not shown."""
-        spaces: dict[str, Json] = {
-            r.external_id: _node(r) | {"children": []} for r in resources if not r.importable
-        }
+        pages: dict[str, list[DiscoveredNode]] = {}
         for resource in resources:
-            space = spaces.get(resource.parent_id or "")
-            if resource.importable and space is not None:
-                space["children"].append(_node(resource) | {"mimeType": resource.mime_type})
-        return [space for space in spaces.values() if space["children"]]
+            if resource.importable:
+                pages.setdefault(resource.parent_id or "", []).append(DiscoveredNode(resource))
+        return [
+            DiscoveredNode(space, tuple(pages[space.external_id]))
+            for space in resources
+            if not space.importable and pages.get(space.external_id)
+        ]
 
     async def fetch(self, ref: ResourceRef) -> ProviderDocument:
         content = await self._api.page(ref.external_id)
@@ -96,15 +98,6 @@ class ConfluenceConnector:
     async def existing_ids(self, refs: Sequence[ResourceRef]) -> set[str]:
         ids = [ref.external_id for ref in refs if is_numeric_id(ref.external_id)]
         return await self._api.current_ids(ids) if ids else set()
-
-
-def _node(resource: DiscoveredResource) -> Json:
-    return {
-        "externalId": resource.external_id,
-        "title": resource.title,
-        "originalUrl": resource.original_url,
-        "object": resource.object_type,
-    }
 
 
 def build(

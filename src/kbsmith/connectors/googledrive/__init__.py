@@ -9,7 +9,7 @@ from kbsmith.connectors.googledrive.connector import DriveConnector
 from kbsmith.connectors.googledrive.credentials import DriveCredentials
 from kbsmith.connectors.registry import ProviderSpec, register
 from kbsmith.fetching import FetchPolicy
-from kbsmith.sources.providers import Provider
+from kbsmith.providers import Provider
 
 
 def build(credentials: dict[str, Any], base_url: str | None, policy: FetchPolicy) -> Connector:

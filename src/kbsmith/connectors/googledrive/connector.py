@@ -10,9 +10,11 @@ from urllib.parse import urlsplit
 from kbsmith.connectors.base import (
     ConnectorError,
     DeletedUpstream,
+    DiscoveredNode,
     DiscoveredResource,
     ProviderDocument,
     ResourceRef,
+    flat,
 )
 from kbsmith.connectors.googledrive import errors, files
 from kbsmith.connectors.googledrive.credentials import DriveCredentials
@@ -79,18 +81,8 @@ class DriveConnector:
             params = {**params, "pageToken": token}
         raise ConnectorError(f"Google Drive listed more than {MAX_PAGES} pages of files")
 
-    def discovery_answer(self, resources: Sequence[DiscoveredResource]) -> Any:
-        return [
-            {
-                "externalId": r.external_id,
-                "title": r.title,
-                "originalUrl": r.original_url,
-                "mimeType": r.mime_type,
-                "iconLink": r.icon_link or None,
-                "object": r.object_type,
-            }
-            for r in resources
-        ]
+    def arrange(self, resources: Sequence[DiscoveredResource]) -> list[DiscoveredNode]:
+        return flat(resources)
 
     async def fetch(self, ref: ResourceRef) -> ProviderDocument:
         file = await self._file(_file_id(ref))

@@ -12,16 +12,18 @@ from pydantic.alias_generators import to_camel
 from kbsmith.connectors.base import (
     ConnectorError,
     DeletedUpstream,
+    DiscoveredNode,
     DiscoveredResource,
     ProviderDocument,
     ResourceRef,
+    flat,
 )
 from kbsmith.connectors.notion import objects
 from kbsmith.connectors.notion.blocks import BlockNode, render_markdown, table_markdown
 from kbsmith.connectors.notion.client import NotionClient
 from kbsmith.connectors.registry import ProviderSpec, register
 from kbsmith.fetching import FetchPolicy
-from kbsmith.sources.providers import Provider
+from kbsmith.providers import Provider
 
 MARKDOWN = "text/markdown; charset=utf-8"
 DISCOVERY_MIME_TYPE = "text/markdown"
@@ -71,18 +73,8 @@ class NotionConnector:
             if item.get("object") in ("page", "database") and not objects.is_trashed(item)
         ]
 
-    def discovery_answer(self, resources: Sequence[DiscoveredResource]) -> list[Json]:
-        return [
-            {
-                "externalId": r.external_id,
-                "title": r.title,
-                "originalUrl": r.original_url,
-                "mimeType": r.mime_type,
-                "iconLink": r.icon_link or None,
-                "object": r.object_type,
-            }
-            for r in resources
-        ]
+    def arrange(self, resources: Sequence[DiscoveredResource]) -> list[DiscoveredNode]:
+        return flat(resources)
 
     async def fetch(self, ref: ResourceRef) -> ProviderDocument:
         if ref.object_type == "database":

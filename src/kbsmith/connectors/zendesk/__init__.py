@@ -9,7 +9,7 @@ from kbsmith.connectors.registry import ProviderSpec, register
 from kbsmith.connectors.zendesk.connector import ZendeskConnector
 from kbsmith.connectors.zendesk.credentials import ZendeskCredentials
 from kbsmith.fetching import FetchPolicy
-from kbsmith.sources.providers import Provider
+from kbsmith.providers import Provider
 
 
 def build(credentials: dict[str, Any], base_url: str | None, policy: FetchPolicy) -> Connector:

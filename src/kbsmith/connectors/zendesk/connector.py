@@ -9,6 +9,7 @@ from kbsmith.connectors.base import (
     ConnectorError,
     CredentialsRejected,
     DeletedUpstream,
+    DiscoveredNode,
     DiscoveredResource,
     ProviderDocument,
     ResourceRef,
@@ -53,7 +54,7 @@ class ZendeskConnector:
     async def _list(self, kind: str) -> list[dict[str, Any]]:
         return await self._api.list_all(f"{HELP_CENTER}/{kind}.json", kind)
 
-    def discovery_answer(self, resources: Sequence[DiscoveredResource]) -> Any:
+    def arrange(self, resources: Sequence[DiscoveredResource]) -> list[DiscoveredNode]:
         return tree.category_tree(resources)
 
     async def fetch(self, ref: ResourceRef) -> ProviderDocument:

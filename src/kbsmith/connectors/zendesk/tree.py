@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kbsmith.connectors.base import DiscoveredResource
+from kbsmith.connectors.base import DiscoveredNode, DiscoveredResource
 
 ARTICLE_MIME_TYPE = "text/html"
 SECTION_PATH_SEPARATOR = " / "
@@ -69,7 +69,7 @@ def articles(items: Sequence[dict[str, Any]]) -> list[DiscoveredResource]:
     ]
 
 
-def category_tree(resources: Sequence[DiscoveredResource]) -> list[dict[str, Any]]:
+def category_tree(resources: Sequence[DiscoveredResource]) -> list[DiscoveredNode]:
     """Categories holding sections holding articles; empty sections and categories left out."""
     children: dict[str | None, list[DiscoveredResource]] = {}
     for resource in resources:
@@ -78,25 +78,13 @@ def category_tree(resources: Sequence[DiscoveredResource]) -> list[dict[str, Any
     for category in (r for r in resources if r.object_type == "category"):
         nodes = []
         for section in _of_type(children.get(category.external_id, []), "section"):
-            leaves = [_node(a) for a in _of_type(children.get(section.external_id, []), "article")]
+            leaves = _of_type(children.get(section.external_id, []), "article")
             if leaves:
-                nodes.append({**_node(section), "children": leaves})
+                nodes.append(DiscoveredNode(section, tuple(map(DiscoveredNode, leaves))))
         if nodes:
-            tree.append({**_node(category), "children": nodes})
+            tree.append(DiscoveredNode(category, tuple(nodes)))
     return tree
 
 
 def _of_type(resources: list[DiscoveredResource], object_type: str) -> list[DiscoveredResource]:
     return [r for r in resources if r.object_type == object_type]
-
-
-def _node(resource: DiscoveredResource) -> dict[str, Any]:
-    node: dict[str, Any] = {
-        "externalId": resource.external_id,
-        "title": resource.title,
-        "originalUrl": resource.original_url,
-        "object": resource.object_type,
-    }
-    if resource.object_type == "article":
-        node["mimeType"] = resource.mime_type
-    return node

@@ -1,10 +1,11 @@
-"""The kinds of source, by their wire names."""
+"""The kinds of source, by their wire names: shared by `sources` (records) and `connectors`
+(one connector per connected provider), so neither imports the other for it."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from kbsmith.errors import InvalidInput
+from kbsmith.errors import FIELD, InvalidInput
 
 
 class Provider(StrEnum):
@@ -27,4 +28,4 @@ def parse_provider(value: str, field: str = "source") -> Provider:
         return Provider(value)
     except ValueError:
         choices = ", ".join(p.value for p in Provider)
-        raise InvalidInput(f"{field} must be one of {choices}; got {value!r}") from None
+        raise InvalidInput(f"{FIELD} must be one of {choices}; got {value!r}", field) from None

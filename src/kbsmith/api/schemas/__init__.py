@@ -56,6 +56,16 @@ WireText = Annotated[str, AfterValidator(storable)]
 NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
+WIRE_NAMES = {"to_add": "documentIdsToAdd", "to_refresh": "documentIdsToRefresh"}
+"""Domain fields whose wire name is not their camelCase."""
+
+
+def wire_name(field: str) -> str:
+    """A domain field's name on the wire: ``document_ids`` → ``documentIds``, ``questions.0``
+    → ``questions.0``; services name domain fields in their errors, ``api/`` words them."""
+    return WIRE_NAMES.get(field) or ".".join(to_camel(part) for part in field.split("."))
+
+
 class WireModel(BaseModel):
     """camelCase on the wire, snake_case in Python; unknown request fields are refused."""
 
@@ -91,3 +101,17 @@ WireId = Annotated[uuid.UUID, Strict(False)]
 MAX_IDS = 1000
 IdList = Annotated[list[WireId], Field(min_length=1, max_length=MAX_IDS)]
 """The ids a request acts on: at least one (the OpenAPI document says so too)."""
+
+
+class MergeConflict(WireModel):
+    """A paragraph (or a few) changed both by a person and at the source, as Markdown."""
+
+    ours: str
+    theirs: str
+    base: str
+
+
+class Deleted(WireModel):
+    """What a deletion of one record answers."""
+
+    status: bool

@@ -1,17 +1,22 @@
-"""Wire schemas of articles, folders, the folder snapshot and junctions."""
+"""Articles on the wire: content, drafts, versions, diffs; the text rules folders share."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, Strict, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
-from kbsmith.api.schemas import ApiTime, WireId, WireModel, WireRequest
+from kbsmith.api.schemas import (
+    ApiTime,
+    IdList,
+    MergeConflict,
+    WireId,
+    WireModel,
+    WireRequest,
+)
 from kbsmith.knowledge.content import (
     AGENT_INSTRUCTION_MAX_CHARS,
-    FOLDER_DESCRIPTION_MAX_CHARS,
-    FOLDER_TITLE_MAX_CHARS,
     KEYWORD_MAX_CHARS,
     LIST_MAX_ITEMS,
     MAIN_KNOWLEDGE_MAX_BYTES,
@@ -21,12 +26,9 @@ from kbsmith.knowledge.content import (
     ArticleContent,
 )
 from kbsmith.knowledge.diff import Op as DiffOp
-from kbsmith.knowledge.junctions import JunctionAction
-
-MAX_IDS = 1_000
 
 
-def _not_blank(value: str) -> str:
+def not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
     return value
@@ -38,31 +40,29 @@ def _bounded_bytes(value: str) -> str:
     return value
 
 
-def _text(max_chars: int) -> object:
+def nonempty_text(max_chars: int) -> object:
     """Lengths as the OpenAPI document states them: of the text as given (stripping first
     let a 501-character title with a leading U+0085 through a 500-character limit)."""
     return StringConstraints(min_length=1, max_length=max_chars)
 
 
-def _stripped(value: str) -> str:
+def stripped(value: str) -> str:
     """Kept without surrounding whitespace; refused when that is all there is."""
-    return _not_blank(value).strip()
+    return not_blank(value).strip()
 
 
-Title = Annotated[str, _text(TITLE_MAX_CHARS), AfterValidator(_stripped)]
-MainKnowledge = Annotated[str, AfterValidator(_not_blank), AfterValidator(_bounded_bytes)]
+Title = Annotated[str, nonempty_text(TITLE_MAX_CHARS), AfterValidator(stripped)]
+MainKnowledge = Annotated[str, AfterValidator(not_blank), AfterValidator(_bounded_bytes)]
 AgentInstruction = Annotated[str, Field(max_length=AGENT_INSTRUCTION_MAX_CHARS)]
 Questions = Annotated[
-    list[Annotated[str, _text(QUESTION_MAX_CHARS), AfterValidator(_stripped)]],
+    list[Annotated[str, nonempty_text(QUESTION_MAX_CHARS), AfterValidator(stripped)]],
     Field(min_length=1, max_length=LIST_MAX_ITEMS),
 ]
 Keywords = Annotated[
-    list[Annotated[str, _text(KEYWORD_MAX_CHARS), AfterValidator(_stripped)]],
+    list[Annotated[str, nonempty_text(KEYWORD_MAX_CHARS), AfterValidator(stripped)]],
     Field(min_length=1, max_length=LIST_MAX_ITEMS),
 ]
 Origin = Annotated[str, Field(max_length=ORIGIN_MAX_CHARS)]
-FolderTitle = Annotated[str, _text(FOLDER_TITLE_MAX_CHARS), AfterValidator(_stripped)]
-FolderDescription = Annotated[str, Field(max_length=FOLDER_DESCRIPTION_MAX_CHARS)]
 
 
 class ArticleContentIn(WireRequest):
@@ -111,17 +111,11 @@ class ArticleRevisionIn(ArticleContentIn):
 
 
 class ArticleIdsIn(WireRequest):
-    article_ids: Annotated[list[WireId], Field(min_length=1, max_length=MAX_IDS)]
+    article_ids: IdList
 
 
 class ArticleMoveIn(WireRequest):
     parent_folder_id: WireId
-
-
-class MergeConflict(WireModel):
-    ours: str
-    theirs: str
-    base: str
 
 
 class Generation(WireModel):
@@ -203,81 +197,3 @@ class ArticleSummary(WireModel):
     id: uuid.UUID
     title: str
     parent_folder_id: uuid.UUID
-
-
-class FolderCreate(WireRequest):
-    title: FolderTitle
-    description: FolderDescription = ""
-    parent_folder_id: WireId | None = None
-    active: bool = True
-
-
-class FolderUpdate(WireRequest):
-    """Only the fields given change."""
-
-    title: FolderTitle | None = None
-    description: FolderDescription | None = None
-    active: bool | None = None
-
-
-class FolderMoveIn(WireRequest):
-    parent_folder_id: WireId | None = Field(description="null moves the folder to the top")
-
-
-class Folder(WireModel):
-    id: uuid.UUID
-    title: str
-    description: str
-    active: bool
-    parent_folder_id: uuid.UUID | None
-    created_at: ApiTime
-    updated_at: ApiTime
-
-
-class FolderSummary(WireModel):
-    id: uuid.UUID
-    title: str
-    parent_folder_id: uuid.UUID | None
-
-
-class FolderDeletion(WireModel):
-    deleted_folders: list[FolderSummary]
-    deleted_articles: list[ArticleSummary]
-
-
-class SnapshotArticle(WireModel):
-    id: uuid.UUID
-    title: str
-    is_draft: bool
-    active: bool
-
-
-class SnapshotFolder(WireModel):
-    id: uuid.UUID
-    title: str
-    description: str
-    active: bool
-    parent_folder_id: uuid.UUID | None
-    articles: list[SnapshotArticle]
-    children: list[SnapshotFolder]
-
-
-class FolderSnapshot(WireModel):
-    id: uuid.UUID
-    created_at: ApiTime
-    updated_at: ApiTime
-    snapshot_obj_v2: list[SnapshotFolder]
-
-
-class JunctionIn(WireRequest):
-    folder_id: WireId
-    bot_id: WireId
-    action: Annotated[JunctionAction, Strict(False)]
-
-
-class JunctionsIn(WireRequest):
-    junctions: Annotated[list[JunctionIn], Field(min_length=1, max_length=MAX_IDS)]
-
-
-class JunctionsOut(WireModel):
-    status: bool
