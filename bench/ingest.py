@@ -279,10 +279,14 @@ class Processes:
         return "".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))
 
     def roles(self) -> dict[int, str]:
-        """pid -> role, with the worker processes `serve` started counted as workers."""
+        """pid -> role, with every process they started: the worker processes `serve` started
+        counted as workers, the extraction children of any of them as extraction."""
         roles = {p.pid: name.split("-")[0] for name, (_, p) in self.running.items()}
-        for pid in list(roles):
-            roles.update(dict.fromkeys(child_pids(pid), "worker"))
+        parents = list(roles)
+        while parents:
+            children = {child for pid in parents for child in child_pids(pid)} - roles.keys()
+            roles.update((child, _descendant_role(child)) for child in children)
+            parents = list(children)
         return roles
 
     def stop_all(self) -> None:
@@ -341,11 +345,20 @@ def machine_busy_seconds() -> float:
 
 
 def process_cpu_seconds(pid: int) -> float:
+    """CPU time of *pid* and of its children that ended (an extraction child that retired)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+    return sum(int(value) for value in fields[11:15]) / TICKS  # utime stime cutime cstime
+
+
+def _descendant_role(pid: int) -> str:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return "worker"
+    return "extraction" if b"kbsmith.extraction.child" in command else "worker"
 
 
 @dataclass(frozen=True)

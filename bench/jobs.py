@@ -1,16 +1,22 @@
 """Job engine throughput and latency, with real worker processes on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/jobs.py [--jobs 5000] [--postgres-url URL] [--concurrency 16]
+    .venv/bin/python bench/jobs.py [--jobs 5000] [--postgres-url URL] [--concurrency 32]
 
-Prints no-op jobs completed per second with 1, 2 and 4 worker processes on each database, and
+Prints, for each database, no-op jobs completed per second with 1, 2 and 4 worker processes;
+the claim query's share of the workers' time (seconds inside the claiming transaction over the
+processes' wall time, each process timing its own claims); and the baseline measured in the
+same run: the bare claim (`store.claim` with the worker's batch size, one transaction per
+batch, in a loop in one process with nothing else running) in jobs claimed per second. Then
 the p50/p99 enqueue-to-start latency of jobs enqueued one at a time into idle workers. The
-PostgreSQL URL defaults to $KBSMITH_TEST_POSTGRES_URL; a fresh database is made per run.
+PostgreSQL URL defaults to $KBSMITH_TEST_POSTGRES_URL; a fresh database is made per run and
+dropped after it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import statistics
@@ -29,10 +35,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from kbsmith.db import migrate
 from kbsmith.db.database import Database
-from kbsmith.jobs import queue
+from kbsmith.jobs import queue, store
 from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.models import Job, JobStatus
 from kbsmith.jobs.registry import JobRegistry
+from kbsmith.jobs.store import ClaimedJob
 from kbsmith.jobs.worker import Worker, WorkerConfig
 from kbsmith.logging import configure_logging
 from kbsmith.settings import Settings
@@ -50,29 +57,53 @@ def bench_registry() -> JobRegistry:
     return registry
 
 
+class TimedWorker(Worker):
+    """The worker, timing each claiming transaction (the claim query and its commit)."""
+
+    claim_seconds = 0.0
+    claims = 0
+    claimed = 0
+
+    async def _claim_once(self) -> list[ClaimedJob]:
+        started = time.perf_counter()
+        claimed = await super()._claim_once()
+        self.claim_seconds += time.perf_counter() - started
+        self.claims += 1
+        self.claimed += len(claimed)
+        return claimed
+
+
 async def run_worker(concurrency: int) -> None:
     settings = Settings()
     configure_logging(settings.log_level, "json")
     db = Database(settings.resolved_database_url)
-    worker = Worker(db, bench_registry(), WorkerConfig.from_settings(settings, concurrency))
+    worker = TimedWorker(db, bench_registry(), WorkerConfig.from_settings(settings, concurrency))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, worker.stop)
+    started = time.perf_counter()
     await worker.run()
     await db.dispose()
+    report = {"claimSeconds": worker.claim_seconds, "claims": worker.claims}
+    print(json.dumps({**report, "claimed": worker.claimed, "wall": time.perf_counter() - started}))
 
 
 def start_workers(url: str, count: int, concurrency: int) -> list[subprocess.Popen[bytes]]:
     env = dict(os.environ, KBSMITH_DATABASE_URL=url, KBSMITH_LOG_LEVEL="WARNING")
     command = [sys.executable, __file__, "--worker", "--concurrency", str(concurrency)]
-    return [subprocess.Popen(command, env=env) for _ in range(count)]
+    return [subprocess.Popen(command, env=env, stdout=subprocess.PIPE) for _ in range(count)]
 
 
-def stop_workers(processes: list[subprocess.Popen[bytes]]) -> None:
+def stop_workers(processes: list[subprocess.Popen[bytes]]) -> list[dict[str, float]]:
+    """Stop the workers; each one's claim timings."""
     for process in processes:
         process.send_signal(signal.SIGTERM)
+    reports = []
     for process in processes:
-        process.wait(30)
+        out, _ = process.communicate(timeout=30)
+        lines = out.decode().strip().splitlines()
+        reports.append(json.loads(lines[-1]) if lines else {})
+    return reports
 
 
 async def fresh_database(kind: str, postgres_url: str | None, workdir: Path) -> str:
@@ -80,13 +111,22 @@ async def fresh_database(kind: str, postgres_url: str | None, workdir: Path) -> 
         return f"sqlite+aiosqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
     assert postgres_url
     name = f"kbsmith_bench_{uuid.uuid4().hex[:8]}"
+    await _admin(postgres_url, f"CREATE DATABASE {name}")
+    return str(make_url(postgres_url).set(database=name).render_as_string(hide_password=False))
+
+
+async def drop_database(url: str) -> None:
+    if url.startswith("postgresql"):
+        await _admin(url, f"DROP DATABASE IF EXISTS {make_url(url).database} WITH (FORCE)")
+
+
+async def _admin(postgres_url: str, statement: str) -> None:
     admin = create_async_engine(
         make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
     )
     async with admin.connect() as connection:
-        await connection.execute(text(f"CREATE DATABASE {name}"))
+        await connection.execute(text(statement))
     await admin.dispose()
-    return str(make_url(postgres_url).set(database=name).render_as_string(hide_password=False))
 
 
 async def count_done(db: Database) -> int:
@@ -103,11 +143,13 @@ async def wait_done(db: Database, total: int, timeout: float = 600) -> None:
         await asyncio.sleep(0.02)
 
 
-async def throughput(url: str, workers: int, jobs: int, concurrency: int) -> float:
+async def throughput(url: str, workers: int, jobs: int, concurrency: int) -> tuple[float, float]:
+    """No-op jobs/s, and the share of the workers' wall time spent claiming."""
     db = Database(url)
     await migrate.upgrade(db)
     processes = start_workers(url, workers, concurrency)
     await asyncio.sleep(3)  # let the processes start before the clock does
+    reports: list[dict[str, float]] = []
     try:
         started = time.perf_counter()
         async with db.write() as session:
@@ -115,9 +157,32 @@ async def throughput(url: str, workers: int, jobs: int, concurrency: int) -> flo
         await wait_done(db, jobs)
         elapsed = time.perf_counter() - started
     finally:
-        stop_workers(processes)
+        reports = stop_workers(processes)
         await db.dispose()
-    return jobs / elapsed
+    wall = sum(r.get("wall", 0.0) for r in reports)
+    return jobs / elapsed, sum(r.get("claimSeconds", 0.0) for r in reports) / max(wall, 1e-9)
+
+
+async def bare_claims(url: str, jobs: int, concurrency: int) -> float:
+    """Jobs/s of the claim alone: batches of `concurrency`, one transaction each, one process."""
+    db = Database(url)
+    await migrate.upgrade(db)
+    try:
+        async with db.write() as session:
+            queue.enqueue_many(session, NOOP, ({} for _ in range(jobs)))
+        claimed = 0
+        started = time.perf_counter()
+        while claimed < jobs:
+            async with db.write() as session:
+                batch = await store.claim(
+                    session, kinds=[NOOP], limit=concurrency, token="bench", lease_seconds=300
+                )
+            claimed += len(batch)
+            if not batch:
+                raise RuntimeError("the claim found no job")
+        return jobs / (time.perf_counter() - started)
+    finally:
+        await db.dispose()
 
 
 async def latency(url: str, samples: int, concurrency: int) -> tuple[float, float]:
@@ -145,32 +210,46 @@ async def main(args: argparse.Namespace) -> None:
     kinds = ["sqlite"] + (["postgresql"] if postgres_url else [])
     table = Table(
         "database",
+        "bare claim",
         "1 worker",
         "2 workers",
         "4 workers",
         "4 vs 1",
         "p50 start latency",
         "p99 start latency",
-        title=f"no-op jobs/s ({args.jobs} jobs; each worker process runs "
-        f"{args.concurrency} at once; poll interval {Settings().job_poll_interval}s)",
+        title=f"no-op jobs/s ({args.jobs} jobs; each worker process runs {args.concurrency} "
+        f"at once; poll interval {Settings().job_poll_interval}s). Workers: jobs/s (share of "
+        "their time in the claim; jobs/s over the bare claim's)",
     )
     with tempfile.TemporaryDirectory() as workdir:
         for kind in kinds:
+
+            async def fresh(kind: str = kind) -> str:
+                return await fresh_database(kind, postgres_url, Path(workdir))
+
+            url = await fresh()
+            bare = await bare_claims(url, args.jobs, args.concurrency)
+            await drop_database(url)
             rates = []
+            cells = []
             for workers in (1, 2, 4):
-                url = await fresh_database(kind, postgres_url, Path(workdir))
-                rates.append(await throughput(url, workers, args.jobs, args.concurrency))
-            p50, p99 = await latency(
-                await fresh_database(kind, postgres_url, Path(workdir)), 200, args.concurrency
-            )
+                url = await fresh()
+                rate, claim_share = await throughput(url, workers, args.jobs, args.concurrency)
+                await drop_database(url)
+                rates.append(rate)
+                cells.append(f"{rate:,.0f} ({claim_share:.0%}; {rate / bare:.2f}x)")
+            url = await fresh()
+            p50, p99 = await latency(url, 200, args.concurrency)
+            await drop_database(url)
             table.add_row(
                 kind,
-                *(f"{r:,.0f}" for r in rates),
+                f"{bare:,.0f}",
+                *cells,
                 f"{rates[2] / rates[0]:.2f}x",
                 f"{p50:.0f} ms",
                 f"{p99:.0f} ms",
             )
-    Console().print(table)
+    Console(width=200).print(table)
 
 
 if __name__ == "__main__":

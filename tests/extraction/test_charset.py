@@ -1,10 +1,12 @@
 """Pages that lie about their charset still decode right; undecodable bytes never crash."""
 
 import contextlib
+import sys
+import unicodedata
 
 import pytest
 
-from kbsmith.extraction import ExtractionError, extract
+from kbsmith.extraction import ExtractionError, charset, extract
 from kbsmith.extraction.charset import decode
 from tests.extraction import pages
 
@@ -117,3 +119,36 @@ def test_text_that_is_mostly_not_text_is_refused_naming_the_limit(
 ) -> None:
     with pytest.raises(ExtractionError, match="extraction limit undecodable_chars "):
         extract(body, content_type)
+
+
+def test_the_junk_count_is_exactly_replacement_controls_and_surrogates_not_spaces() -> None:
+    """`_refuse_garbage` counts junk with one regex and visible characters with str.split;
+    both must mean what the limit says, on every code point."""
+    every = [chr(code) for code in range(sys.maxunicode + 1)]
+    junk = "".join(
+        c
+        for c in every
+        if not c.isspace() and (c == "\ufffd" or unicodedata.category(c) in ("Cc", "Cs"))
+    )
+    assert "".join(charset._JUNK.findall("".join(every))) == junk
+    assert sum(map(len, "".join(every).split())) == sum(not c.isspace() for c in every)
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("plain words " * 10, False),
+        ("words " * 9 + "\ufffd", False),  # 1 junk in 55 visible characters
+        ("ab\x01" * 10, True),
+        ("\x00\t\n\x1c\x85 " * 50 + "text", True),  # whitespace controls are not counted
+        ("\ufffd" * 10 + "x" * 90, False),  # exactly 10%: not more than the share
+        ("\ufffd" * 11 + "x" * 89, True),
+        (" \n\t" * 30, False),  # nothing visible: nothing to refuse
+    ],
+)
+def test_garbage_share(text: str, refused: bool) -> None:
+    if refused:
+        with pytest.raises(ExtractionError, match="undecodable_chars"):
+            charset._refuse_garbage(text)
+    else:
+        assert charset._refuse_garbage(text) == text

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from kbsmith.db.database import Database
@@ -159,6 +161,60 @@ async def test_a_not_modified_refresh_records_only_the_fetch(
     assert (after.success, after.error, after.etag) == (True, "", before.etag)
     for field in ("paragraphs", "old_paragraphs", "content_hash", "title", "last_modified"):
         assert getattr(after, field) == getattr(before, field), field
+
+
+def extractions(outcome: str) -> float:
+    """This process's `kbsmith_extractions_total{outcome}` (the workers here run in it)."""
+    return REGISTRY.get_sample_value("kbsmith_extractions_total", {"outcome": outcome}) or 0.0
+
+
+async def test_a_refresh_of_the_same_bytes_is_not_extracted_again(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker, db: Database
+) -> None:
+    site.pages["/help/no-validators"] = Page(ARTICLE, conditional=False)
+    headers = await keys.headers()
+    (document_id,) = (await ingest(client, headers, site.url("/help/no-validators"))).json()[
+        "addedDocumentIds"
+    ]
+    first = await settled(client, headers, document_id)
+    assert first["linkedJobStatus"] == "COMPLETED" and first["paragraphs"]
+
+    async def row() -> Source:
+        async with db.read() as session:
+            source = await session.get(Source, uuid.UUID(document_id))
+            assert source is not None
+            return source
+
+    async def refresh() -> dict[str, Any]:
+        answer = await client.post(
+            "/v2/documents/public/refresh", headers=headers, json={"documentIds": [document_id]}
+        )
+        assert answer.status_code == 200, answer.text
+        return await settled(client, headers, document_id)
+
+    before = await row()
+    assert before.body_hash
+    extracted, skipped = extractions("extracted"), extractions("skipped")
+    fetches = len([r for r in site.stats.log if r.target == "/help/no-validators"])
+    unchanged = await refresh()
+    assert unchanged["linkedJobStatus"] == "COMPLETED"
+    refetches = [r for r in site.stats.log if r.target == "/help/no-validators"][fetches:]
+    assert len(refetches) == 1 and refetches[0].headers.get("if-none-match") == Page(ARTICLE).etag
+    # the server sent the whole page again; its bytes were not extracted a second time
+    assert (extractions("extracted"), extractions("skipped")) == (extracted, skipped + 1)
+    after = await row()
+    assert after.fetched_at is not None and before.fetched_at is not None
+    assert after.fetched_at > before.fetched_at
+    for field in ("paragraphs", "old_paragraphs", "content_hash", "body_hash", "title"):
+        assert getattr(after, field) == getattr(before, field), field
+
+    site.pages["/help/no-validators"] = Page(
+        ARTICLE.replace(b"24 hours", b"48 hours"), conditional=False
+    )
+    changed = await refresh()
+    assert extractions("extracted") == extracted + 1
+    assert any("48 hours" in p for p in changed["paragraphs"])
+    assert (await row()).body_hash not in ("", before.body_hash)
 
 
 async def test_a_failed_refresh_keeps_the_good_paragraphs(

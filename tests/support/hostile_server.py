@@ -457,6 +457,8 @@ class Page:
     body: bytes
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
+    conditional: bool = True
+    """False: If-None-Match is ignored, the whole page is sent every time."""
 
     @property
     def etag(self) -> str:
@@ -466,7 +468,7 @@ class Page:
 async def _serve_page(page: Page, request: Request, writer: asyncio.StreamWriter) -> None:
     if page.status != 200:
         await send(writer, page.status, {"Content-Type": page.content_type}, page.body)
-    elif request.headers.get("if-none-match") == page.etag:
+    elif page.conditional and request.headers.get("if-none-match") == page.etag:
         await send(writer, 304, {"ETag": page.etag})
     else:
         await send(writer, 200, {"Content-Type": page.content_type, "ETag": page.etag}, page.body)

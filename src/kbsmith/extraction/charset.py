@@ -1,7 +1,6 @@
 """Bytes -> str for HTML and text bodies whose declared charset may be wrong."""
 
 import re
-import unicodedata
 
 from charset_normalizer import from_bytes
 from w3lib.encoding import (
@@ -26,6 +25,10 @@ MAX_UNDECODABLE_SHARE = 0.1
 """A decoded text whose characters are more than this share replacement or control
 characters is not text (limit `undecodable_chars`)."""
 _GARBAGE_SAMPLE = 200_000
+# what `_refuse_garbage` counts as junk: the replacement character and every character of
+# Unicode category Cc (controls) or Cs (surrogates) that is not whitespace (str.isspace), as
+# one regex so the count runs in C (a per-character loop was a third of an HTML extraction)
+_JUNK = re.compile("[\ufffd\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
 
 
 def decode(body: bytes, content_type: str | None, *, html: bool) -> str:
@@ -100,10 +103,10 @@ def _refuse_garbage(text: str) -> str:
     """*text*, unless it is mostly replacement or control characters (junk bytes read in a
     charset they are not, or no text at all)."""
     sample = text[:_GARBAGE_SAMPLE]
-    visible = [c for c in sample if not c.isspace()]
-    junk = sum(1 for c in visible if c == "\ufffd" or unicodedata.category(c) in ("Cc", "Cs"))
-    if visible and junk > MAX_UNDECODABLE_SHARE * len(visible):
-        share = round(100 * junk / len(visible))
+    visible = sum(map(len, sample.split()))  # str.split drops exactly the isspace() runs
+    junk = len(_JUNK.findall(sample))
+    if visible and junk > MAX_UNDECODABLE_SHARE * visible:
+        share = round(100 * junk / visible)
         raise LimitExceeded(
             "undecodable_chars",
             f"{share}% of its characters are not text; the limit is {MAX_UNDECODABLE_SHARE:.0%}",

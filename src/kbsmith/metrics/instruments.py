@@ -19,6 +19,12 @@ JOB_SECONDS = Histogram(
 FETCH_ERRORS = Counter(
     "kbsmith_fetch_errors_total", "Failed fetches of sources, by cause.", ["cause"]
 )
+EXTRACTIONS = Counter(
+    "kbsmith_extractions_total",
+    "Fetched bodies of sources, by outcome: extracted, or skipped because their bytes were "
+    "those last extracted (a server that ignores conditional requests).",
+    ["outcome"],
+)
 GENERATION_OPERATIONS = Counter(
     "kbsmith_generation_operations_total",
     "Generation jobs saved, by the operation chosen.",

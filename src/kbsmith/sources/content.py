@@ -2,20 +2,54 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from kbsmith.extraction import Extracted
 from kbsmith.extraction.isolated import IsolatedExtractor
 from kbsmith.fetching import FetchResult, GuardedClient
+from kbsmith.metrics.instruments import EXTRACTIONS
 
 
 @dataclass(frozen=True)
 class FetchedContent:
     fetched: FetchResult
     extracted: Extracted | None
-    """None when the server answered 304 Not Modified."""
+    """None when there is nothing new to extract: the server answered 304 Not Modified, or
+    the bytes are those the source's paragraphs came from (`body_fingerprint`)."""
     version: str = ""
     """The provider's version marker, for provider documents."""
+    fingerprint: str = ""
+    """`body_fingerprint` of the fetched body (empty after a 304)."""
+
+
+def body_fingerprint(body: bytes, content_type: str | None, *context: str | None) -> str:
+    """sha256 hex of everything extraction reads: the bytes, their content type and *context*
+    (the URL, a provider's title). Equal fingerprints give equal extractions."""
+    digest = hashlib.sha256()
+    for part in (content_type, *context):
+        digest.update((part or "").encode("utf-8", "surrogatepass") + b"\x00")
+    digest.update(body)
+    return digest.hexdigest()
+
+
+async def extract_unless_known(
+    extractor: IsolatedExtractor,
+    body: bytes,
+    content_type: str | None,
+    url: str | None,
+    known: str,
+    *context: str | None,
+) -> tuple[Extracted | None, str]:
+    """The extraction of *body* and its fingerprint; no extraction (None) when the fingerprint
+    is *known*: the bytes the source's paragraphs were extracted from, fetched again."""
+    fingerprint = body_fingerprint(body, content_type, url, *context)
+    if fingerprint == known:
+        EXTRACTIONS.labels("skipped").inc()
+        return None, fingerprint
+    extracted = await extractor.extract(body, content_type, url)
+    EXTRACTIONS.labels("extracted").inc()
+    return extracted, fingerprint
 
 
 async def fetch_and_extract(
@@ -25,12 +59,17 @@ async def fetch_and_extract(
     *,
     etag: str | None = None,
     last_modified: str | None = None,
+    known_fingerprint: str = "",
 ) -> FetchedContent:
+    """*known_fingerprint*: that of the bytes the source's current paragraphs came from (""
+    when it has none): fetched again, they are not extracted again."""
     fetched = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
     if fetched.not_modified:
         return FetchedContent(fetched, None)
-    extracted = await extractor.extract(fetched.body, _content_type(fetched), fetched.url)
-    return FetchedContent(fetched, extracted)
+    extracted, fingerprint = await extract_unless_known(
+        extractor, fetched.body, _content_type(fetched), fetched.url, known_fingerprint
+    )
+    return FetchedContent(fetched, extracted, fingerprint=fingerprint)
 
 
 def _content_type(fetched: FetchResult) -> str | None:

@@ -36,6 +36,9 @@ class Source(WorkspaceOwned, IdMixin, TimestampMixin, Base):
     paragraphs: Mapped[list[str]] = mapped_column(JSON, default=list)
     old_paragraphs: Mapped[list[str]] = mapped_column(JSON, default=list)
     content_hash: Mapped[str] = mapped_column(String(64), default="")
+    body_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """`content.body_fingerprint` of the bytes `paragraphs` were extracted from: a refresh that
+    fetches the same bytes again skips extraction."""
     generated_hash: Mapped[str] = mapped_column(String(64), default="")
     """The content hash that the linked knowledge was last generated from."""
     generated_text: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -25,7 +25,7 @@ from kbsmith.metrics.instruments import FETCH_ERRORS
 from kbsmith.providers import Provider
 from kbsmith.runtime import Runtime
 from kbsmith.sources import blobs
-from kbsmith.sources.content import FetchedContent, fetch_and_extract
+from kbsmith.sources.content import FetchedContent, extract_unless_known, fetch_and_extract
 from kbsmith.sources.models import Source
 from kbsmith.sources.service import INGEST_JOB
 from kbsmith.sources.stored_files import StoredFile, extract_stored_file, load_stored_file
@@ -42,6 +42,8 @@ class _Target:
     provider: Provider = Provider.WEB
     ref: ResourceRef | None = None
     credentials: Credentials | None = None
+    fingerprint: str = ""
+    """`content.body_fingerprint` of the bytes the current paragraphs came from, if any."""
 
 
 def register(registry: JobRegistry, runtime: Runtime) -> None:
@@ -70,7 +72,7 @@ async def ingest_source(ctx: JobContext, runtime: Runtime) -> None:
     # the CPU-bound parts (compression, hashing) before the writing transaction: on SQLite
     # it holds the database's one write lock, which every other worker is waiting for
     extracted = content.extracted
-    if extracted is None:  # not modified: no row to load, one UPDATE under the write lock
+    if extracted is None:  # not modified (304, or the same bytes): no row to load, one UPDATE
         async with ctx.finishing() as session:
             await session.execute(
                 update(Source)
@@ -89,6 +91,7 @@ async def ingest_source(ctx: JobContext, runtime: Runtime) -> None:
             await blobs.keep_raw(session, source.id, packed, content_type)
             before = source.content_hash
             apply_content(source, extracted, new_hash)
+            source.body_hash = content.fingerprint
             await announce_change(session, source, before)
 
 
@@ -136,6 +139,7 @@ async def _target(
                 source.external_id, source.object_type, source.original_url, source.extra
             ),
             credentials=credentials,
+            fingerprint=source.body_hash if conditional else "",
         )
 
 
@@ -147,16 +151,22 @@ async def _fetch(runtime: Runtime, target: _Target) -> FetchedContent:
             target.url,
             etag=target.etag,
             last_modified=target.last_modified,
+            known_fingerprint=target.fingerprint,
         )
     connector = build_connector(target.credentials, runtime.policy)
     try:
         document = await connector.fetch(target.ref)
     finally:
         await connector.aclose()
-    extracted = await runtime.extractor.extract(
-        document.body, document.content_type, document.original_url
+    extracted, fingerprint = await extract_unless_known(
+        runtime.extractor,
+        document.body,
+        document.content_type,
+        document.original_url,
+        target.fingerprint,
+        document.title,
     )
-    if document.title:
+    if extracted is not None and document.title:
         extracted = replace(extracted, title=document.title)
     fetched = FetchResult(
         url=document.original_url or target.url,
@@ -165,7 +175,7 @@ async def _fetch(runtime: Runtime, target: _Target) -> FetchedContent:
         content_type=document.content_type.split(";")[0].strip().lower(),
         body=document.body,
     )
-    return FetchedContent(fetched, extracted, version=document.version)
+    return FetchedContent(fetched, extracted, version=document.version, fingerprint=fingerprint)
 
 
 def fetch_values(fetched: FetchResult, version: str) -> dict[str, Any]:
