@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
 
+from kbsmith import extraction
 from kbsmith.extraction import Extracted
 from kbsmith.extraction.isolated import IsolatedExtractor
 from kbsmith.fetching import FetchResult, GuardedClient
@@ -23,11 +27,22 @@ class FetchedContent:
     """`body_fingerprint` of the fetched body (empty after a 304)."""
 
 
+@functools.cache
+def extraction_code() -> tuple[str, ...]:
+    """What extracts: trafilatura's version and a digest of kbsmith's extraction package, so
+    that new extraction code extracts every page again once."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(extraction.__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return (f"trafilatura {version('trafilatura')}", digest.hexdigest())
+
+
 def body_fingerprint(body: bytes, content_type: str | None, *context: str | None) -> str:
     """sha256 hex of everything extraction reads: the bytes, their content type and *context*
-    (the URL, a provider's title). Equal fingerprints give equal extractions."""
+    (the URL, a provider's title), and the code that extracts (`extraction_code`). Equal
+    fingerprints give equal extractions."""
     digest = hashlib.sha256()
-    for part in (content_type, *context):
+    for part in (*extraction_code(), content_type, *context):
         digest.update((part or "").encode("utf-8", "surrogatepass") + b"\x00")
     digest.update(body)
     return digest.hexdigest()
