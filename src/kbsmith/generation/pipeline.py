@@ -67,12 +67,14 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
         refused = link_list_decision(inp)
         decision, used = (refused, Usage()) if refused else await generator.backend.decide(inp)
         written, wrote = await _write(generator.backend, inp, decision)
-        await _embed_written(generator, decision, written)
         if written is not None and not request.is_draft:
-            # what goes live is indexed for answers in the saving transaction: embed it now
+            # what goes live is indexed for answers in the saving transaction: embed it now, in
+            # one batch that holds the title and opening passage a new article's vectors keep
             await embed_ahead(
                 written.title, written.questions, written.keywords, written.main_knowledge
             )
+        else:
+            await _embed_written(generator, decision, written)
     except NoFittingOperation as error:
         raise PermanentJobError(str(error)) from None
     usage = {
@@ -169,10 +171,12 @@ async def _refuse_if_overtaken(
             )
         )
     ).all()
-    mine = identity_features(inp.title, inp.text) if newer else None
+    if not newer:
+        return
+    mine = identity_features(inp.title, inp.text)
     for article in newer:
         theirs = identity_features(article.title, article.main_knowledge)
-        if mine and repeats_added_article(mine, theirs, thresholds):
+        if repeats_added_article(mine, theirs, thresholds):
             raise RetryableJobError(
                 f"article {article.title!r} was added meanwhile; deciding again", retry_after=0.0
             )
