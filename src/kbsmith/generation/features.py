@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -120,30 +120,21 @@ def body_keys(title: str, text: str) -> frozenset[str]:
     """The body's paragraphs as comparable keys, the same for new content and for an article:
     split by the one Markdown splitter, without heading lines (the title heading, section
     names) and without a first sentence that only repeats the title (a text's question)."""
-    return frozenset(key for body in _bodies(title, text) if (key := paragraph_key(body)))
-
-
-def _bodies(title: str, text: str) -> Iterator[str]:
     title_words = paragraph_key(title)
+    keys = set()
     for unit in split_markdown(text):
-        body = "\n".join(line for line in unit.splitlines() if not line.lstrip().startswith("#"))
+        body = " ".join(line for line in unit.splitlines() if not line.lstrip().startswith("#"))
         first, *rest = SENTENCE_END.split(body, maxsplit=1)
         if title_words and paragraph_key(first) == title_words:
             body = rest[0] if rest else ""
-        if body.strip():
-            yield body
+        if key := paragraph_key(body):
+            keys.add(key)
+    return frozenset(keys)
 
 
 def lexical_features(title: str, text: str, questions: Sequence[str] = ()) -> Features:
     terms = Counter(content_words(" ".join([title, *questions, text])))
-    return Features(
-        title_terms(title),
-        terms,
-        body_keys(title, text),
-        None,
-        None,
-        title_key(title),
-    )
+    return Features(title_terms(title), terms, body_keys(title, text), None, None, title_key(title))
 
 
 def identity_features(title: str, text: str) -> Features:
