@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import os
 import random
 import statistics
@@ -39,26 +38,21 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import bm25s  # type: ignore[import-untyped]
 import httpx
 import numpy as np
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from _common import version_row
 from _faq import DEFAULT_DATA, Entry, Phrasing, distinct_phrasings, load_entries
-from kbsmith.answers.index import add_passages, encode_vector, passage_rows
-from kbsmith.answers.passages import article_passages
+from _filler import SEED, add_filler, filler_pool
 from kbsmith.api.app import create_app
 from kbsmith.db import migrate
 from kbsmith.db.database import Database
-from kbsmith.generation.embeddings import load_embedder
-from kbsmith.knowledge.models import Article, ArticleVersion, Folder
 from kbsmith.logging import configure_logging
 from kbsmith.settings import Settings
 from kbsmith.workspaces import service as workspaces
@@ -71,9 +65,6 @@ DELETED_SHARE = 0.2
 DRAWS = 5
 """Draws of deleted articles: one draw deletes 13 articles, and its phrasings' refusals vary
 with them (0.67 to 0.95 over 100 simulated draws)."""
-CHUNK = 2_000
-POOL = 3_000
-SEED = 12
 
 
 @dataclass
@@ -229,93 +220,6 @@ async def deleted(
         f"answered from it {right / max(1, len(others)):.3f}"
     )
     return refused
-
-
-def filler_pool(data: Path) -> tuple[list[str], dict[str, bytes]]:
-    with (data / "banking77-train.csv").open(encoding="utf-8") as handle:
-        texts = list(dict.fromkeys(row["text"].strip() for row in csv.DictReader(handle)))
-    pool = random.Random(SEED).sample(texts, min(POOL, len(texts)))
-    embedder = load_embedder()
-    vectors = {}
-    if embedder is not None:
-        for start in range(0, len(pool), 256):
-            batch = pool[start : start + 256]
-            for t, v in zip(batch, embedder.embed(batch), strict=True):
-                vectors[t] = encode_vector(v)
-    return pool, vectors
-
-
-async def add_filler(
-    db: Database, workspace_id: uuid.UUID, count: int, pool: list[str], vectors: dict[str, bytes]
-) -> None:
-    rng = random.Random(SEED)
-    now = datetime.now(UTC)
-    async with db.write() as session:
-        folder_id = uuid.uuid4()
-        await session.execute(
-            insert(Folder),
-            [
-                {
-                    "id": folder_id,
-                    "workspace_id": workspace_id,
-                    "parent_folder_id": None,
-                    "title": "Banking",
-                    "description": "",
-                    "active": True,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            ],
-        )
-        for start in range(0, count, CHUNK):
-            articles, passages = [], []
-            for _ in range(min(CHUNK, count - start)):
-                title, *body = rng.sample(pool, 4)
-                row = filler_article(workspace_id, folder_id, title, "\n\n".join(body), now)
-                articles.append(row)
-                wanted = article_passages(title, [title], ["banking"], row["main_knowledge"])
-                own = {p.text: vectors.get(p.text) or vectors.get(body[0]) for p in wanted}
-                passages += passage_rows(
-                    workspace_id, row["id"], wanted, {k: v for k, v in own.items() if v}
-                )
-            await session.execute(insert(Article), articles)
-            await session.execute(insert(ArticleVersion), [version_row(a) for a in articles])
-            await add_passages(session, passages)
-    if not db.is_sqlite:
-        await vacuum(db)
-
-
-async def vacuum(db: Database) -> None:
-    """After a bulk load, as autovacuum would soon do: statistics, and the GIN index's pending
-    list merged into the index (scanning a long pending list is slow)."""
-    engine = create_async_engine(db.url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text("VACUUM ANALYZE"))
-    await engine.dispose()
-
-
-def filler_article(
-    workspace_id: uuid.UUID, folder_id: uuid.UUID, title: str, body: str, now: datetime
-) -> dict[str, Any]:
-    return {
-        "id": uuid.uuid4(),
-        "workspace_id": workspace_id,
-        "parent_folder_id": folder_id,
-        "title": title,
-        "main_knowledge": body,
-        "agent_instruction": "",
-        "questions": [title],
-        "keywords": ["banking"],
-        "escalation": False,
-        "active": True,
-        "public": True,
-        "origin": "bench",
-        "is_draft": False,
-        "is_draft_published": False,
-        "version": 1,
-        "created_at": now,
-        "updated_at": now,
-    }
 
 
 async def latency(api: Api, entries: list[Entry], samples: int) -> tuple[float, float]:
