@@ -14,6 +14,7 @@ from kbsmith.db.database import Database
 from kbsmith.generation import index as index_module
 from kbsmith.generation.features import lexical_features
 from kbsmith.generation.index import CandidateIndex
+from kbsmith.generation.shortlist import WorkspaceIndex
 from kbsmith.knowledge import articles, folders, publishing
 from kbsmith.knowledge.content import ArticleContent
 from kbsmith.knowledge.models import Article
@@ -41,8 +42,18 @@ async def candidates(db: Database, index: CandidateIndex, workspace_id: uuid.UUI
     """Titles of the articles the index would shortlist for a text that names them all."""
     async with db.read() as session:
         refreshed = await index.refresh(session, workspace_id)
-    probe = lexical_features("", "alpha beta gamma delta epsilon zeta")
-    return {s.entry.candidate.title for s in refreshed.shortlist(probe, None)}
+    return await shortlisted(
+        db, index, workspace_id, refreshed, "alpha beta gamma delta epsilon zeta"
+    )
+
+
+async def shortlisted(
+    db: Database, index: CandidateIndex, workspace_id: uuid.UUID, held: WorkspaceIndex, text: str
+) -> set[str]:
+    """Titles of the articles *held* shortlists for *text*, read as they are now."""
+    async with db.read() as session:
+        found = await index.shortlist(session, workspace_id, held, lexical_features("", text), None)
+    return {s.entry.candidate.title for s in found}
 
 
 async def test_refresh_follows_additions_edits_merges_and_deletions(db: Database) -> None:
@@ -105,9 +116,8 @@ async def test_a_distrusted_index_keeps_serving_until_its_full_look(db: Database
     assert await candidates(db, index, where[0]) == {"Alpha"}
     full_at = index._workspaces[where[0]].full_at
     index.distrust(where[0])  # a save found it out of date, while other jobs use it
-    probe = lexical_features("", "alpha")
     serving = index._workspaces[where[0]].index
-    assert [s.entry.candidate.title for s in serving.shortlist(probe, None)] == ["Alpha"]
+    assert await shortlisted(db, index, where[0], serving, "alpha") == {"Alpha"}
     assert await candidates(db, index, where[0]) == {"Alpha"}
     assert index._workspaces[where[0]].full_at > full_at
 
@@ -129,5 +139,4 @@ async def test_a_long_lived_index_keeps_the_recently_used_workspaces_only(db: Da
     assert len(index) == 2 and second not in index._workspaces
     assert await candidates(db, index, second) == {"Beta"}  # rebuilt when needed again
     assert len(index) == 2 and first not in index._workspaces  # the least recently used
-    probe = lexical_features("", "alpha")
-    assert [s.entry.candidate.title for s in held.shortlist(probe, None)] == ["Alpha"]
+    assert await shortlisted(db, index, first, held, "alpha") == {"Alpha"}

@@ -85,6 +85,20 @@ async def insert_ignoring_conflicts(
     await session.execute(statement)
 
 
+async def upsert(
+    session: AsyncSession, table: Table, rows: list[dict[str, Any]], index_elements: list[str]
+) -> None:
+    """INSERT … ON CONFLICT DO UPDATE of every other column: the last writer's row wins."""
+    if not rows:
+        return
+    module = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    statement = module.insert(table).values(rows)
+    updated = {c: statement.excluded[c] for c in rows[0] if c not in index_elements}
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=index_elements, set_=updated)
+    )
+
+
 def unindexed(column: ColumnElement[T], session: AsyncSession) -> ColumnElement[T]:
     """The column as an expression no index serves: its filter is then checked on the rows
     that the statement's other conditions find.

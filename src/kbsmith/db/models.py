@@ -3,7 +3,7 @@
 from kbsmith.answers.models import AnswerPassage, AnswerRecord
 from kbsmith.connectors.models import Connection
 from kbsmith.db.base import Base
-from kbsmith.generation.models import ArticleVector
+from kbsmith.generation.models import ArticleFeatures, ArticleVector
 from kbsmith.jobs.models import Job
 from kbsmith.knowledge.models import (
     Agent,
@@ -26,6 +26,7 @@ __all__ = [
     "AnswerRecord",
     "ApiKey",
     "Article",
+    "ArticleFeatures",
     "ArticleSource",
     "ArticleVector",
     "ArticleVersion",

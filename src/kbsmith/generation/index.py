@@ -1,9 +1,13 @@
-"""An in-process index of each workspace's candidate articles: terms, paragraphs, vectors.
+"""An in-process index of each workspace's candidate articles: compact features in flat arrays.
 
 A job reads only the articles changed since the last job (by ``updated_at``, and a count that
-reveals deletions), re-reads and re-embeds only those, and compares every article's version
-once a minute; the shortlist then keeps the per-job scoring to the few articles that matter
-(see ``shortlist.py``). So a job's cost does not grow with the workspace.
+reveals deletions), and compares every article's version once a minute. What the index holds
+of an article is its compact features (`compact.py`), stored per article version in
+``article_features`` by the first worker that computed them: a fresh worker loads a workspace
+from those rows without reading, tokenising or embedding its articles. A job's shortlist
+(`shortlist.py`) is then read whole (texts, term counts, vectors) for exact scoring, with the
+most recently shortlisted articles kept in process. So a job's cost does not grow with the
+workspace, nor a worker's memory by more than ~1 KiB per article.
 """
 
 from __future__ import annotations
@@ -12,26 +16,25 @@ import asyncio
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.base import utcnow
+from kbsmith.db.database import Database
 from kbsmith.db.scoping import in_workspace
-from kbsmith.generation.features import CachedEmbedder, embed_features
+from kbsmith.generation.compact import compact
+from kbsmith.generation.features import CachedEmbedder, Features, embed_features
 from kbsmith.generation.inputs import Candidate, origin_of
-from kbsmith.generation.shortlist import IndexedArticle, WorkspaceIndex
+from kbsmith.generation.shortlist import IndexedArticle, Shortlisted, WorkspaceIndex, query
+from kbsmith.generation.stored import StoredRow, keep_features, stored_features
 from kbsmith.generation.vectors import recall_vectors
 from kbsmith.knowledge import repository
 from kbsmith.knowledge.models import Article, ArticleSource
 from kbsmith.sources.models import Source
-
-if TYPE_CHECKING:
-    pass
-
 
 INDEX_CHUNK = 1000
 CHANGE_WINDOW = timedelta(seconds=5)
@@ -43,6 +46,9 @@ committed more than CHANGE_WINDOW after stamping its rows. (Deletions show in th
 MAX_INDEXED_WORKSPACES = 32
 """Workspaces a worker process keeps indexed; past it, the least recently used idle one is
 dropped (and rebuilt by a full comparison when a job needs it again)."""
+SHORTLISTED_KEPT = 1_000
+"""Articles kept whole per workspace, the most recently shortlisted: a workspace that small
+is never read again for its shortlists; a larger one reads the articles it has not kept."""
 
 
 @dataclass
@@ -52,15 +58,27 @@ class _Sync:
     """One refresh at a time per workspace; other workspaces' jobs do not wait for it."""
     changes_seen_until: datetime | None = None
     full_at: float = 0.0
+    whole: OrderedDict[uuid.UUID, tuple[int, IndexedArticle]] = field(default_factory=OrderedDict)
+    """Recently shortlisted articles with their index versions, least recent first."""
+    unsaved: list[StoredRow] = field(default_factory=list)
+    """Features computed here that the database does not hold yet (`keep`)."""
 
 
 class CandidateIndex:
     def __init__(
-        self, embedder: CachedEmbedder | None, max_workspaces: int = MAX_INDEXED_WORKSPACES
+        self,
+        embedder: CachedEmbedder | None,
+        max_workspaces: int = MAX_INDEXED_WORKSPACES,
+        kept: int = SHORTLISTED_KEPT,
     ) -> None:
         self.embedder = embedder
         self.max_workspaces = max_workspaces
+        self.kept = kept
         self._workspaces: OrderedDict[uuid.UUID, _Sync] = OrderedDict()
+
+    @property
+    def model_id(self) -> str:
+        return self.embedder.model_id if self.embedder is not None else ""
 
     async def refresh(self, session: AsyncSession, workspace_id: uuid.UUID) -> WorkspaceIndex:
         """Bring the workspace's live articles and pending drafts up to date: the articles
@@ -82,9 +100,34 @@ class CandidateIndex:
                     await self._resync(session, workspace_id, sync)
                 elif stale:
                     versions = {i: v for i, v in changed.items() if v is not None}
-                    await self._index(session, sync.index, stale, versions)
+                    await self._index(session, sync, stale, versions)
+            sync.index.settle()
             sync.changes_seen_until = started
         return sync.index
+
+    async def shortlist(
+        self,
+        session: AsyncSession,
+        workspace_id: uuid.UUID,
+        index: WorkspaceIndex,
+        new: Features,
+        linked_id: uuid.UUID | None,
+        folder_ids: Collection[uuid.UUID] | None = None,
+    ) -> list[Shortlisted]:
+        """The articles of *index* worth scoring closely for *new*, read whole (as they are
+        now: one changed since the refresh is read as it is), with exact lexical scores."""
+        ids = index.shortlist_ids(query(new), linked_id, folder_ids)
+        whole = await self._whole(session, workspace_id, index, ids)
+        return index.scored(new, whole, folder_ids)
+
+    async def keep(self, db: Database, workspace_id: uuid.UUID) -> None:
+        """Store the features this process computed, for the other workers."""
+        sync = self._workspaces.get(workspace_id)
+        if sync is None or not sync.unsaved:
+            return
+        rows, sync.unsaved = sync.unsaved, []
+        async with db.write() as session:
+            await keep_features(session, rows)
 
     def _use(self, workspace_id: uuid.UUID) -> _Sync:
         sync = self._workspaces.get(workspace_id)
@@ -122,7 +165,7 @@ class CandidateIndex:
             sync.index.remove(gone)
         stale = [i for i, v in versions.items() if known.get(i) != v]
         if stale:
-            await self._index(session, sync.index, stale, versions)
+            await self._index(session, sync, stale, versions)
         sync.full_at = time.monotonic()
 
     @staticmethod
@@ -139,31 +182,107 @@ class CandidateIndex:
     async def _index(
         self,
         session: AsyncSession,
-        index: WorkspaceIndex,
+        sync: _Sync,
         ids: list[uuid.UUID],
         versions: dict[uuid.UUID, int],
     ) -> None:
         # in chunks: recalled vectors must still be cached when the chunk is embedded, and
         # a statement takes a bounded number of parameters
+        loading = len(ids) > INDEX_CHUNK
+        if loading:
+            sync.index.loading()
         for start in range(0, len(ids), INDEX_CHUNK):
-            await self._index_chunk(session, index, ids[start : start + INDEX_CHUNK], versions)
+            await self._index_chunk(session, sync, ids[start : start + INDEX_CHUNK], versions)
+            if loading:
+                sync.index.settle(loading=True)
 
     async def _index_chunk(
         self,
         session: AsyncSession,
-        index: WorkspaceIndex,
+        sync: _Sync,
         ids: list[uuid.UUID],
         versions: dict[uuid.UUID, int],
     ) -> None:
-        rows = (await session.scalars(select(Article).where(Article.id.in_(ids)))).all()
+        rows = (
+            await session.execute(
+                select(Article.id, Article.version, Article.parent_folder_id).where(
+                    Article.id.in_(ids)
+                )
+            )
+        ).all()
+        stored = await stored_features(session, {i: v for i, v, _ in rows}, self.model_id)
+        for article_id, _, folder_id in rows:
+            if article_id in stored:
+                sync.index.add_compact(
+                    versions[article_id], article_id, folder_id, stored[article_id]
+                )
+        missing = [article_id for article_id, _, _ in rows if article_id not in stored]
+        for article_version, entry in await self._read_whole(session, missing):
+            article_id = entry.candidate.id
+            features = compact(entry.features)
+            sync.index.add_compact(
+                versions[article_id], article_id, entry.candidate.parent_folder_id, features
+            )
+            sync.unsaved.append(StoredRow(article_id, article_version, self.model_id, features))
+            self._keep_whole(sync, versions[article_id], entry)
+
+    async def _whole(
+        self,
+        session: AsyncSession,
+        workspace_id: uuid.UUID,
+        index: WorkspaceIndex,
+        ids: Collection[uuid.UUID],
+    ) -> list[IndexedArticle]:
+        # an evicted workspace's index still serves the jobs holding it, without its cache
+        sync = self._workspaces.get(workspace_id) or _Sync()
+        found, missing = [], []
+        for article_id in ids:
+            held = index.held(article_id) or self._kept(sync, article_id, index)
+            if held is not None:
+                found.append(held)
+            else:
+                missing.append(article_id)
+        for _, entry in await self._read_whole(session, missing, workspace_id):
+            found.append(entry)
+            self._keep_whole(sync, index.version_of(entry.candidate.id) or 0, entry)
+        return found
+
+    def _kept(
+        self, sync: _Sync, article_id: uuid.UUID, index: WorkspaceIndex
+    ) -> IndexedArticle | None:
+        kept = sync.whole.get(article_id)
+        if kept is None or kept[0] != index.version_of(article_id):
+            return None
+        sync.whole.move_to_end(article_id)
+        return kept[1]
+
+    def _keep_whole(self, sync: _Sync, version: int, entry: IndexedArticle) -> None:
+        sync.whole[entry.candidate.id] = (version, entry)
+        sync.whole.move_to_end(entry.candidate.id)
+        while len(sync.whole) > self.kept:
+            sync.whole.popitem(last=False)
+
+    async def _read_whole(
+        self, session: AsyncSession, ids: list[uuid.UUID], workspace_id: uuid.UUID | None = None
+    ) -> list[tuple[int, IndexedArticle]]:
+        """The articles with their full features: (article version, article); with
+        *workspace_id*, those of them that are still its candidates."""
+        if not ids:
+            return []
+        chosen = (
+            select(Article) if workspace_id is None else repository.pending_articles(workspace_id)
+        )
+        statement = chosen.where(Article.id.in_(ids))
+        rows = (await session.scalars(statement)).all()
         if self.embedder is not None:
             await recall_vectors(session, rows, self.embedder)
         origins = await _source_origins(session, ids)
         candidates = [_candidate(a, origins.get(a.id, frozenset())) for a in rows]
         items = [(c.title, c.main_knowledge, c.questions) for c in candidates]
         features = await asyncio.to_thread(embed_features, self.embedder, items)
-        for candidate, feature in zip(candidates, features, strict=True):
-            index.add(versions[candidate.id], IndexedArticle(candidate, feature))
+        return [
+            (c.version, IndexedArticle(c, f)) for c, f in zip(candidates, features, strict=True)
+        ]
 
 
 async def _current_versions(session: AsyncSession, workspace_id: uuid.UUID) -> dict[uuid.UUID, int]:

@@ -62,7 +62,8 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
         await wait_for_knowledge_savers(session, workspace_id)
     async with ctx.db.read() as session:
         gathered = await gather(session, generator.index, workspace_id, request, snapshot_at)
-    inp = await _input(generator, workspace_id, request, gathered)
+    await generator.index.keep(ctx.db, workspace_id)
+    inp = await _input(ctx, generator, workspace_id, request, gathered)
     try:
         refused = link_list_decision(inp)
         decision, used = (refused, Usage()) if refused else await generator.backend.decide(inp)
@@ -103,7 +104,11 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
 
 
 async def _input(
-    generator: Generator, workspace_id: uuid.UUID, request: GenerationRequest, gathered: Gathered
+    ctx: JobContext,
+    generator: Generator,
+    workspace_id: uuid.UUID,
+    request: GenerationRequest,
+    gathered: Gathered,
 ) -> GenerationInput:
     new = (
         await asyncio.to_thread(
@@ -114,7 +119,10 @@ async def _input(
     )[0]
     source = gathered.source
     linked_id = source.linked_knowledge_id if source else None
-    shortlist = gathered.candidates.shortlist(new, linked_id, gathered.folder_scope)
+    async with ctx.db.read() as session:
+        shortlist = await generator.index.shortlist(
+            session, workspace_id, gathered.candidates, new, linked_id, gathered.folder_scope
+        )
     origin = (source.id, source.origin) if source else None
     scored = score_candidates(new, shortlist, linked_id, origin)
     return GenerationInput(

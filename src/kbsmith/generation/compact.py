@@ -1,0 +1,138 @@
+"""What the candidate search needs of an article, small: hashed terms, paragraphs and title
+terms, and int8 vectors. Stored per article version (``article_features``) so that a worker
+loads a workspace without reading, tokenising or embedding its articles."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kbsmith.generation.features import Features, Vector
+
+FORMAT = 1
+"""Bumped when what is hashed or how it is laid out changes: older rows are then recomputed."""
+_HEADER = struct.Struct("<BIIIHq")  # format, terms, paragraphs, title terms, dims, title key
+
+Keys = np.ndarray[Any, np.dtype[np.int64]]
+Quantised = np.ndarray[Any, np.dtype[np.int8]]
+
+
+def key_of(text: str) -> int:
+    """A 64-bit key for a term or paragraph: collisions are negligible at any workspace's
+    vocabulary (a billion distinct keys would make one expected pair)."""
+    return int.from_bytes(
+        hashlib.blake2b(text.encode(), digest_size=8).digest(), "little", signed=True
+    )
+
+
+def keys_of(texts: Iterable[str]) -> Keys:
+    return np.array(sorted({key_of(t) for t in texts}), dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class CompactFeatures:
+    term_keys: Keys
+    """Sorted."""
+    paragraph_keys: Keys
+    title_terms: Keys
+    title_key: int
+    title_vector: Quantised | None = None
+    title_scale: float = 0.0
+    body_vector: Quantised | None = None
+    body_scale: float = 0.0
+
+
+def compact(features: Features) -> CompactFeatures:
+    title_vector, title_scale = quantise(features.title_vector)
+    body_vector, body_scale = quantise(features.body_vector)
+    if title_vector is None or body_vector is None:
+        title_vector = body_vector = None
+    return CompactFeatures(
+        keys_of(features.terms),
+        keys_of(features.paragraph_keys),
+        keys_of(features.title_terms),
+        key_of(features.title_key),
+        title_vector,
+        title_scale,
+        body_vector,
+        body_scale,
+    )
+
+
+def quantise(vector: Vector | None) -> tuple[Quantised | None, float]:
+    """int8 with one scale per vector (a unit vector's dot products change by < 1%)."""
+    if vector is None:
+        return None, 0.0
+    largest = float(np.max(np.abs(vector))) if len(vector) else 0.0
+    scale = 127.0 / largest if largest > 0 else 1.0
+    quantised: Quantised = np.round(np.asarray(vector) * scale).astype(np.int8)
+    return quantised, scale
+
+
+def log_tf(counts: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    result: np.ndarray[Any, np.dtype[np.float64]] = 1 + np.log(counts.astype(np.float64))
+    return result
+
+
+def encode(features: CompactFeatures) -> bytes:
+    dims = 0 if features.title_vector is None else len(features.title_vector)
+    parts = [
+        _HEADER.pack(
+            FORMAT,
+            len(features.term_keys),
+            len(features.paragraph_keys),
+            len(features.title_terms),
+            dims,
+            features.title_key,
+        ),
+        features.term_keys.tobytes(),
+        features.paragraph_keys.tobytes(),
+        features.title_terms.tobytes(),
+    ]
+    if features.title_vector is not None and features.body_vector is not None:
+        parts += [
+            struct.pack("<ff", features.title_scale, features.body_scale),
+            features.title_vector.tobytes(),
+            features.body_vector.tobytes(),
+        ]
+    return b"".join(parts)
+
+
+def decode(data: bytes) -> CompactFeatures | None:
+    """None for a row of another format (it is then computed again)."""
+    if not data or data[0] != FORMAT:
+        return None
+    _, terms, paragraphs, titles, dims, title_key = _HEADER.unpack_from(data)
+    at = _HEADER.size
+    # copies: the index keeps these arrays, not the row's bytes
+    keys = np.frombuffer(data, np.int64, terms + paragraphs + titles, at).copy()
+    at += keys.nbytes
+    title_vector = body_vector = None
+    title_scale = body_scale = 0.0
+    if dims:
+        title_scale, body_scale = struct.unpack_from("<ff", data, at)
+        vectors = np.frombuffer(data, np.int8, 2 * dims, at + 8)
+        title_vector, body_vector = vectors[:dims], vectors[dims:]
+    return CompactFeatures(
+        keys[:terms],
+        keys[terms : terms + paragraphs],
+        keys[terms + paragraphs :],
+        title_key,
+        title_vector,
+        title_scale,
+        body_vector,
+        body_scale,
+    )
+
+
+def idf(documents: int, frequencies: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Smoothed inverse document frequency, as `keywords.WorkspaceTerms` has it."""
+    result: np.ndarray[Any, np.dtype[np.float64]] = np.log(
+        (1 + documents) / (1 + frequencies.astype(np.float64)) + 1
+    )
+    return result

@@ -1,0 +1,121 @@
+"""Key → article slots, in flat arrays: a sorted base built in bulk, and the slots added since.
+
+A Python set per key costs ~60 bytes per posting and an object per article; here a posting
+costs 8 bytes (its slot, and its key's index for the slot's removal), so a workspace of
+100,000 articles fits in tens of MiB. Removed slots stay in the arrays (the caller's
+``alive`` mask hides them) until the next `rebuild`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+Slots = np.ndarray[Any, np.dtype[np.int64]]
+Keys = np.ndarray[Any, np.dtype[np.int64]]
+
+_EMPTY_KEYS: Keys = np.empty(0, dtype=np.int64)
+
+
+class Postings:
+    def __init__(self) -> None:
+        self._keys: Keys = _EMPTY_KEYS
+        self._starts = np.zeros(1, dtype=np.int64)
+        self._slots = np.empty(0, dtype=np.int32)
+        self._counts = np.empty(0, dtype=np.int32)
+        """Per base key: how many of its slots are still there."""
+        self._slot_starts = np.zeros(1, dtype=np.int64)
+        self._slot_keys = np.empty(0, dtype=np.int32)
+        """Per base slot (rows of _slot_starts): the indexes of its keys in _keys."""
+        self._recent_of: dict[int, Keys] = {}
+        self._recent: dict[int, list[int]] | None = {}
+
+    @property
+    def recent_postings(self) -> int:
+        return sum(len(k) for k in self._recent_of.values())
+
+    def add(self, slot: int, keys: Keys) -> None:
+        """A slot past every base slot (slots are never reused before `rebuild`)."""
+        self._recent_of[slot] = keys
+        if self._recent is not None:
+            for key in keys.tolist():
+                self._recent.setdefault(key, []).append(slot)
+
+    def remove(self, slot: int) -> None:
+        keys = self._recent_of.pop(slot, None)
+        if keys is not None:
+            if self._recent is not None:
+                for key in keys.tolist():
+                    self._recent[key].remove(slot)
+            return
+        if slot + 1 < len(self._slot_starts):
+            start, end = self._slot_starts[slot], self._slot_starts[slot + 1]
+            np.subtract.at(self._counts, self._slot_keys[start:end], 1)
+
+    def keys_of(self, slot: int) -> Keys:
+        keys = self._recent_of.get(slot)
+        if keys is not None:
+            return keys
+        start, end = self._slot_starts[slot], self._slot_starts[slot + 1]
+        return self._keys[self._slot_keys[start:end]]
+
+    def rebuild(self, keys_by_slot: list[Keys]) -> None:
+        """A fresh base of slots 0..n-1 (nothing recent)."""
+        lengths = np.array([len(k) for k in keys_by_slot], dtype=np.int64)
+        flat = np.concatenate(keys_by_slot) if keys_by_slot else _EMPTY_KEYS
+        slots = np.repeat(np.arange(len(keys_by_slot), dtype=np.int32), lengths)
+        order = np.argsort(flat, kind="stable")
+        self._keys, first, counts = np.unique(flat[order], return_index=True, return_counts=True)
+        self._starts = np.append(first, len(flat)).astype(np.int64)
+        self._slots = slots[order]
+        self._counts = counts.astype(np.int32)
+        key_index = np.empty(len(flat), dtype=np.int32)
+        key_index[order] = np.repeat(np.arange(len(self._keys), dtype=np.int32), counts)
+        self._slot_keys = key_index
+        self._slot_starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        self._recent_of = {}
+        self._recent = {}
+
+    def defer(self) -> None:
+        """Many adds to come (a workspace loaded whole): keep no per-key lists for them."""
+        self._recent = None
+
+    def _recent_lists(self) -> dict[int, list[int]]:
+        if self._recent is None:
+            recent: dict[int, list[int]] = {}
+            for slot, keys in self._recent_of.items():
+                for key in keys.tolist():
+                    recent.setdefault(key, []).append(slot)
+            self._recent = recent
+        return self._recent
+
+    def counts(self, keys: Keys) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """How many slots hold each key."""
+        found = np.zeros(len(keys), dtype=np.int64)
+        if len(self._keys):
+            at = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+            hit = self._keys[at] == keys
+            found[hit] = self._counts[at[hit]]
+        recent = self._recent_lists()
+        if recent:
+            for i, key in enumerate(keys.tolist()):
+                found[i] += len(recent.get(key, ()))
+        return found
+
+    def slots(self, keys: Keys, alive: np.ndarray[Any, np.dtype[np.bool_]]) -> Slots:
+        """The living slots that hold any of *keys*, once per (key, slot)."""
+        parts: list[np.ndarray[Any, Any]] = []
+        if len(self._keys) and len(keys):
+            at = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+            for index in at[self._keys[at] == keys].tolist():
+                parts.append(self._slots[self._starts[index] : self._starts[index + 1]])
+        recent = self._recent_lists()
+        if recent:
+            for key in keys.tolist():
+                if key in recent:
+                    parts.append(np.array(recent[key], dtype=np.int32))
+        if not parts:
+            return np.empty(0, dtype=np.int64)
+        found = np.concatenate(parts).astype(np.int64)
+        return found[alive[found]]
