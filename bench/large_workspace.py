@@ -7,7 +7,9 @@
 For each database and each size N, in one run: a fresh database (migrated), a workspace filled
 with N live filler articles (``_filler.py``: a Banking77 request as title and three as body
 paragraphs, each with one version and the answers index's passages) and their stored vectors
-(``article_vectors``, as the worker that wrote them would keep them; see VECTORS below). Then
+(``article_vectors``, as the worker that wrote them would keep them; see VECTORS below) and
+their compact features (``article_features``, computed and kept by the code a worker runs when
+it first indexes the workspace: *features s*). Then
 ``--jobs`` generation jobs (``POST /v2/knowledge/public``, origin ``generated``, ``isDraft:
 false``) through one real ``kbsmith worker --concurrency 1`` process started after the first
 job was queued:
@@ -68,6 +70,8 @@ from answers import SECRET, Api, drop_database, open_api
 from kbsmith.answers.index import decode_vector
 from kbsmith.db.database import Database
 from kbsmith.generation.embeddings import load_embedder
+from kbsmith.generation.features import shared_embedder
+from kbsmith.generation.index import CandidateIndex
 from kbsmith.generation.models import ArticleVector
 from kbsmith.generation.vectors import embedded_texts, texts_hash
 from kbsmith.logging import configure_logging
@@ -97,6 +101,7 @@ class Result:
     database: str
     size: int
     built_s: float
+    features_s: float
     first_decision_s: float
     cpu_per_job_ms: float
     server_cpu_per_job_ms: float | None
@@ -153,6 +158,15 @@ async def keep_filler_vectors(
     async with db.write() as session:
         for start in range(0, len(rows), 2_000):
             await session.execute(insert(ArticleVector), rows[start : start + 2_000])
+
+
+async def keep_compact_features(db: Database, workspace_id: uuid.UUID) -> None:
+    """``article_features`` as the first worker to index the workspace leaves it: the same
+    code (a candidate index refreshed, its computed rows kept), in this process."""
+    index = CandidateIndex(shared_embedder())
+    async with db.read() as session:
+        await index.refresh(session, workspace_id)
+    await index.keep(db, workspace_id)
 
 
 def load_model_id() -> str:
@@ -243,6 +257,9 @@ async def measure(
     articles = await add_filler(db, workspace_id, size, *pool)
     await keep_filler_vectors(db, articles, pool[1])
     built = time.perf_counter() - started
+    started = time.perf_counter()
+    await keep_compact_features(db, workspace_id)
+    featured = time.perf_counter() - started
     todo = cases(articles, args.jobs, args.data)
     env = kbsmith_env(workdir / "data", 1, KBSMITH_DATABASE_URL=url, KBSMITH_SECRET_KEY=SECRET)
     (workdir / "logs").mkdir()
@@ -285,6 +302,7 @@ async def measure(
         kind,
         size,
         built,
+        featured,
         first_decision,
         cpu / per_job * 1000,
         server.cpu_seconds / per_job * 1000 if kind == "postgresql" else None,
@@ -300,6 +318,7 @@ def report(results: list[Result]) -> None:
         "database",
         "articles",
         "built s",
+        "features s",
         "first decision s",
         "worker CPU ms/job",
         "x smallest",
@@ -317,6 +336,7 @@ def report(results: list[Result]) -> None:
             result.database,
             f"{result.size:,}",
             f"{result.built_s:.0f}",
+            f"{result.features_s:.0f}",
             f"{result.first_decision_s:.1f}",
             f"{result.cpu_per_job_ms:.0f}",
             f"{ratio:.2f}",
