@@ -19,6 +19,7 @@ from kbsmith.generation.embeddings import (
     DIMENSIONS,
     Matrix,
     MiniLMEmbedder,
+    batches,
     ModelFileError,
     cosine_matrix,
     installed_model_path,
@@ -254,3 +255,22 @@ def test_load_embedder_returns_one_instance_per_process() -> None:
     first = load_embedder()
     assert first is not None
     assert load_embedder() is first
+
+
+@pytest.mark.parametrize(
+    ("lengths", "most", "expected"),
+    [
+        ([10, 10, 10], 32, [[0, 1, 2]]),
+        ([10, 10, 10], 2, [[0, 1], [2]]),
+        ([200, 200, 200], 32, [[0, 1], [2]]),  # 3 x 200 padded tokens pass 512
+        ([10, 300, 20], 32, [[0, 2], [1]]),  # shortest first; a long one goes alone
+        ([600], 32, [[0]]),  # over the budget alone: still embedded
+        ([], 32, []),
+    ],
+)
+def test_batches_hold_a_bounded_number_of_padded_tokens(
+    lengths: list[int], most: int, expected: list[list[int]]
+) -> None:
+    by_length = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    assert embeddings.BATCH_TOKENS == 512
+    assert batches(by_length, lengths, most) == expected

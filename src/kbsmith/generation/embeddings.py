@@ -26,6 +26,7 @@ DIMENSIONS = 384
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 MAX_TOKENS = 256
 BATCH_SIZE = 32
+BATCH_TOKENS = 512
 TOKENIZER_PATH = Path(__file__).parent / "data" / "tokenizer.json"
 OUTPUT_NAME = "last_hidden_state"
 
@@ -84,8 +85,7 @@ class MiniLMEmbedder:
         token_ids = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
         # Batching texts of similar length keeps padding (wasted compute) small.
         by_length = sorted(range(len(token_ids)), key=lambda i: len(token_ids[i]))
-        for start in range(0, len(by_length), self.batch_size):
-            rows = by_length[start : start + self.batch_size]
+        for rows in batches(by_length, [len(ids) for ids in token_ids], self.batch_size):
             result[rows] = self._run_batch([token_ids[i] for i in rows])
         return result
 
@@ -98,6 +98,21 @@ class MiniLMEmbedder:
         }
         (hidden,) = self._session.run([OUTPUT_NAME], feeds)
         return normalise(mean_pool(np.asarray(hidden, dtype=np.float32), attention_mask))
+
+
+def batches(by_length: list[int], lengths: list[int], most: int) -> list[list[int]]:
+    """Rows (sorted by length) in batches of at most *most* rows and BATCH_TOKENS padded
+    tokens: 32 long texts at once peak at ~550 MiB more than 4 (their attention matrices),
+    for more CPU, not less (`bench/embedding_batches.py`)."""
+    found: list[list[int]] = []
+    for row in by_length:
+        batch = found[-1] if found else None
+        width = lengths[row]  # the longest so far: rows come shortest first
+        if batch is None or len(batch) >= most or (len(batch) + 1) * width > BATCH_TOKENS:
+            found.append([row])
+        else:
+            batch.append(row)
+    return found
 
 
 def pad(token_ids: list[list[int]]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
