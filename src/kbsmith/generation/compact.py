@@ -74,11 +74,6 @@ def quantise(vector: Vector | None) -> tuple[Quantised | None, float]:
     return quantised, scale
 
 
-def log_tf(counts: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
-    result: np.ndarray[Any, np.dtype[np.float64]] = 1 + np.log(counts.astype(np.float64))
-    return result
-
-
 def encode(features: CompactFeatures) -> bytes:
     dims = 0 if features.title_vector is None else len(features.title_vector)
     parts = [

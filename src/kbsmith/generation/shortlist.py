@@ -29,7 +29,6 @@ from kbsmith.generation.compact import (
     idf,
     key_of,
     keys_of,
-    log_tf,
 )
 from kbsmith.generation.features import Features, Vector
 from kbsmith.generation.inputs import Candidate
@@ -211,8 +210,15 @@ class WorkspaceIndex:
         chosen = [
             e for e in entries if folder_ids is None or e.candidate.parent_folder_id in folder_ids
         ]
-        query_weights = self._weights(new.terms)
-        return [Shortlisted(e, self._cosine(query_weights, e.features.terms)) for e in chosen]
+        idf = self._idf({t for e in chosen for t in e.features.terms} | set(new.terms))
+        query_weights = _weights(new.terms, idf)
+        norm = math.sqrt(sum(w * w for w in query_weights.values()))
+        return [Shortlisted(e, _cosine(query_weights, norm, e.features.terms, idf)) for e in chosen]
+
+    def _idf(self, terms: Collection[str]) -> dict[str, float]:
+        listed = list(terms)
+        counts = self._terms.counts(np.array([key_of(t) for t in listed], dtype=np.int64))
+        return dict(zip(listed, idf(len(self), counts).tolist(), strict=True))
 
     def _all_postings(self) -> tuple[Postings, ...]:
         return (self._terms, self._paragraphs, self._title_terms, self._title_keys)
@@ -244,28 +250,6 @@ class WorkspaceIndex:
         in_folders: np.ndarray[Any, Any] = np.isin(self._folders[: len(self._ids)], codes)
         scoped: np.ndarray[Any, Any] = alive & in_folders
         return scoped
-
-    def _weights(self, terms: Counter[str]) -> tuple[dict[int, float], float]:
-        """TF-IDF weights by term key, and their norm (unknown terms count in the norm)."""
-        if not terms:
-            return {}, 0.0
-        keys = np.array([key_of(t) for t in terms], dtype=np.int64)
-        counts = np.array(list(terms.values()), dtype=np.float64)
-        weights = log_tf(counts) * idf(len(self), self._terms.counts(keys))
-        return dict(zip(keys.tolist(), weights.tolist(), strict=True)), float(
-            math.sqrt(float(weights @ weights))
-        )
-
-    def _cosine(self, query_weights: tuple[dict[int, float], float], terms: Counter[str]) -> float:
-        weights, norm = query_weights
-        if not norm or not terms:
-            return 0.0
-        keys = np.array([key_of(t) for t in terms], dtype=np.int64)
-        counts = np.array(list(terms.values()), dtype=np.float64)
-        own = log_tf(counts) * idf(len(self), self._terms.counts(keys))
-        own_norm = math.sqrt(float(own @ own))
-        dot = sum(w * weights.get(k, 0.0) for k, w in zip(keys.tolist(), own.tolist(), strict=True))
-        return dot / (norm * own_norm) if own_norm and dot else 0.0
 
     def _title_matches(self, terms: Keys) -> np.ndarray[Any, Any]:
         """Articles whose titles may agree: they share at least 60 % of the new title's terms
@@ -301,6 +285,22 @@ class WorkspaceIndex:
             np.argpartition(-scores[held], NEAREST_BY_WORDS - 1)[:NEAREST_BY_WORDS]
         ]
         return best
+
+
+def _weights(terms: Counter[str], idf: dict[str, float]) -> dict[str, float]:
+    return {t: (1 + math.log(c)) * idf[t] for t, c in terms.items()}
+
+
+def _cosine(
+    query: dict[str, float], norm: float, terms: Counter[str], idf: dict[str, float]
+) -> float:
+    """TF-IDF cosine; the query's unknown terms count in its *norm* (their df is 0)."""
+    if not norm or not terms:
+        return 0.0
+    own = _weights(terms, idf)
+    dot = sum(w * query[t] for t, w in own.items() if t in query)
+    own_norm = math.sqrt(sum(w * w for w in own.values()))
+    return dot / (norm * own_norm) if dot and own_norm else 0.0
 
 
 class _VectorTable:
