@@ -190,7 +190,7 @@ class CandidateIndex:
         # a statement takes a bounded number of parameters
         loading = len(ids) > INDEX_CHUNK
         if loading:
-            sync.index.loading()
+            sync.index.loading(len(ids))
         for start in range(0, len(ids), INDEX_CHUNK):
             await self._index_chunk(session, sync, ids[start : start + INDEX_CHUNK], versions)
             if loading:

@@ -143,10 +143,12 @@ class WorkspaceIndex:
         for postings in self._all_postings():
             postings.remove(slot)
 
-    def loading(self) -> None:
-        """Many articles come next (a workspace loaded whole): `settle` indexes them in bulk."""
+    def loading(self, articles: int) -> None:
+        """About *articles* come next (a workspace loaded whole): `settle` indexes them in
+        bulk, and the vector rows are made once (growing by doubling would hold both)."""
         for postings in self._all_postings():
             postings.defer()
+        self._vectors.reserve(len(self._ids) + articles)
 
     def settle(self, loading: bool = False) -> None:
         """After changes: rebuild the postings when enough was added or removed since (while
@@ -236,7 +238,8 @@ class WorkspaceIndex:
         self._folders = folders
         self._alive = np.zeros(size, dtype=np.bool_)
         self._alive[: len(living)] = True
-        self._vectors.keep(living, size)
+        if len(living) < len(self._ids):
+            self._vectors.keep(living, size)
         for postings, by_slot in keys.items():
             postings.rebuild(by_slot)
         self._built = sum(len(k) for k in keys[self._terms])
@@ -314,6 +317,7 @@ class _VectorTable:
         self._title_scales = np.zeros(0, dtype=np.float32)
         self._body_scales = np.zeros(0, dtype=np.float32)
         self._rows = 0
+        self._reserved = 64
 
     def put(self, slot: int, features: CompactFeatures) -> None:
         self._rows = max(self._rows, slot + 1)
@@ -322,18 +326,21 @@ class _VectorTable:
                 self._title_scales[slot] = self._body_scales[slot] = 0.0
             return
         if self._titles is None or self._bodies is None:
-            dims = len(features.title_vector)
-            self._titles = np.zeros((64, dims), dtype=np.int8)
-            self._bodies = np.zeros((64, dims), dtype=np.int8)
-            self._title_scales = np.zeros(64, dtype=np.float32)
-            self._body_scales = np.zeros(64, dtype=np.float32)
-        while slot >= len(self._titles):
-            self._grow()
+            dims, rows = len(features.title_vector), max(self._reserved, slot + 1)
+            self._titles = np.zeros((rows, dims), dtype=np.int8)
+            self._bodies = np.zeros((rows, dims), dtype=np.int8)
+            self._title_scales = np.zeros(rows, dtype=np.float32)
+            self._body_scales = np.zeros(rows, dtype=np.float32)
+        if slot >= len(self._titles):
+            self._grow(max(slot + 1, self._reserved, len(self._titles) * 2))
         self._titles[slot], self._bodies[slot] = features.title_vector, features.body_vector
         self._title_scales[slot], self._body_scales[slot] = (
             features.title_scale,
             features.body_scale,
         )
+
+    def reserve(self, rows: int) -> None:
+        self._reserved = max(self._reserved, rows)
 
     def keep(self, slots: list[int], size: int) -> None:
         """Only these rows, renumbered from 0 (see `WorkspaceIndex._rebuild`)."""
@@ -353,9 +360,8 @@ class _VectorTable:
         self._titles, self._bodies = titles, bodies
         self._title_scales, self._body_scales = title_scales, body_scales
 
-    def _grow(self) -> None:
+    def _grow(self, size: int) -> None:
         assert self._titles is not None and self._bodies is not None
-        size = len(self._titles) * 2
         self._titles = _resized(self._titles, size)
         self._bodies = _resized(self._bodies, size)
         self._title_scales = _resized(self._title_scales, size)
