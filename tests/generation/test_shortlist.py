@@ -172,3 +172,24 @@ OTHER_TEXTS = [
     "Your password can be changed at any time.",
     "Invoices are sent every month.",
 ]
+
+
+def test_a_rebuild_after_removals_keeps_each_vector_with_its_article() -> None:
+    index = WorkspaceIndex()
+    items = [article(f"Article {n}", f"text{n} words", vector_seed=n) for n in range(5)]
+    for item in items:
+        index.add(1, item)
+    for gone in items[:3]:
+        index.remove(gone.candidate.id)
+    index.settle()  # most slots are dead: rebuilt, the living renumbered
+    for kept in items[3:]:
+        new = Features(
+            frozenset(),
+            Counter(),
+            frozenset(),
+            kept.features.title_vector,
+            kept.features.body_vector,
+        )
+        found = {s.entry.candidate.id for s in index.shortlist(new, None)}
+        assert found == {i.candidate.id for i in items[3:]}
+        assert index.versions() == {i.candidate.id: 1 for i in items[3:]}

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,8 @@ def keys_of(texts: Iterable[str]) -> Keys:
 class CompactFeatures:
     term_keys: Keys
     """Sorted."""
+    term_counts: np.ndarray[Any, np.dtype[np.uint16]]
+    """How often the text uses each term (up to 65,535)."""
     paragraph_keys: Keys
     title_terms: Keys
     title_key: int
@@ -52,8 +55,15 @@ def compact(features: Features) -> CompactFeatures:
     body_vector, body_scale = quantise(features.body_vector)
     if title_vector is None or body_vector is None:
         title_vector = body_vector = None
+    by_key: dict[int, int] = {}
+    for term, count in features.terms.items():
+        key = key_of(term)
+        by_key[key] = by_key.get(key, 0) + count
+    term_keys = np.array(sorted(by_key), dtype=np.int64)
+    counts = np.array([min(by_key[k], 65_535) for k in term_keys.tolist()], dtype=np.uint16)
     return CompactFeatures(
-        keys_of(features.terms),
+        term_keys,
+        counts,
         keys_of(features.paragraph_keys),
         keys_of(features.title_terms),
         key_of(features.title_key),
@@ -88,6 +98,7 @@ def encode(features: CompactFeatures) -> bytes:
         features.term_keys.tobytes(),
         features.paragraph_keys.tobytes(),
         features.title_terms.tobytes(),
+        features.term_counts.tobytes(),
     ]
     if features.title_vector is not None and features.body_vector is not None:
         parts += [
@@ -107,6 +118,8 @@ def decode(data: bytes) -> CompactFeatures | None:
     # copies: the index keeps these arrays, not the row's bytes
     keys = np.frombuffer(data, np.int64, terms + paragraphs + titles, at).copy()
     at += keys.nbytes
+    counts = np.frombuffer(data, np.uint16, terms, at).copy()
+    at += counts.nbytes
     title_vector = body_vector = None
     title_scale = body_scale = 0.0
     if dims:
@@ -115,6 +128,7 @@ def decode(data: bytes) -> CompactFeatures | None:
         title_vector, body_vector = vectors[:dims], vectors[dims:]
     return CompactFeatures(
         keys[:terms],
+        counts,
         keys[terms : terms + paragraphs],
         keys[terms + paragraphs :],
         title_key,
@@ -131,3 +145,49 @@ def idf(documents: int, frequencies: np.ndarray[Any, Any]) -> np.ndarray[Any, np
         (1 + documents) / (1 + frequencies.astype(np.float64)) + 1
     )
     return result
+
+
+def hashed(features: Features) -> Features:
+    """The same features with every term, paragraph and title term named by its key: what
+    new content is compared in with articles read compactly (`from_compact`)."""
+    terms: Counter[str] = Counter()
+    for term, count in features.terms.items():
+        terms[str(key_of(term))] += count
+    return replace(
+        features,
+        title_terms=frozenset(str(key_of(t)) for t in features.title_terms),
+        terms=terms,
+        paragraph_keys=frozenset(str(key_of(p)) for p in features.paragraph_keys),
+        title_key=str(key_of(features.title_key)),
+    )
+
+
+def from_compact(features: CompactFeatures, vectors: Vector | None) -> Features:
+    """An article's features for scoring, named by keys as `hashed` names new content's, with
+    its exact vectors (`encode_vectors`) when it has them."""
+    names = [str(k) for k in features.term_keys.tolist()]
+    return Features(
+        title_terms=frozenset(str(k) for k in features.title_terms.tolist()),
+        terms=Counter(dict(zip(names, features.term_counts.tolist(), strict=True))),
+        paragraph_keys=frozenset(str(k) for k in features.paragraph_keys.tolist()),
+        title_vector=None if vectors is None else vectors[1],
+        body_vector=None if vectors is None else vectors[0],
+        title_key=str(features.title_key),
+        question_vectors=None if vectors is None else vectors[1:],
+    )
+
+
+def encode_vectors(features: Features) -> bytes:
+    """The exact vectors a job scores with: body, then the title and questions' (the title
+    first); empty without embeddings."""
+    if features.body_vector is None or features.question_vectors is None:
+        return b""
+    rows = [np.asarray(features.body_vector, dtype=np.float32)]
+    rows += [np.asarray(v, dtype=np.float32) for v in features.question_vectors]
+    return np.stack(rows).tobytes()
+
+
+def decode_vectors(data: bytes, dimensions: int) -> Vector | None:
+    if not data or not dimensions or len(data) % (4 * dimensions):
+        return None
+    return np.frombuffer(data, dtype=np.float32).reshape(-1, dimensions)

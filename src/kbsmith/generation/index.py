@@ -17,8 +17,9 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,9 +27,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kbsmith.db.base import utcnow
 from kbsmith.db.database import Database
 from kbsmith.db.scoping import in_workspace
-from kbsmith.generation.compact import compact
+from kbsmith.generation.compact import (
+    compact,
+    decode,
+    decode_vectors,
+    encode_vectors,
+    from_compact,
+    hashed,
+)
 from kbsmith.generation.features import CachedEmbedder, Features, embed_features
-from kbsmith.generation.inputs import Candidate, origin_of
+from kbsmith.generation.inputs import Candidate, ScoredCandidate, origin_of
+from kbsmith.generation.models import ArticleFeatures
 from kbsmith.generation.shortlist import IndexedArticle, Shortlisted, WorkspaceIndex, query
 from kbsmith.generation.stored import StoredRow, keep_features, stored_features
 from kbsmith.generation.vectors import recall_vectors
@@ -46,9 +55,20 @@ committed more than CHANGE_WINDOW after stamping its rows. (Deletions show in th
 MAX_INDEXED_WORKSPACES = 32
 """Workspaces a worker process keeps indexed; past it, the least recently used idle one is
 dropped (and rebuilt by a full comparison when a job needs it again)."""
-SHORTLISTED_KEPT = 1_000
-"""Articles kept whole per workspace, the most recently shortlisted: a workspace that small
-is never read again for its shortlists; a larger one reads the articles it has not kept."""
+
+SCORING_COLUMNS = (
+    Article.id,
+    Article.title,
+    Article.questions,
+    Article.parent_folder_id,
+    Article.is_draft,
+    Article.original_article_id,
+    Article.version,
+    ArticleFeatures.article_version,
+    ArticleFeatures.model_id,
+    ArticleFeatures.data,
+    ArticleFeatures.vectors,
+)
 
 
 @dataclass
@@ -69,11 +89,9 @@ class CandidateIndex:
         self,
         embedder: CachedEmbedder | None,
         max_workspaces: int = MAX_INDEXED_WORKSPACES,
-        kept: int = SHORTLISTED_KEPT,
     ) -> None:
         self.embedder = embedder
         self.max_workspaces = max_workspaces
-        self.kept = kept
         self._workspaces: OrderedDict[uuid.UUID, _Sync] = OrderedDict()
 
     @property
@@ -114,11 +132,26 @@ class CandidateIndex:
         linked_id: uuid.UUID | None,
         folder_ids: Collection[uuid.UUID] | None = None,
     ) -> list[Shortlisted]:
-        """The articles of *index* worth scoring closely for *new*, read whole (as they are
-        now: one changed since the refresh is read as it is), with exact lexical scores."""
+        """The articles of *index* worth scoring closely for *new*, as they are now (without
+        their bodies: `with_texts`), their features named by keys (`compact.hashed`), with
+        exact lexical scores."""
         ids = index.shortlist_ids(query(new), linked_id, folder_ids)
-        whole = await self._whole(session, workspace_id, index, ids)
-        return index.scored(new, whole, folder_ids)
+        entries = await self._for_scoring(session, workspace_id, list(ids))
+        return index.scored(hashed(new), entries, folder_ids)
+
+    async def with_texts(
+        self, session: AsyncSession, scored: list[ScoredCandidate]
+    ) -> list[ScoredCandidate]:
+        """*scored* with their articles' bodies (what a decision and a writer read)."""
+        ids = [s.candidate.id for s in scored]
+        rows = await session.execute(
+            select(Article.id, Article.main_knowledge).where(Article.id.in_(ids))
+        )
+        texts = {article_id: text for article_id, text in rows}
+        return [
+            replace(s, candidate=replace(s.candidate, main_knowledge=texts.get(s.candidate.id, "")))
+            for s in scored
+        ]
 
     async def keep(self, db: Database, workspace_id: uuid.UUID) -> None:
         """Store the features this process computed, for the other workers."""
@@ -223,44 +256,64 @@ class CandidateIndex:
             sync.index.add_compact(
                 versions[article_id], article_id, entry.candidate.parent_folder_id, features
             )
-            sync.unsaved.append(StoredRow(article_id, article_version, self.model_id, features))
-            self._keep_whole(sync, versions[article_id], entry)
+            sync.unsaved.append(
+                StoredRow(
+                    article_id,
+                    article_version,
+                    self.model_id,
+                    features,
+                    encode_vectors(entry.features),
+                )
+            )
 
-    async def _whole(
-        self,
-        session: AsyncSession,
-        workspace_id: uuid.UUID,
-        index: WorkspaceIndex,
-        ids: Collection[uuid.UUID],
+    async def _for_scoring(
+        self, session: AsyncSession, workspace_id: uuid.UUID, ids: list[uuid.UUID]
     ) -> list[IndexedArticle]:
-        # an evicted workspace's index still serves the jobs holding it, without its cache
-        sync = self._workspaces.get(workspace_id) or _Sync()
-        found, missing = [], []
-        for article_id in ids:
-            held = index.held(article_id) or self._kept(sync, article_id, index)
-            if held is not None:
-                found.append(held)
-            else:
-                missing.append(article_id)
-        for _, entry in await self._read_whole(session, missing, workspace_id):
-            found.append(entry)
-            self._keep_whole(sync, index.version_of(entry.candidate.id) or 0, entry)
+        """The articles from their stored features and vectors; those whose stored row no
+        longer fits (changed since the refresh) read whole."""
+        rows = (
+            await session.execute(
+                select(*SCORING_COLUMNS)
+                .outerjoin(ArticleFeatures, ArticleFeatures.article_id == Article.id)
+                .where(in_workspace(Article, workspace_id), repository.IN_FORCE)
+                .where(Article.id.in_(ids))
+            )
+        ).all()
+        origins = await _source_origins(session, ids)
+        found, stale = [], []
+        for row in rows:
+            features = self._stored(row)
+            if features is None:
+                stale.append(row.id)
+                continue
+            candidate = Candidate(
+                id=row.id,
+                title=row.title,
+                main_knowledge="",
+                questions=list(row.questions),
+                parent_folder_id=row.parent_folder_id,
+                is_draft=row.is_draft,
+                original_article_id=row.original_article_id,
+                version=row.version,
+                sources=origins.get(row.id, frozenset()),
+            )
+            found.append(IndexedArticle(candidate, features))
+        for _, entry in await self._read_whole(session, stale, workspace_id):
+            found.append(IndexedArticle(entry.candidate, hashed(entry.features)))
         return found
 
-    def _kept(
-        self, sync: _Sync, article_id: uuid.UUID, index: WorkspaceIndex
-    ) -> IndexedArticle | None:
-        kept = sync.whole.get(article_id)
-        if kept is None or kept[0] != index.version_of(article_id):
+    def _stored(self, row: Any) -> Features | None:
+        """The stored features of a row of SCORING_COLUMNS, if they still fit."""
+        if row.article_version != row.version or row.model_id != self.model_id:
             return None
-        sync.whole.move_to_end(article_id)
-        return kept[1]
-
-    def _keep_whole(self, sync: _Sync, version: int, entry: IndexedArticle) -> None:
-        sync.whole[entry.candidate.id] = (version, entry)
-        sync.whole.move_to_end(entry.candidate.id)
-        while len(sync.whole) > self.kept:
-            sync.whole.popitem(last=False)
+        compact_features = decode(row.data)
+        if compact_features is None:
+            return None
+        dimensions = self.embedder.dimensions if self.embedder is not None else 0
+        vectors = decode_vectors(row.vectors, dimensions)
+        if self.embedder is not None and vectors is None:
+            return None
+        return from_compact(compact_features, vectors)
 
     async def _read_whole(
         self, session: AsyncSession, ids: list[uuid.UUID], workspace_id: uuid.UUID | None = None

@@ -40,3 +40,6 @@ class ArticleFeatures(Base):
     article_version: Mapped[int] = mapped_column(Integer)
     model_id: Mapped[str] = mapped_column(String(200))
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    """`compact.encode`: what a worker loads for every article."""
+    vectors: Mapped[bytes] = mapped_column(LargeBinary)
+    """`compact.encode_vectors`: read only for the articles a job shortlists."""

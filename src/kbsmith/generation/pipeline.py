@@ -14,6 +14,7 @@ from kbsmith.db.dialect import lock_workspace_knowledge, wait_for_knowledge_save
 from kbsmith.errors import DomainError
 from kbsmith.generation.announce import announce_saved
 from kbsmith.generation.backend import GenerationBackend
+from kbsmith.generation.compact import hashed
 from kbsmith.generation.decision import Thresholds, repeats_added_article
 from kbsmith.generation.features import embed_features, identity_features
 from kbsmith.generation.gathering import Gathered, gather
@@ -119,17 +120,18 @@ async def _input(
     )[0]
     source = gathered.source
     linked_id = source.linked_knowledge_id if source else None
+    origin = (source.id, source.origin) if source else None
     async with ctx.db.read() as session:
         shortlist = await generator.index.shortlist(
             session, workspace_id, gathered.candidates, new, linked_id, gathered.folder_scope
         )
-    origin = (source.id, source.origin) if source else None
-    scored = score_candidates(new, shortlist, linked_id, origin)
+        scored = score_candidates(hashed(new), shortlist, linked_id, origin)
+        candidates = await generator.index.with_texts(session, top(scored))
     return GenerationInput(
         title=gathered.title,
         paragraphs=gathered.paragraphs,
         allowed=request.allowed,
-        candidates=top(scored),
+        candidates=candidates,
         folders=score_folders(gathered.folders, scored, new.title_terms),
         instructions=request.instructions,
         source_url=source.url if source else "",

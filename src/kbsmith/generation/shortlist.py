@@ -26,6 +26,7 @@ from kbsmith.generation.compact import (
     CompactFeatures,
     Keys,
     compact,
+    hashed,
     idf,
     key_of,
     keys_of,
@@ -198,9 +199,11 @@ class WorkspaceIndex:
         linked_id: uuid.UUID | None,
         folder_ids: Collection[uuid.UUID] | None = None,
     ) -> list[Shortlisted]:
-        """From the articles this index holds whole (`add`)."""
+        """From the articles this index holds whole (`add`), as they are."""
         ids = self.shortlist_ids(query(new), linked_id, folder_ids)
-        return self.scored(new, [self._held[i] for i in ids], folder_ids)
+        chosen = _in_folders([self._held[i] for i in ids], folder_ids)
+        lexical = self._lexical(hashed(new), [hashed(e.features) for e in chosen])
+        return [Shortlisted(e, x) for e, x in zip(chosen, lexical, strict=True)]
 
     def scored(
         self,
@@ -208,18 +211,22 @@ class WorkspaceIndex:
         entries: Iterable[IndexedArticle],
         folder_ids: Collection[uuid.UUID] | None = None,
     ) -> list[Shortlisted]:
-        """*entries* (the shortlisted articles, as they are now) with their exact lexical score."""
-        chosen = [
-            e for e in entries if folder_ids is None or e.candidate.parent_folder_id in folder_ids
-        ]
-        idf = self._idf({t for e in chosen for t in e.features.terms} | set(new.terms))
+        """*entries* (shortlisted articles) with their exact lexical score; *new* and their
+        features named by keys (`compact.hashed`)."""
+        chosen = _in_folders(list(entries), folder_ids)
+        lexical = self._lexical(new, [e.features for e in chosen])
+        return [Shortlisted(e, x) for e, x in zip(chosen, lexical, strict=True)]
+
+    def _lexical(self, new: Features, entries: list[Features]) -> list[float]:
+        """TF-IDF cosines of *new* with each of *entries* (both named by keys)."""
+        idf = self._idf({t for e in entries for t in e.terms} | set(new.terms))
         query_weights = _weights(new.terms, idf)
         norm = math.sqrt(sum(w * w for w in query_weights.values()))
-        return [Shortlisted(e, _cosine(query_weights, norm, e.features.terms, idf)) for e in chosen]
+        return [_cosine(query_weights, norm, e.terms, idf) for e in entries]
 
-    def _idf(self, terms: Collection[str]) -> dict[str, float]:
-        listed = list(terms)
-        counts = self._terms.counts(np.array([key_of(t) for t in listed], dtype=np.int64))
+    def _idf(self, keys: Collection[str]) -> dict[str, float]:
+        listed = list(keys)
+        counts = self._terms.counts(np.array([int(k) for k in listed], dtype=np.int64))
         return dict(zip(listed, idf(len(self), counts).tolist(), strict=True))
 
     def _all_postings(self) -> tuple[Postings, ...]:
@@ -228,6 +235,7 @@ class WorkspaceIndex:
     def _rebuild(self) -> None:
         """Slots renumbered 0..n-1 without the removed ones, postings built in bulk."""
         living = [s for s in range(len(self._ids)) if self._alive[s]]
+        renumbered = len(living) < len(self._ids)
         keys = {p: [p.keys_of(s) for s in living] for p in self._all_postings()}
         self._ids = [self._ids[s] for s in living]
         self._versions = [self._versions[s] for s in living]
@@ -238,7 +246,7 @@ class WorkspaceIndex:
         self._folders = folders
         self._alive = np.zeros(size, dtype=np.bool_)
         self._alive[: len(living)] = True
-        if len(living) < len(self._ids):
+        if renumbered:
             self._vectors.keep(living, size)
         for postings, by_slot in keys.items():
             postings.rebuild(by_slot)
@@ -288,6 +296,14 @@ class WorkspaceIndex:
             np.argpartition(-scores[held], NEAREST_BY_WORDS - 1)[:NEAREST_BY_WORDS]
         ]
         return best
+
+
+def _in_folders(
+    entries: list[IndexedArticle], folder_ids: Collection[uuid.UUID] | None
+) -> list[IndexedArticle]:
+    if folder_ids is None:
+        return entries
+    return [e for e in entries if e.candidate.parent_folder_id in folder_ids]
 
 
 def _weights(terms: Counter[str], idf: dict[str, float]) -> dict[str, float]:
@@ -378,7 +394,7 @@ class _VectorTable:
         scales = self._title_scales if titles else self._body_scales
         if vector is None or matrix is None:
             return np.empty(0, dtype=np.int64)
-        rows = min(self._rows, len(matrix))
+        rows = min(self._rows, len(matrix), len(scope))
         usable = scope[:rows] & (scales[:rows] > 0)
         candidates = np.flatnonzero(usable)
         if not len(candidates):

@@ -25,6 +25,8 @@ class StoredRow:
     article_version: int
     model_id: str
     features: CompactFeatures
+    vectors: bytes
+    """`compact.encode_vectors`."""
 
 
 async def stored_features(
@@ -52,6 +54,7 @@ async def keep_features(session: AsyncSession, rows: Iterable[StoredRow]) -> Non
             "article_version": row.article_version,
             "model_id": row.model_id,
             "data": encode(row.features),
+            "vectors": row.vectors,
         }
         for row in rows
     ]

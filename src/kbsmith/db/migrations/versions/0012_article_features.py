@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("article_version", sa.Integer(), nullable=False),
         sa.Column("model_id", sa.String(length=200), nullable=False),
         sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("vectors", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(
             ["article_id"],
             ["articles.id"],
