@@ -62,7 +62,9 @@ def test_random_adds_and_removals_agree_with_a_dict_of_sets(
         if rebuild_every and step % rebuild_every == 0:
             # renumber the living slots 0..n-1, as the workspace index does
             living = sorted(reference.by_slot)
-            postings.rebuild([postings.keys_of(s) for s in living])
+            numbers = np.full(next_slot, -1, dtype=np.int64)
+            numbers[living] = np.arange(len(living))
+            postings.rebuild(numbers)
             reference.by_slot = {n: reference.by_slot[s] for n, s in enumerate(living)}
             slots = list(range(len(living)))
             next_slot = len(living)
@@ -84,6 +86,8 @@ def test_slots_of_keys_after_a_rebuild(
     held: dict[int, tuple[int, ...]], asked: tuple[int, ...], expected: set[int]
 ) -> None:
     postings = Postings()
-    postings.rebuild([keys(*held[s]) for s in sorted(held)])
+    for slot in sorted(held):
+        postings.add(slot, keys(*held[slot]))
+    postings.rebuild(np.arange(len(held), dtype=np.int64))
     alive = np.ones(len(held), dtype=np.bool_)
     assert set(postings.slots(keys(*asked), alive).tolist()) == expected

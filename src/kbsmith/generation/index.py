@@ -275,7 +275,7 @@ class CandidateIndex:
             await session.execute(
                 select(*SCORING_COLUMNS)
                 .outerjoin(ArticleFeatures, ArticleFeatures.article_id == Article.id)
-                .where(in_workspace(Article, workspace_id), repository.IN_FORCE)
+                .where(in_workspace(Article, workspace_id, repository.IN_FORCE, off_index=session))
                 .where(Article.id.in_(ids))
             )
         ).all()

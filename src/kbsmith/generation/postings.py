@@ -32,6 +32,11 @@ class Postings:
         self._recent: dict[int, list[int]] | None = {}
 
     @property
+    def size(self) -> int:
+        """Postings in the base."""
+        return len(self._slots)
+
+    @property
     def recent_postings(self) -> int:
         return sum(len(k) for k in self._recent_of.values())
 
@@ -53,27 +58,37 @@ class Postings:
             start, end = self._slot_starts[slot], self._slot_starts[slot + 1]
             np.subtract.at(self._counts, self._slot_keys[start:end], 1)
 
-    def keys_of(self, slot: int) -> Keys:
-        keys = self._recent_of.get(slot)
-        if keys is not None:
-            return keys
-        start, end = self._slot_starts[slot], self._slot_starts[slot + 1]
-        return self._keys[self._slot_keys[start:end]]
+    def rebuild(self, renumbered: np.ndarray[Any, np.dtype[np.int64]]) -> None:
+        """A fresh base, every slot numbered as *renumbered* says (-1: gone), nothing recent.
+        Done on flat arrays: no array per slot is made, however many slots there are."""
+        lengths = np.diff(self._slot_starts)
+        base_slots = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+        parts_keys = [self._keys[self._slot_keys]]
+        parts_slots = [base_slots]
+        for slot, keys in self._recent_of.items():
+            parts_keys.append(keys)
+            parts_slots.append(np.full(len(keys), slot, dtype=np.int64))
+        flat = np.concatenate(parts_keys).astype(np.int64, copy=False)
+        slots = renumbered[np.concatenate(parts_slots)] if len(flat) else base_slots
+        kept = slots >= 0
+        self._build(flat[kept], slots[kept], int(renumbered.max(initial=-1)) + 1)
 
-    def rebuild(self, keys_by_slot: list[Keys]) -> None:
-        """A fresh base of slots 0..n-1 (nothing recent)."""
-        lengths = np.array([len(k) for k in keys_by_slot], dtype=np.int64)
-        flat = np.concatenate(keys_by_slot) if keys_by_slot else _EMPTY_KEYS
-        slots = np.repeat(np.arange(len(keys_by_slot), dtype=np.int32), lengths)
+    def _build(self, flat: Keys, slots: Slots, count: int) -> None:
+        # by slot first (each slot's keys together), then by key for the postings
+        by_slot = np.lexsort((flat, slots))
+        flat, slots = flat[by_slot], slots[by_slot]
         order = np.argsort(flat, kind="stable")
-        self._keys, first, counts = np.unique(flat[order], return_index=True, return_counts=True)
-        self._starts = np.append(first, len(flat)).astype(np.int64)
-        self._slots = slots[order]
+        self._keys, counts = np.unique(flat[order], return_counts=True)
+        first = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self._starts = first
+        self._slots = slots[order].astype(np.int32)
         self._counts = counts.astype(np.int32)
         key_index = np.empty(len(flat), dtype=np.int32)
         key_index[order] = np.repeat(np.arange(len(self._keys), dtype=np.int32), counts)
         self._slot_keys = key_index
-        self._slot_starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        self._slot_starts = np.concatenate(
+            [[0], np.cumsum(np.bincount(slots, minlength=count))]
+        ).astype(np.int64)
         self._recent_of = {}
         self._recent = {}
 

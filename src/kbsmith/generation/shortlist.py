@@ -236,7 +236,8 @@ class WorkspaceIndex:
         """Slots renumbered 0..n-1 without the removed ones, postings built in bulk."""
         living = [s for s in range(len(self._ids)) if self._alive[s]]
         renumbered = len(living) < len(self._ids)
-        keys = {p: [p.keys_of(s) for s in living] for p in self._all_postings()}
+        numbers = np.full(len(self._ids), -1, dtype=np.int64)
+        numbers[living] = np.arange(len(living), dtype=np.int64)
         self._ids = [self._ids[s] for s in living]
         self._versions = [self._versions[s] for s in living]
         self._slot_of = {i: n for n, i in enumerate(self._ids) if i is not None}
@@ -248,9 +249,9 @@ class WorkspaceIndex:
         self._alive[: len(living)] = True
         if renumbered:
             self._vectors.keep(living, size)
-        for postings, by_slot in keys.items():
-            postings.rebuild(by_slot)
-        self._built = sum(len(k) for k in keys[self._terms])
+        for postings in self._all_postings():
+            postings.rebuild(numbers)
+        self._built = self._terms.size
 
     def _scope(self, folder_ids: Collection[uuid.UUID] | None) -> np.ndarray[Any, Any]:
         """The living slots' mask, within the folders when given."""
