@@ -11,9 +11,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from kbsmith.generation.compact import compact
 from kbsmith.generation.features import Features, lexical_features
 from kbsmith.generation.inputs import Candidate
-from kbsmith.generation.shortlist import IndexedArticle, WorkspaceIndex
+from kbsmith.generation.shortlist import IndexedArticle, WorkspaceIndex, query
 
 FOLDER = uuid.uuid4()
 OTHER_FOLDER = uuid.uuid4()
@@ -193,3 +194,24 @@ def test_a_rebuild_after_removals_keeps_each_vector_with_its_article() -> None:
         found = {s.entry.candidate.id for s in index.shortlist(new, None)}
         assert found == {i.candidate.id for i in items[3:]}
         assert index.versions() == {i.candidate.id: 1 for i in items[3:]}
+
+
+def test_articles_loaded_in_bulk_are_found_and_counted_as_those_added_one_by_one(
+    crowd: tuple[WorkspaceIndex, list[IndexedArticle]],
+) -> None:
+    one_by_one, articles = crowd
+    bulk = WorkspaceIndex()
+    bulk.loading(len(articles))
+    half = len(articles) // 2
+    for part in (articles[:half], articles[half:]):
+        bulk.add_many(
+            [(1, a.candidate.id, a.candidate.parent_folder_id, compact(a.features)) for a in part]
+        )
+    bulk.remove(articles[3].candidate.id)  # a slot of a chunk not yet built
+    one_by_one.remove(articles[3].candidate.id)
+    bulk.settle()
+    terms = sorted({t for a in articles[:50] for t in a.features.terms})
+    assert bulk.document_frequencies(terms) == one_by_one.document_frequencies(terms)
+    for probe in articles[:40:7]:
+        new = query(probe.features)
+        assert bulk.shortlist_ids(new, None) == one_by_one.shortlist_ids(new, None)

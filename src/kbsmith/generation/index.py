@@ -221,13 +221,9 @@ class CandidateIndex:
     ) -> None:
         # in chunks: recalled vectors must still be cached when the chunk is embedded, and
         # a statement takes a bounded number of parameters
-        loading = len(ids) > INDEX_CHUNK
-        if loading:
-            sync.index.loading(len(ids))
+        sync.index.loading(len(ids))
         for start in range(0, len(ids), INDEX_CHUNK):
             await self._index_chunk(session, sync, ids[start : start + INDEX_CHUNK], versions)
-            if loading:
-                sync.index.settle(loading=True)
 
     async def _index_chunk(
         self,
@@ -244,11 +240,9 @@ class CandidateIndex:
             )
         ).all()
         stored = await stored_features(session, {i: v for i, v, _ in rows}, self.model_id)
-        for article_id, _, folder_id in rows:
-            if article_id in stored:
-                sync.index.add_compact(
-                    versions[article_id], article_id, folder_id, stored[article_id]
-                )
+        sync.index.add_many(
+            [(versions[i], i, folder_id, stored[i]) for i, _, folder_id in rows if i in stored]
+        )
         missing = [article_id for article_id, _, _ in rows if article_id not in stored]
         for article_version, entry in await self._read_whole(session, missing):
             article_id = entry.candidate.id

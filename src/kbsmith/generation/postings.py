@@ -30,6 +30,9 @@ class Postings:
         """Per base slot (rows of _slot_starts): the indexes of its keys in _keys."""
         self._recent_of: dict[int, Keys] = {}
         self._recent: dict[int, list[int]] | None = {}
+        self._bulk: list[tuple[Slots, Keys]] = []
+        self._removed: set[int] = set()
+        """Chunks of many slots added at once (a workspace loading): flat, until `rebuild`."""
 
     @property
     def size(self) -> int:
@@ -38,7 +41,15 @@ class Postings:
 
     @property
     def recent_postings(self) -> int:
-        return sum(len(k) for k in self._recent_of.values())
+        return sum(len(k) for k in self._recent_of.values()) + sum(len(k) for _, k in self._bulk)
+
+    @property
+    def bulk_pending(self) -> bool:
+        return bool(self._bulk)
+
+    def add_many(self, slots: Slots, keys: Keys) -> None:
+        """Postings of new slots (each slot's keys together), past every slot added before."""
+        self._bulk.append((slots, keys))
 
     def add(self, slot: int, keys: Keys) -> None:
         """A slot past every base slot (slots are never reused before `rebuild`)."""
@@ -48,6 +59,9 @@ class Postings:
                 self._recent.setdefault(key, []).append(slot)
 
     def remove(self, slot: int) -> None:
+        if slot + 1 >= len(self._slot_starts) and slot not in self._recent_of and self._bulk:
+            self._absorb()  # a slot of a bulk chunk: rare (loaded and removed at once)
+        self._removed.add(slot)
         keys = self._recent_of.pop(slot, None)
         if keys is not None:
             if self._recent is not None:
@@ -68,15 +82,36 @@ class Postings:
         for slot, keys in self._recent_of.items():
             parts_keys.append(keys)
             parts_slots.append(np.full(len(keys), slot, dtype=np.int64))
+        for slots, keys in self._bulk:
+            parts_keys.append(keys)
+            parts_slots.append(slots.astype(np.int64))
+        self._bulk = []
+        self._removed = set()
         flat = np.concatenate(parts_keys).astype(np.int64, copy=False)
         slots = renumbered[np.concatenate(parts_slots)] if len(flat) else base_slots
+        del parts_keys, parts_slots
         kept = slots >= 0
         self._build(flat[kept], slots[kept], int(renumbered.max(initial=-1)) + 1)
 
+    def _absorb(self) -> None:
+        """The bulk chunks into the base, slots numbered as they are (the removed left out)."""
+        last = max(
+            [
+                len(self._slot_starts) - 2,
+                *self._recent_of,
+                *self._removed,
+                *(int(s.max(initial=-1)) for s, _ in self._bulk),
+            ]
+        )
+        numbers = np.arange(last + 1, dtype=np.int64)
+        numbers[list(self._removed)] = -1
+        self.rebuild(numbers)
+
     def _build(self, flat: Keys, slots: Slots, count: int) -> None:
-        # by slot first (each slot's keys together), then by key for the postings
-        by_slot = np.lexsort((flat, slots))
-        flat, slots = flat[by_slot], slots[by_slot]
+        # each slot's keys together, slots in order (as they mostly come), then by key
+        if len(slots) > 1 and not bool(np.all(slots[1:] >= slots[:-1])):
+            by_slot = np.argsort(slots, kind="stable")
+            flat, slots = flat[by_slot], slots[by_slot]
         order = np.argsort(flat, kind="stable")
         self._keys, counts = np.unique(flat[order], return_counts=True)
         first = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -107,6 +142,8 @@ class Postings:
 
     def counts(self, keys: Keys) -> np.ndarray[Any, np.dtype[np.int64]]:
         """How many slots hold each key."""
+        if self._bulk:
+            self._absorb()
         found = np.zeros(len(keys), dtype=np.int64)
         if len(self._keys):
             at = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
@@ -120,6 +157,8 @@ class Postings:
 
     def slots(self, keys: Keys, alive: np.ndarray[Any, np.dtype[np.bool_]]) -> Slots:
         """The living slots that hold any of *keys*, once per (key, slot)."""
+        if self._bulk:
+            self._absorb()
         parts: list[np.ndarray[Any, Any]] = []
         if len(self._keys) and len(keys):
             at = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)

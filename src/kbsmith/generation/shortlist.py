@@ -44,7 +44,6 @@ RARE_QUERY_TERMS = 32
 """Rare words carry the lexical signal; common ones would make every article a neighbour."""
 REBUILD_SHARE = 0.1
 """Postings added since the last rebuild, as a share of those built, that make a rebuild."""
-LOADING_BATCH = 50_000
 NO_FOLDER = -1
 
 
@@ -117,6 +116,14 @@ class WorkspaceIndex:
         self, version: int, article_id: uuid.UUID, folder_id: uuid.UUID, features: CompactFeatures
     ) -> None:
         self.remove(article_id)
+        slot = self._new_slot(version, article_id, folder_id)
+        self._terms.add(slot, features.term_keys)
+        self._paragraphs.add(slot, features.paragraph_keys)
+        self._title_terms.add(slot, features.title_terms)
+        self._title_keys.add(slot, np.array([features.title_key], dtype=np.int64))
+        self._vectors.put(slot, features)
+
+    def _new_slot(self, version: int, article_id: uuid.UUID, folder_id: uuid.UUID) -> int:
         slot = len(self._ids)
         self._ids.append(article_id)
         self._versions.append(version)
@@ -128,11 +135,7 @@ class WorkspaceIndex:
             )
         self._alive[slot] = True
         self._folders[slot] = self._folder_codes.setdefault(folder_id, len(self._folder_codes))
-        self._terms.add(slot, features.term_keys)
-        self._paragraphs.add(slot, features.paragraph_keys)
-        self._title_terms.add(slot, features.title_terms)
-        self._title_keys.add(slot, np.array([features.title_key], dtype=np.int64))
-        self._vectors.put(slot, features)
+        return slot
 
     def remove(self, article_id: uuid.UUID) -> None:
         slot = self._slot_of.pop(article_id, None)
@@ -145,20 +148,40 @@ class WorkspaceIndex:
             postings.remove(slot)
 
     def loading(self, articles: int) -> None:
-        """About *articles* come next (a workspace loaded whole): `settle` indexes them in
-        bulk, and the vector rows are made once (growing by doubling would hold both)."""
-        for postings in self._all_postings():
-            postings.defer()
+        """About *articles* come next (a workspace loaded whole, `add_many`): the vector rows
+        are made once (growing by doubling would hold both)."""
         self._vectors.reserve(len(self._ids) + articles)
 
-    def settle(self, loading: bool = False) -> None:
-        """After changes: rebuild the postings when enough was added or removed since (while
-        a workspace loads, each time its postings double: a bounded transient, linear work)."""
+    def add_many(self, items: list[tuple[int, uuid.UUID, uuid.UUID, CompactFeatures]]) -> None:
+        """(version, article id, folder id, features) of many articles: their postings kept
+        flat until `settle` builds them (no small array per article meanwhile)."""
+        if not items:
+            return
+        for _, article_id, _, _ in items:
+            self.remove(article_id)
+        first = len(self._ids)
+        for version, article_id, folder_id, features in items:
+            slot = self._new_slot(version, article_id, folder_id)
+            self._vectors.put(slot, features)
+        slots = np.arange(first, len(self._ids), dtype=np.int32)
+        for postings, keys in (
+            (self._terms, [f.term_keys for *_, f in items]),
+            (self._paragraphs, [f.paragraph_keys for *_, f in items]),
+            (self._title_terms, [f.title_terms for *_, f in items]),
+            (self._title_keys, [np.array([f.title_key], dtype=np.int64) for *_, f in items]),
+        ):
+            lengths = [len(k) for k in keys]
+            postings.add_many(np.repeat(slots, lengths), np.concatenate(keys))
+
+    def settle(self) -> None:
+        """After changes: rebuild the postings when enough was added or removed since."""
         recent = self._terms.recent_postings
         dead = len(self._ids) - len(self._slot_of)
-        share = 1.0 if loading else REBUILD_SHARE
-        least = LOADING_BATCH if loading else 1_000
-        if recent > max(least, share * self._built) or dead > len(self._slot_of) // 4:
+        if (
+            recent > max(1_000, REBUILD_SHARE * self._built)
+            or dead > len(self._slot_of) // 4
+            or any(p.bulk_pending for p in self._all_postings())
+        ):
             self._rebuild()
 
     def document_frequencies(self, terms: Iterable[str]) -> WorkspaceTerms:
