@@ -43,9 +43,12 @@ from kbsmith.generation.stored import StoredRow, keep_features, stored_features
 from kbsmith.generation.vectors import recall_vectors
 from kbsmith.knowledge import repository
 from kbsmith.knowledge.models import Article, ArticleSource
+from kbsmith.memory import release_freed_memory
 from kbsmith.sources.models import Source
 
 INDEX_CHUNK = 1000
+RELEASE_EVERY = 10 * INDEX_CHUNK
+"""While a workspace loads, freed memory goes back to the system every so many articles."""
 CHANGE_WINDOW = timedelta(seconds=5)
 """How long before its commit a change may be stamped: a refresh re-reads the changes of the
 last seconds it has seen, so a transaction that committed a little late is not missed."""
@@ -119,7 +122,8 @@ class CandidateIndex:
                 elif stale:
                     versions = {i: v for i, v in changed.items() if v is not None}
                     await self._index(session, sync, stale, versions)
-            sync.index.settle()
+            if sync.index.settle():
+                release_freed_memory()
             sync.changes_seen_until = started
         return sync.index
 
@@ -224,6 +228,8 @@ class CandidateIndex:
         sync.index.loading(len(ids))
         for start in range(0, len(ids), INDEX_CHUNK):
             await self._index_chunk(session, sync, ids[start : start + INDEX_CHUNK], versions)
+            if start and start % RELEASE_EVERY == 0:
+                release_freed_memory()  # each chunk's rows and objects are let go
 
     async def _index_chunk(
         self,

@@ -74,24 +74,56 @@ class Postings:
 
     def rebuild(self, renumbered: np.ndarray[Any, np.dtype[np.int64]]) -> None:
         """A fresh base, every slot numbered as *renumbered* says (-1: gone), nothing recent.
-        Done on flat arrays: no array per slot is made, however many slots there are."""
+        Done on flat arrays (no array per slot), slots as int32, each temporary let go as soon
+        as it is used: 100,000 articles' 1.5 million postings peak at ~60 MiB."""
         lengths = np.diff(self._slot_starts)
-        base_slots = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
         parts_keys = [self._keys[self._slot_keys]]
-        parts_slots = [base_slots]
+        parts_slots = [np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)]
         for slot, keys in self._recent_of.items():
             parts_keys.append(keys)
-            parts_slots.append(np.full(len(keys), slot, dtype=np.int64))
-        for slots, keys in self._bulk:
+            parts_slots.append(np.full(len(keys), slot, dtype=np.int32))
+        for chunk_slots, keys in self._bulk:
             parts_keys.append(keys)
-            parts_slots.append(slots.astype(np.int64))
-        self._bulk = []
-        self._removed = set()
+            parts_slots.append(chunk_slots.astype(np.int32, copy=False))
+        self._bulk, self._recent_of, self._removed = [], {}, set()
         flat = np.concatenate(parts_keys).astype(np.int64, copy=False)
-        slots = renumbered[np.concatenate(parts_slots)] if len(flat) else base_slots
-        del parts_keys, parts_slots
-        kept = slots >= 0
-        self._build(flat[kept], slots[kept], int(renumbered.max(initial=-1)) + 1)
+        del parts_keys
+        numbers = renumbered.astype(np.int32)
+        slots = numbers[np.concatenate(parts_slots)]
+        del parts_slots
+        if len(slots) and int(slots.min()) < 0:
+            kept = slots >= 0
+            flat, slots = flat[kept], slots[kept]
+            del kept
+        self._build(flat, slots, int(renumbered.max(initial=-1)) + 1)
+
+    def _build(self, flat: Keys, slots: np.ndarray[Any, np.dtype[np.int32]], count: int) -> None:
+        # each slot's keys together, slots in order (as they mostly come), then by key
+        if len(slots) > 1 and not bool(np.all(slots[1:] >= slots[:-1])):
+            by_slot = np.argsort(slots, kind="stable")
+            flat, slots = flat[by_slot], slots[by_slot]
+            del by_slot
+        order = np.argsort(flat, kind="stable")
+        ordered = flat[order]
+        del flat
+        self._slot_starts = np.concatenate(
+            [[0], np.cumsum(np.bincount(slots, minlength=count))]
+        ).astype(np.int64)
+        self._slots = slots[order]
+        del slots
+        # keys in order, told apart where they change (np.unique would sort them again)
+        changes = np.ones(len(ordered), dtype=np.bool_)
+        changes[1:] = ordered[1:] != ordered[:-1]
+        starts = np.flatnonzero(changes)
+        self._keys = ordered[starts]
+        del ordered
+        self._starts = np.append(starts, len(order)).astype(np.int64)
+        counts = np.diff(self._starts)
+        self._counts = counts.astype(np.int32)
+        key_index = np.empty(len(order), dtype=np.int32)
+        key_index[order] = np.repeat(np.arange(len(self._keys), dtype=np.int32), counts)
+        self._slot_keys = key_index
+        self._recent = {}
 
     def _absorb(self) -> None:
         """The bulk chunks into the base, slots numbered as they are (the removed left out)."""
@@ -106,30 +138,6 @@ class Postings:
         numbers = np.arange(last + 1, dtype=np.int64)
         numbers[list(self._removed)] = -1
         self.rebuild(numbers)
-
-    def _build(self, flat: Keys, slots: Slots, count: int) -> None:
-        # each slot's keys together, slots in order (as they mostly come), then by key
-        if len(slots) > 1 and not bool(np.all(slots[1:] >= slots[:-1])):
-            by_slot = np.argsort(slots, kind="stable")
-            flat, slots = flat[by_slot], slots[by_slot]
-        order = np.argsort(flat, kind="stable")
-        self._keys, counts = np.unique(flat[order], return_counts=True)
-        first = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        self._starts = first
-        self._slots = slots[order].astype(np.int32)
-        self._counts = counts.astype(np.int32)
-        key_index = np.empty(len(flat), dtype=np.int32)
-        key_index[order] = np.repeat(np.arange(len(self._keys), dtype=np.int32), counts)
-        self._slot_keys = key_index
-        self._slot_starts = np.concatenate(
-            [[0], np.cumsum(np.bincount(slots, minlength=count))]
-        ).astype(np.int64)
-        self._recent_of = {}
-        self._recent = {}
-
-    def defer(self) -> None:
-        """Many adds to come (a workspace loaded whole): keep no per-key lists for them."""
-        self._recent = None
 
     def _recent_lists(self) -> dict[int, list[int]]:
         if self._recent is None:

@@ -173,8 +173,9 @@ class WorkspaceIndex:
             lengths = [len(k) for k in keys]
             postings.add_many(np.repeat(slots, lengths), np.concatenate(keys))
 
-    def settle(self) -> None:
-        """After changes: rebuild the postings when enough was added or removed since."""
+    def settle(self) -> bool:
+        """After changes: rebuild the postings when enough was added or removed since (and
+        answer whether it did)."""
         recent = self._terms.recent_postings
         dead = len(self._ids) - len(self._slot_of)
         if (
@@ -183,6 +184,8 @@ class WorkspaceIndex:
             or any(p.bulk_pending for p in self._all_postings())
         ):
             self._rebuild()
+            return True
+        return False
 
     def document_frequencies(self, terms: Iterable[str]) -> WorkspaceTerms:
         """How many articles use each of *terms* (stemmed, as `Features.terms` has them)."""
