@@ -48,6 +48,7 @@ from kbsmith.sources.models import Source
 
 INDEX_CHUNK = 1000
 RELEASE_EVERY = 10 * INDEX_CHUNK
+VERSIONS_PARTITION = 5_000
 """While a workspace loads, freed memory goes back to the system every so many articles."""
 CHANGE_WINDOW = timedelta(seconds=5)
 """How long before its commit a change may be stamped: a refresh re-reads the changes of the
@@ -343,8 +344,12 @@ async def _current_versions(session: AsyncSession, workspace_id: uuid.UUID) -> d
     statement = repository.pending_articles(workspace_id).with_only_columns(
         Article.id, Article.version, Article.updated_at
     )
-    rows = (await session.execute(statement)).all()
-    return {row[0]: hash((row[1], row[2])) for row in rows}
+    versions = {}
+    result = await session.stream(statement)
+    async for rows in result.partitions(VERSIONS_PARTITION):  # not 100,000 rows at once
+        for article_id, version, updated_at in rows:
+            versions[article_id] = hash((version, updated_at))
+    return versions
 
 
 async def _changed_versions(
