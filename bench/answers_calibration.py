@@ -62,8 +62,10 @@ from kbsmith.answers.ranking import (
     AnswerModel,
     Fields,
     Signals,
+    TitleMatch,
     article_fields,
     signals,
+    title_match,
     weighed,
 )
 from kbsmith.answers.retrieval import counted_weights, query_terms, retrieve, term_counts
@@ -121,6 +123,7 @@ class Ranked:
     article: uuid.UUID
     lexical_rank: int
     signals: Signals
+    title_match: TitleMatch
     score: float
 
 
@@ -189,7 +192,10 @@ async def ask_all(
     return asked
 
 
-def described(asked: Asked, function_word_weight: float) -> list[tuple[Measured, Signals]]:
+Described = tuple[Measured, Signals, TitleMatch]
+
+
+def described(asked: Asked, function_word_weight: float) -> list[Described]:
     question = weighed(asked.text, asked.counted, function_word_weight)
     return [
         (
@@ -200,19 +206,20 @@ def described(asked: Asked, function_word_weight: float) -> list[tuple[Measured,
                 title_similarity=m.title_similarity,
                 body_similarity=m.body_similarity,
             ),
+            title_match(question, m.fields),
         )
         for m in asked.found
     ]
 
 
-def rank(found: Sequence[tuple[Measured, Signals]], score: dict[str, float]) -> list[Ranked]:
+def rank(found: Sequence[Described], score: dict[str, float]) -> list[Ranked]:
     def scored(m: Measured, s: Signals) -> float:
         if not score:
             return m.coverage
         values = s._asdict()
         return float(sum(w * values[name] for name, w in score.items()))
 
-    ranked = [Ranked(m.article, m.lexical_rank, s, scored(m, s)) for m, s in found]
+    ranked = [Ranked(m.article, m.lexical_rank, s, t, scored(m, s)) for m, s, t in found]
     return sorted(ranked, key=lambda r: (-r.score, r.lexical_rank))
 
 
@@ -258,10 +265,10 @@ def fit_score(sample: list[Asked], function_word_weight: float) -> dict[str, flo
     rows, targets = [], []
     for asked in sample:
         found = described(asked, function_word_weight)
-        right = [m.article in asked.rights for m, _ in found]
+        right = [m.article in asked.rights for m, _, _ in found]
         if not any(right) or all(right):
             continue
-        rows.append(np.array([[s._asdict()[name] for name in SCORE_SIGNALS] for _, s in found]))
+        rows.append(np.array([[s._asdict()[name] for name in SCORE_SIGNALS] for _, s, _ in found]))
         targets.append(np.array(right, dtype=float) / sum(right))
     beta = np.zeros(len(SCORE_SIGNALS))
 

@@ -164,10 +164,33 @@ class Signals(NamedTuple):
     says, which the answer model weighs the others by)."""
     question_weight: float
     """The weight of all its terms (likewise)."""
+    content_title_coverage: float
+    """The weighted share of the question's content terms (function words aside) in the title
+    and questions."""
+    missing_from_title: float
+    """The weight of the rarest content term of the question the title and questions lack (0
+    when they hold them all): one rare word missing says "another topic" louder than a share."""
+    missing_from_article: float
+    """The same, of the whole article."""
 
 
 SIGNAL_NAMES = Signals._fields
-NO_SIGNALS = Signals(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+NO_SIGNALS = Signals(*(0.0 for _ in SIGNAL_NAMES))
+
+
+class TitleMatch(NamedTuple):
+    """Which of the question's content terms an article's title and questions hold (for
+    ``confidence``: the best candidate's missing terms held by another candidate's title say
+    that another article is about them)."""
+
+    held: frozenset[str]
+    missing: dict[str, float]
+    """Those they lack, by weight."""
+    weight: float
+    """The weight of all the question's content terms."""
+
+
+NO_MATCH = TitleMatch(frozenset(), {}, 0.0)
 
 
 @dataclass(frozen=True)
@@ -188,11 +211,20 @@ def weighed(question: str, counted: Mapping[str, float], function_word_weight: f
     return Weighed(weights, frozenset(meaningful_words(question)), itself)
 
 
+def title_match(question: Weighed, fields: Fields) -> TitleMatch:
+    content = {t: w for t, w in question.weights.items() if t not in FUNCTION_STEMS}
+    held = frozenset(t for t in content if fields.title[t])
+    missing = {t: w for t, w in content.items() if t not in held}
+    return TitleMatch(held, missing, math.fsum(content.values()))
+
+
 def signals(
     question: Weighed, fields: Fields, *, title_similarity: float, body_similarity: float
 ) -> Signals:
     title_bm25 = bm25(question.weights, fields.title, TITLE_TERMS)
     title_words = fields.title_words
+    match = title_match(question, fields)
+    missing = match.missing
     return Signals(
         title_similarity,
         body_similarity,
@@ -203,6 +235,9 @@ def signals(
         len(title_words & question.content) / len(title_words) if title_words else 0.0,
         len(question.weights),
         math.fsum(question.weights.values()),
+        1.0 - math.fsum(missing.values()) / match.weight if match.weight > 0 else 0.0,
+        max(missing.values(), default=0.0),
+        max((w for t, w in missing.items() if not fields.everything[t]), default=0.0),
     )
 
 
