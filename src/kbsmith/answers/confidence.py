@@ -16,7 +16,8 @@ The weights and the floor are fitted by ``bench/answers_calibration.py`` on half
 (positives: a right article ranked first; negatives: another article ranked first, the best
 article left when the right ones are deleted with 20% of the others, and Banking77 train
 requests, which no COVID article answers); the floor is the least log-odds that refuses 90%
-of the fit half's questions whose articles were deleted. They ship in ``data/model.json``.
+of the fit half's questions whose articles were deleted, as scored by models fitted without
+them (out of fold). They ship in ``data/model.json``.
 """
 
 from __future__ import annotations
