@@ -173,7 +173,7 @@ class Signals(NamedTuple):
     and questions."""
     missing_from_title: float
     """The weight of the rarest content term of the question the title and questions lack (0
-    when they hold them all): one rare word missing says "another topic" louder than a share."""
+    when they hold them all)."""
     missing_from_article: float
     """The same, of the whole article."""
 
