@@ -47,7 +47,7 @@ from kbsmith.memory import release_freed_memory
 from kbsmith.sources.models import Source
 
 INDEX_CHUNK = 1000
-RELEASE_EVERY = 10 * INDEX_CHUNK
+RELEASE_EVERY = 2 * INDEX_CHUNK
 VERSIONS_PARTITION = 5_000
 """While a workspace loads, freed memory goes back to the system every so many articles."""
 CHANGE_WINDOW = timedelta(seconds=5)
@@ -229,8 +229,9 @@ class CandidateIndex:
         sync.index.loading(len(ids))
         for start in range(0, len(ids), INDEX_CHUNK):
             await self._index_chunk(session, sync, ids[start : start + INDEX_CHUNK], versions)
-            if start and start % RELEASE_EVERY == 0:
+            if start % RELEASE_EVERY == 0:
                 release_freed_memory()  # each chunk's rows and objects are let go
+        release_freed_memory()  # before the postings are built
 
     async def _index_chunk(
         self,
