@@ -104,25 +104,24 @@ class Postings:
             flat, slots = flat[by_slot], slots[by_slot]
             del by_slot
         order = np.argsort(flat, kind="stable")
-        ordered = flat[order]
-        del flat
         self._slot_starts = np.concatenate(
             [[0], np.cumsum(np.bincount(slots, minlength=count))]
         ).astype(np.int64)
         self._slots = slots[order]
         del slots
+        ordered = flat[order]
+        del order
         # keys in order, told apart where they change (np.unique would sort them again)
         changes = np.ones(len(ordered), dtype=np.bool_)
         changes[1:] = ordered[1:] != ordered[:-1]
         starts = np.flatnonzero(changes)
+        del changes
         self._keys = ordered[starts]
         del ordered
-        self._starts = np.append(starts, len(order)).astype(np.int64)
-        counts = np.diff(self._starts)
-        self._counts = counts.astype(np.int32)
-        key_index = np.empty(len(order), dtype=np.int32)
-        key_index[order] = np.repeat(np.arange(len(self._keys), dtype=np.int32), counts)
-        self._slot_keys = key_index
+        self._starts = np.append(starts, len(flat)).astype(np.int64)
+        self._counts = np.diff(self._starts).astype(np.int32)
+        # each posting's key index, in slot order (the order of flat)
+        self._slot_keys = np.searchsorted(self._keys, flat).astype(np.int32)
         self._recent = {}
 
     def _absorb(self) -> None:
