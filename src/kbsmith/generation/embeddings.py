@@ -102,8 +102,8 @@ class MiniLMEmbedder:
 
 def batches(by_length: list[int], lengths: list[int], most: int) -> list[list[int]]:
     """Rows (sorted by length) in batches of at most *most* rows and BATCH_TOKENS padded
-    tokens: 32 long texts at once peak at ~550 MiB more than 4 (their attention matrices),
-    for more CPU, not less (`bench/embedding_batches.py`)."""
+    tokens: 32 long texts at once peaked 550 MiB above batches of 512 tokens (their
+    attention matrices), for more CPU, not less (`bench/embedding_batches.py`)."""
     found: list[list[int]] = []
     for row in by_length:
         batch = found[-1] if found else None
