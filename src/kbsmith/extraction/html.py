@@ -23,6 +23,7 @@ from trafilatura.settings import Document
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 from trafilatura.xml import delete_element
 
+from kbsmith.extraction.cascade import extract_markdown
 from kbsmith.extraction.charset import decode
 from kbsmith.extraction.limits import MAX_HTML_CHARS, MAX_HTML_ELEMENTS
 from kbsmith.extraction.not_content import challenge_script, check_page
@@ -232,19 +233,9 @@ def _spaced_length(text: str) -> int:
 
 
 def _trafilatura(tree: HtmlElement, url: str | None, *, favor_recall: bool) -> str:
-    """Markdown keeps headings, lists, tables and code; links and images are noise here."""
-    markdown = trafilatura.extract(
-        tree,
-        url=url,
-        favor_recall=favor_recall,
-        output_format="markdown",
-        include_formatting=True,
-        include_tables=True,
-        include_comments=True,
-        include_links=False,
-        include_images=False,
-    )
-    return markdown or ""
+    """Markdown keeps headings, lists, tables and code; links and images are noise here.
+    trafilatura's own cascade, with stages that cannot win skipped (see `cascade`)."""
+    return extract_markdown(tree, url, favor_recall=favor_recall)
 
 
 def _baseline(tree: HtmlElement) -> str:

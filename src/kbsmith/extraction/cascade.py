@@ -1,0 +1,232 @@
+"""trafilatura's extraction cascade for kbsmith's options, skipping stages that cannot win.
+
+`trafilatura.extract(tree, output_format="markdown", include_formatting=True,
+include_comments=True, include_tables=True)` with `favor_recall` on or off, rebuilt from
+trafilatura's own stages (`trafilatura_sequence`, `compare_extraction` and the tail of
+`bare_extraction` of the pinned trafilatura version; tests/extraction/test_cascade.py fails
+when its internals move) so that one decision can be taken before a stage instead of after it:
+readability-lxml, the external extractor every pass runs (a tenth of an extraction's CPU, in
+pure Python), runs only when its text could replace the pass's own. Its text is made of the
+page's text nodes (plus "VIDEO" for each video iframe it keeps), so it is never longer than the
+page's text; when that bound already rules out every rule by which trafilatura would prefer it,
+it is not run. The output is the same as trafilatura's, character for character.
+"""
+
+import logging
+from collections.abc import Callable
+from copy import copy
+
+from lxml.etree import Element, _Element, tostring  # type: ignore[import-untyped]
+from lxml.html import HtmlElement  # type: ignore[import-untyped]
+from trafilatura.baseline import baseline, html2txt
+from trafilatura.core import (
+    ESCALATION_ACCEPT_RATIO,
+    ESCALATION_JUSTEXT_RATIO,
+    ESCALATION_MAX_LENGTH,
+    ESCALATION_PAGE_SHARE,
+    _forum_thread_page,
+    _prepare_tree,
+    determine_returnstring,
+)
+from trafilatura.external import (
+    JUSTEXT_OVERRIDE_RATIO,
+    SANITIZED_XPATH,
+    _prefer_readability,
+    justext_rescue,
+    sanitize_tree,
+    try_readability,
+)
+from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes
+from trafilatura.main_extractor import _elem_text, extract_comments, extract_content
+from trafilatura.metadata import Document
+from trafilatura.settings import Extractor
+from trafilatura.utils import trim
+from trafilatura.xpaths import (
+    RAW_TREE_PRUNE_XPATH,
+    REMOVE_COMMENTS_AND_LISTS_XPATH,
+    REMOVE_COMMENTS_XPATH,
+)
+
+# what readability-lxml writes into each video iframe it keeps
+_VIDEO_MARK = len("VIDEO")
+LOGGER = logging.getLogger(__name__)
+
+
+def extract_markdown(tree: HtmlElement, url: str | None, *, favor_recall: bool) -> str:
+    """What `trafilatura.extract` gives for the tree with kbsmith's options ("" for None).
+    The tree is left as it was."""
+    options = _options(url, favor_recall=favor_recall)
+    try:
+        body, text, comments_body, comments = _sequence(copy(tree), options, url)
+    except (TypeError, ValueError) as err:  # what `bare_extraction` turns into None
+        LOGGER.warning("discarding data: %s %s", url, err)
+        return ""
+    if not text and not comments:  # min_output_size and min_output_comm_size are 1
+        return ""
+    document = Document()
+    document.raw_text, document.commentsbody, document.body = text, comments_body, body
+    markdown: str = determine_returnstring(document, options)
+    return markdown
+
+
+def _options(url: str | None, *, favor_recall: bool) -> Extractor:
+    return Extractor(
+        output_format="markdown",
+        recall=favor_recall,
+        comments=True,
+        formatting=True,
+        links=False,
+        images=False,
+        tables=True,
+        url=url,
+    )
+
+
+def _sequence(
+    tree: HtmlElement, options: Extractor, url: str | None
+) -> tuple[_Element, str, _Element, str]:
+    """`trafilatura_sequence` with comments on and no precision focus."""
+    is_forum = _forum_thread_page(tree)
+    tree = prune_unwanted_nodes(tree, RAW_TREE_PRUNE_XPATH)
+    cleaned_tree, cleaned_backup = _prepare_tree(tree, options, url)
+    comments_body, comments, cleaned_tree = extract_comments(cleaned_tree, options)
+    forum_posts = None
+    if comments and is_forum:  # the "comments" of a thread forum are its posts
+        forum_posts, comments_body, comments = comments_body, Element("body"), ""
+        cleaned_tree = convert_tags(copy(cleaned_backup), options, url)
+    body, text = _extract_and_compare(cleaned_tree, cleaned_backup, tree, options)
+    if len(text) < options.min_extracted_size:
+        b_body, b_text, b_len = baseline(tree)
+        if b_len > len(text):
+            body, text, forum_posts = b_body, b_text, None
+    if options.focus == "balanced" and _escalates(text, tree):
+        esc_tree = tree if is_forum else _without_comments(tree, bool(comments))
+        body, text, forum_posts = _escalate(esc_tree, options, url, (body, text, forum_posts))
+    if forum_posts is not None:
+        body, text = _salvage_posts(body, text, forum_posts)
+    return body, text, comments_body, comments
+
+
+def _extract_and_compare(
+    cleaned_tree: HtmlElement, cleaned_backup: HtmlElement, tree: HtmlElement, options: Extractor
+) -> tuple[_Element, str]:
+    body, text = extract_content(cleaned_tree, options)
+    return _compare(cleaned_backup, tree, body, text, options)
+
+
+def _escalates(text: str, tree: HtmlElement) -> bool:
+    return 0 < len(text) < ESCALATION_MAX_LENGTH and len(text) < ESCALATION_PAGE_SHARE * len(
+        html2txt(tree)
+    )
+
+
+def _without_comments(tree: HtmlElement, comments_captured: bool) -> HtmlElement:
+    xpath = REMOVE_COMMENTS_AND_LISTS_XPATH if comments_captured else REMOVE_COMMENTS_XPATH
+    return prune_unwanted_nodes(copy(tree), xpath)
+
+
+def _escalate(
+    esc_tree: HtmlElement,
+    options: Extractor,
+    url: str | None,
+    current: tuple[_Element, str, _Element | None],
+) -> tuple[_Element, str, _Element | None]:
+    """Stage 4: a recall-focused retry and justext, kept when clearly longer."""
+    body, text, forum_posts = current
+    r_options = copy(options)
+    r_options.focus = "recall"
+    r_body, r_text = _guarded(
+        lambda: _extract_and_compare(*_prepare_tree(esc_tree, r_options, url), esc_tree, r_options)
+    )
+    j_body, j_text = _guarded(lambda: justext_rescue(copy(esc_tree), options))
+    if len(j_text) > len(r_text) and len(j_text) > ESCALATION_JUSTEXT_RATIO * len(text):
+        return j_body, j_text, None
+    r_len = len(r_text)
+    if r_len >= options.min_extracted_size and r_len > ESCALATION_ACCEPT_RATIO * len(text):
+        return r_body, r_text, None
+    return body, text, forum_posts
+
+
+def _salvage_posts(body: _Element, text: str, forum_posts: _Element) -> tuple[_Element, str]:
+    existing = "\n".join(filter(None, (_elem_text(el) for el in body)))
+    salvaged = [el for el in forum_posts if (t := _elem_text(el)) and t not in existing]
+    if not salvaged:
+        return body, text
+    body.extend(salvaged)
+    return body, " ".join(body.itertext()).strip()
+
+
+def _compare(
+    cleaned_backup: HtmlElement,
+    tree: HtmlElement,
+    body: _Element,
+    text: str,
+    options: Extractor,
+) -> tuple[_Element, str]:
+    """`compare_extraction`, readability run only when it could be preferred."""
+    len_text = len(text)
+    if options.focus == "recall" and len_text > options.min_extracted_size * 10:
+        return body, text
+    use_readability = False
+    if readability_may_win(
+        len_text,
+        readability_bound(tree),
+        deficient=_deficient(body),
+        recall=options.focus == "recall",
+        min_size=options.min_extracted_size,
+    ):
+        algo_body = try_readability(copy(tree))
+        algo_text = trim(tostring(algo_body, method="text", encoding="utf-8").decode("utf-8"))
+        use_readability = _prefer_readability(
+            body, algo_body, algo_text, len_text, len(algo_text), options
+        )
+        if use_readability:
+            body, text, len_text = algo_body, algo_text, len(algo_text)
+    unclean = bool(body.xpath(SANITIZED_XPATH))
+    if unclean or len_text < options.min_extracted_size:
+        body2, text2 = justext_rescue(cleaned_backup, options)
+        # unclean: shorter allowed (boilerplate dropped); merely short: must add text
+        len_text2 = len(text2)
+        accept = len_text <= JUSTEXT_OVERRIDE_RATIO * len_text2 if unclean else len_text < len_text2
+        if text2 and accept:
+            body, text, use_readability = body2, text2, False
+    if use_readability:
+        body, text = sanitize_tree(body, options)
+    return body, text
+
+
+def _guarded(stage: Callable[[], tuple[_Element, str]]) -> tuple[_Element, str]:
+    """trafilatura's guard around the escalation's candidates: a failing one counts as empty."""
+    try:
+        return stage()
+    except Exception as err:
+        LOGGER.warning("escalation candidate failed: %s", err)
+        return Element("body"), ""
+
+
+def readability_may_win(
+    len_text: int, bound: int, *, deficient: bool, recall: bool, min_size: int
+) -> bool:
+    """Whether `_prefer_readability` could take a readability text of at most `bound`
+    characters over the pass's own `len_text`: when the own text is empty, when the own
+    extraction is structurally deficient (no paragraph text or more tables than paragraphs)
+    and readability could pass twice the minimum size, or when readability could be longer
+    than twice the own text (balanced) or than the own text (recall, whose extra rules need
+    readability longer than the own text)."""
+    if bound == 0:
+        return False
+    if len_text == 0 or (deficient and bound > 2 * min_size):
+        return True
+    return bound > (len_text if recall else 2 * len_text)
+
+
+def readability_bound(tree: HtmlElement) -> int:
+    """An upper bound on the length of readability's text for the tree: its text is a
+    subsequence of the page's text nodes, spaced the same way, plus "VIDEO" per iframe."""
+    iframes = sum(1 for _ in tree.iter("iframe"))
+    return len(trim(tree.text_content())) + _VIDEO_MARK * iframes
+
+
+def _deficient(body: _Element) -> bool:
+    tables, paragraphs = len(body.findall(".//table")), len(body.findall(".//p"))
+    return not body.xpath(".//p//text()") or tables > paragraphs
