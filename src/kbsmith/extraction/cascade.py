@@ -15,6 +15,7 @@ it is not run. The output is the same as trafilatura's, character for character.
 import logging
 from collections.abc import Callable
 from copy import copy
+from dataclasses import dataclass
 
 from lxml.etree import Element, _Element, tostring  # type: ignore[import-untyped]
 from lxml.html import HtmlElement  # type: ignore[import-untyped]
@@ -50,14 +51,35 @@ from trafilatura.xpaths import (
 # what readability-lxml writes into each video iframe it keeps
 _VIDEO_MARK = len("VIDEO")
 LOGGER = logging.getLogger(__name__)
+# A balanced pass's own text holding this share of the page's text is never replaced by
+# readability's: the bound says it could be only below 0.5 (readability would need more than
+# twice the own text), and on the two tuning thirds of the WCXB dev pages readability never
+# won above 0.2 (139 of its 391 remaining runs; 2 wins of 33 runs between 0.1 and 0.2)
+READABILITY_MAX_SHARE = 0.2
 
 
-def extract_markdown(tree: HtmlElement, url: str | None, *, favor_recall: bool) -> str:
-    """What `trafilatura.extract` gives for the tree with kbsmith's options ("" for None).
-    The tree is left as it was."""
+@dataclass(frozen=True)
+class Page:
+    """The page as every pass reads it: trafilatura's raw-tree pruning done once, on a copy
+    no pass modifies, with what the passes would otherwise each work out again."""
+
+    tree: HtmlElement
+    is_forum: bool
+    readability_bound: int
+
+
+def prepare(tree: HtmlElement) -> Page:
+    """The parsed page, ready for `extract_markdown`; `tree` itself is left as it was."""
+    is_forum = _forum_thread_page(tree)
+    pruned = prune_unwanted_nodes(copy(tree), RAW_TREE_PRUNE_XPATH)
+    return Page(pruned, is_forum, readability_bound(pruned))
+
+
+def extract_markdown(page: Page, url: str | None, *, favor_recall: bool) -> str:
+    """What `trafilatura.extract` gives for the tree with kbsmith's options ("" for None)."""
     options = _options(url, favor_recall=favor_recall)
     try:
-        body, text, comments_body, comments = _sequence(copy(tree), options, url)
+        body, text, comments_body, comments = _sequence(page, options, url)
     except (TypeError, ValueError) as err:  # what `bare_extraction` turns into None
         LOGGER.warning("discarding data: %s %s", url, err)
         return ""
@@ -70,6 +92,15 @@ def extract_markdown(tree: HtmlElement, url: str | None, *, favor_recall: bool) 
 
 
 def _options(url: str | None, *, favor_recall: bool) -> Extractor:
+    """The options `trafilatura.extract` builds for kbsmith's arguments (reading its
+    settings file each time), copied from ones built once."""
+    options = copy(_RECALL if favor_recall else _BALANCED)
+    options.url = url
+    options.source = url and url.encode("utf-8", "replace").decode("utf-8")
+    return options
+
+
+def _built_options(*, favor_recall: bool) -> Extractor:
     return Extractor(
         output_format="markdown",
         recall=favor_recall,
@@ -78,40 +109,48 @@ def _options(url: str | None, *, favor_recall: bool) -> Extractor:
         links=False,
         images=False,
         tables=True,
-        url=url,
     )
 
 
+_BALANCED = _built_options(favor_recall=False)
+_RECALL = _built_options(favor_recall=True)
+
+
 def _sequence(
-    tree: HtmlElement, options: Extractor, url: str | None
+    page: Page, options: Extractor, url: str | None
 ) -> tuple[_Element, str, _Element, str]:
-    """`trafilatura_sequence` with comments on and no precision focus."""
-    is_forum = _forum_thread_page(tree)
-    tree = prune_unwanted_nodes(tree, RAW_TREE_PRUNE_XPATH)
+    """`trafilatura_sequence` with comments on and no precision focus. Every stage works on
+    copies of `page.tree` (tests/extraction/test_cascade.py checks it is left as it was)."""
+    tree, is_forum = page.tree, page.is_forum
     cleaned_tree, cleaned_backup = _prepare_tree(tree, options, url)
     comments_body, comments, cleaned_tree = extract_comments(cleaned_tree, options)
     forum_posts = None
     if comments and is_forum:  # the "comments" of a thread forum are its posts
         forum_posts, comments_body, comments = comments_body, Element("body"), ""
         cleaned_tree = convert_tags(copy(cleaned_backup), options, url)
-    body, text = _extract_and_compare(cleaned_tree, cleaned_backup, tree, options)
+    body, text = _extract_and_compare(cleaned_tree, cleaned_backup, tree, page, options)
     if len(text) < options.min_extracted_size:
         b_body, b_text, b_len = baseline(tree)
         if b_len > len(text):
             body, text, forum_posts = b_body, b_text, None
     if options.focus == "balanced" and _escalates(text, tree):
         esc_tree = tree if is_forum else _without_comments(tree, bool(comments))
-        body, text, forum_posts = _escalate(esc_tree, options, url, (body, text, forum_posts))
+        retried = Page(esc_tree, is_forum, page.readability_bound)  # a pruned tree: bound holds
+        body, text, forum_posts = _escalate(retried, options, url, (body, text, forum_posts))
     if forum_posts is not None:
         body, text = _salvage_posts(body, text, forum_posts)
     return body, text, comments_body, comments
 
 
 def _extract_and_compare(
-    cleaned_tree: HtmlElement, cleaned_backup: HtmlElement, tree: HtmlElement, options: Extractor
+    cleaned_tree: HtmlElement,
+    cleaned_backup: HtmlElement,
+    tree: HtmlElement,
+    page: Page,
+    options: Extractor,
 ) -> tuple[_Element, str]:
     body, text = extract_content(cleaned_tree, options)
-    return _compare(cleaned_backup, tree, body, text, options)
+    return _compare(cleaned_backup, tree, page.readability_bound, body, text, options)
 
 
 def _escalates(text: str, tree: HtmlElement) -> bool:
@@ -126,7 +165,7 @@ def _without_comments(tree: HtmlElement, comments_captured: bool) -> HtmlElement
 
 
 def _escalate(
-    esc_tree: HtmlElement,
+    page: Page,
     options: Extractor,
     url: str | None,
     current: tuple[_Element, str, _Element | None],
@@ -135,8 +174,11 @@ def _escalate(
     body, text, forum_posts = current
     r_options = copy(options)
     r_options.focus = "recall"
+    esc_tree = page.tree
     r_body, r_text = _guarded(
-        lambda: _extract_and_compare(*_prepare_tree(esc_tree, r_options, url), esc_tree, r_options)
+        lambda: _extract_and_compare(
+            *_prepare_tree(esc_tree, r_options, url), esc_tree, page, r_options
+        )
     )
     j_body, j_text = _guarded(lambda: justext_rescue(copy(esc_tree), options))
     if len(j_text) > len(r_text) and len(j_text) > ESCALATION_JUSTEXT_RATIO * len(text):
@@ -159,6 +201,7 @@ def _salvage_posts(body: _Element, text: str, forum_posts: _Element) -> tuple[_E
 def _compare(
     cleaned_backup: HtmlElement,
     tree: HtmlElement,
+    bound: int,
     body: _Element,
     text: str,
     options: Extractor,
@@ -170,7 +213,7 @@ def _compare(
     use_readability = False
     if readability_may_win(
         len_text,
-        readability_bound(tree),
+        bound,
         deficient=_deficient(body),
         recall=options.focus == "recall",
         min_size=options.min_extracted_size,
@@ -207,17 +250,19 @@ def _guarded(stage: Callable[[], tuple[_Element, str]]) -> tuple[_Element, str]:
 def readability_may_win(
     len_text: int, bound: int, *, deficient: bool, recall: bool, min_size: int
 ) -> bool:
-    """Whether `_prefer_readability` could take a readability text of at most `bound`
-    characters over the pass's own `len_text`: when the own text is empty, when the own
-    extraction is structurally deficient (no paragraph text or more tables than paragraphs)
-    and readability could pass twice the minimum size, or when readability could be longer
-    than twice the own text (balanced) or than the own text (recall, whose extra rules need
-    readability longer than the own text)."""
+    """Whether readability, whose text has at most `bound` characters, is worth running
+    against the pass's own `len_text`. `_prefer_readability` takes it when the own text is
+    empty, when the own extraction is structurally deficient (no paragraph text or more
+    tables than paragraphs) and readability passes twice the minimum size, or when
+    readability is more than twice as long (balanced) or longer (recall, whose extra rules
+    all need that). Balanced, it is run only below `READABILITY_MAX_SHARE` of the bound."""
     if bound == 0:
         return False
     if len_text == 0 or (deficient and bound > 2 * min_size):
         return True
-    return bound > (len_text if recall else 2 * len_text)
+    if recall:
+        return bound > len_text
+    return len_text < READABILITY_MAX_SHARE * bound
 
 
 def readability_bound(tree: HtmlElement) -> int:

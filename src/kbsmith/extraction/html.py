@@ -23,7 +23,7 @@ from trafilatura.settings import Document
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 from trafilatura.xml import delete_element
 
-from kbsmith.extraction.cascade import extract_markdown
+from kbsmith.extraction.cascade import extract_markdown, prepare
 from kbsmith.extraction.charset import decode
 from kbsmith.extraction.limits import MAX_HTML_CHARS, MAX_HTML_ELEMENTS
 from kbsmith.extraction.not_content import challenge_script, check_page
@@ -198,12 +198,14 @@ def _is_consent(element_id: str | None, element_class: str | None) -> bool:
 
 
 def main_content(tree: HtmlElement, url: str | None = None) -> str:
-    """Main content as Markdown; "" when even the fallback finds nothing."""
-    balanced = _trafilatura(tree, url, favor_recall=False)
+    """Main content as Markdown (headings, lists, tables and code kept; links and images are
+    noise here); "" when even the fallback finds nothing."""
+    page = prepare(tree)
+    balanced = extract_markdown(page, url, favor_recall=False)
     best = balanced
     page_length = page_text_length(tree)
     if len(balanced) < RECALL_MAX_SHARE * page_length or page_length < RECALL_SMALL_PAGE_CHARS:
-        recall = _trafilatura(tree, url, favor_recall=True)
+        recall = extract_markdown(page, url, favor_recall=True)
         if len(recall) > RECALL_GAIN * len(balanced):
             best = recall
     return best if best.strip() else _baseline(tree)
@@ -230,12 +232,6 @@ def page_text_length(tree: HtmlElement) -> int:
 
 def _spaced_length(text: str) -> int:
     return len(" ".join(text.split()))
-
-
-def _trafilatura(tree: HtmlElement, url: str | None, *, favor_recall: bool) -> str:
-    """Markdown keeps headings, lists, tables and code; links and images are noise here.
-    trafilatura's own cascade, with stages that cannot win skipped (see `cascade`)."""
-    return extract_markdown(tree, url, favor_recall=favor_recall)
 
 
 def _baseline(tree: HtmlElement) -> str:
