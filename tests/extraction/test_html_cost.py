@@ -164,22 +164,12 @@ def test_page_text_length_counts_visible_text_once_spaced(
 @pytest.mark.parametrize(
     ("page_chars", "balanced_chars", "recall_runs"),
     [
-        (3000, 500, True),  # a sixth of a large page: recall runs (and wins: 2x the text)
+        (3000, 500, True),  # a sixth of a large page: recall runs
         (3000, 700, False),  # a quarter of a large page: the balanced pass stands
         (1500, 1400, True),  # a small page: recall runs whatever the share (cheap there)
     ],
 )
 def test_the_recall_pass_runs_only_when_it_could_win(
-    monkeypatch: pytest.MonkeyPatch, page_chars: int, balanced_chars: int, recall_runs: bool
+    page_chars: int, balanced_chars: int, recall_runs: bool
 ) -> None:
-    passes: list[bool] = []
-    texts = {False: "x" * balanced_chars, True: "x" * 2 * balanced_chars}
-
-    def fake(tree: object, url: str | None, *, favor_recall: bool) -> str:
-        passes.append(favor_recall)
-        return texts[favor_recall]
-
-    monkeypatch.setattr(html, "_trafilatura", fake)
-    page = _tree(f"<html><body><p>{'y' * page_chars}</p></body></html>")
-    assert html.main_content(page) == texts[recall_runs]
-    assert passes == ([False, True] if recall_runs else [False])
+    assert html.recall_pass_runs(page_chars, balanced_chars) is recall_runs

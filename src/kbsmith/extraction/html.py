@@ -203,12 +203,16 @@ def main_content(tree: HtmlElement, url: str | None = None) -> str:
     page = prepare(tree)
     balanced = extract_markdown(page, url, favor_recall=False)
     best = balanced
-    page_length = page_text_length(tree)
-    if len(balanced) < RECALL_MAX_SHARE * page_length or page_length < RECALL_SMALL_PAGE_CHARS:
+    if recall_pass_runs(page_text_length(tree), len(balanced)):
         recall = extract_markdown(page, url, favor_recall=True)
         if len(recall) > RECALL_GAIN * len(balanced):
             best = recall
     return best if best.strip() else _baseline(tree)
+
+
+def recall_pass_runs(page_chars: int, balanced_chars: int) -> bool:
+    """Whether the recall-oriented pass runs after a balanced one found `balanced_chars`."""
+    return balanced_chars < RECALL_MAX_SHARE * page_chars or page_chars < RECALL_SMALL_PAGE_CHARS
 
 
 def page_text_length(tree: HtmlElement) -> int:
