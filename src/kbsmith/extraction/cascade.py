@@ -51,6 +51,16 @@ from trafilatura.xpaths import (
 # what readability-lxml writes into each video iframe it keeps
 _VIDEO_MARK = len("VIDEO")
 LOGGER = logging.getLogger(__name__)
+# trafilatura's raw-tree pruning matches only elements whose id or class holds one of these
+# (case-sensitive): its regular expressions call back into Python for every div, section and
+# aside (4% of an extraction), a substring test of the page's source rules most pages out. A
+# marker written with character references in the attribute would be missed; no theme does.
+RAW_PRUNE_MARKERS = (
+    "mvp-post-add-",
+    "infinitescroll",
+    "infinite-scroll",
+    "elementor-share-buttons",
+)
 # A balanced pass's own text holding this share of the page's text is never replaced by
 # readability's: the bound says it could be only below 0.5 (readability would need more than
 # twice the own text), and on the two tuning thirds of the WCXB dev pages readability never
@@ -68,10 +78,13 @@ class Page:
     readability_bound: int
 
 
-def prepare(tree: HtmlElement) -> Page:
-    """The parsed page, ready for `extract_markdown`; `tree` itself is left as it was."""
+def prepare(tree: HtmlElement, source: str) -> Page:
+    """The page parsed from `source`, ready for `extract_markdown`; `tree` itself is left
+    as it was."""
     is_forum = _forum_thread_page(tree)
-    pruned = prune_unwanted_nodes(copy(tree), RAW_TREE_PRUNE_XPATH)
+    pruned = copy(tree)
+    if any(marker in source for marker in RAW_PRUNE_MARKERS):
+        pruned = prune_unwanted_nodes(pruned, RAW_TREE_PRUNE_XPATH)
     return Page(pruned, is_forum, readability_bound(pruned))
 
 

@@ -91,7 +91,7 @@ def extract_html(body: bytes, header: str | None, url: str | None) -> tuple[str,
     if _CONSENT_ANYWHERE.search(text):
         prune_consent(tree)
     had_challenge_script = prune_invisible(tree)
-    markdown = main_content(tree, url)
+    markdown = main_content(tree, text, url)
     check_page(tree, markdown, had_challenge_script=had_challenge_script)
     return title, markdown
 
@@ -197,10 +197,11 @@ def _is_consent(element_id: str | None, element_class: str | None) -> bool:
     )
 
 
-def main_content(tree: HtmlElement, url: str | None = None) -> str:
+def main_content(tree: HtmlElement, source: str, url: str | None = None) -> str:
     """Main content as Markdown (headings, lists, tables and code kept; links and images are
-    noise here); "" when even the fallback finds nothing."""
-    page = prepare(tree)
+    noise here); "" when even the fallback finds nothing. `source`: the HTML `tree` was
+    parsed from."""
+    page = prepare(tree, source)
     balanced = extract_markdown(page, url, favor_recall=False)
     best = balanced
     if recall_pass_runs(page_text_length(tree), len(balanced)):
