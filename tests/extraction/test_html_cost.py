@@ -162,14 +162,40 @@ def test_page_text_length_counts_visible_text_once_spaced(
 
 
 @pytest.mark.parametrize(
-    ("page_chars", "balanced_chars", "recall_runs"),
+    ("page_chars", "balanced_chars", "dropped", "recall_runs"),
     [
-        (3000, 500, True),  # a sixth of a large page: recall runs
-        (3000, 700, False),  # a quarter of a large page: the balanced pass stands
-        (1500, 1400, True),  # a small page: recall runs whatever the share (cheap there)
+        (3000, 500, False, True),  # a sixth of a large page: recall runs
+        (3000, 700, False, False),  # a quarter of a large page: the balanced pass stands
+        (3000, 700, True, False),  # ...dropped headings or not: large pages are left alone
+        (1500, 1400, True, True),  # a small page that lost a heading: recall runs
+        (1500, 1400, False, False),  # a small page with its headings: the balanced pass stands
+        (1500, 200, False, True),  # a small page, little of it found
     ],
 )
 def test_the_recall_pass_runs_only_when_it_could_win(
-    page_chars: int, balanced_chars: int, recall_runs: bool
+    page_chars: int, balanced_chars: int, dropped: bool, recall_runs: bool
 ) -> None:
-    assert html.recall_pass_runs(page_chars, balanced_chars) is recall_runs
+    decision = html.recall_pass_runs(page_chars, balanced_chars, dropped_heading=dropped)
+    assert decision is recall_runs
+
+
+DOC = (
+    "<html><body><h1>Refunds</h1><p>Ask within 30 days of delivery.</p>"
+    "<div><h2>Exchanges</h2></div><p>Swap any size once.</p><h3></h3><p>Unheaded</p></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("markdown", "dropped"),
+    [
+        ("Ask within 30 days of delivery.", True),  # the heading before it went missing
+        ("# Refunds\n\nAsk within 30 days of  delivery.", False),  # kept, spacing aside
+        ("Swap any size once.", False),  # its heading is not its sibling: nothing to say
+        ("Unheaded", False),  # an empty heading is no heading
+        ("", False),
+    ],
+)
+def test_a_dropped_heading_is_one_whose_following_text_was_kept(
+    markdown: str, dropped: bool
+) -> None:
+    assert html.dropped_heading(_tree(DOC), markdown) is dropped
