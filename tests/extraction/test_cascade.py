@@ -161,6 +161,14 @@ def test_readabilitys_text_is_within_the_bound(name: str) -> None:
     assert len(text) <= page.readability_bound
 
 
+@pytest.mark.parametrize(
+    "text", ["plain words", " \n\t spaced \u00a0 out\u3000words \u2028", "", "\u00a0"]
+)
+def test_the_bound_is_never_below_the_trimmed_text(text: str) -> None:
+    tree = html._parse(f"<html><body><div>{text}</div><p> more</p></body></html>")
+    assert cascade.readability_bound(tree) >= len(trim(tree.text_content()))
+
+
 def test_a_kept_video_counts_in_the_bound() -> None:
     without = cascade.readability_bound(html._parse(PAGES["video"].replace("<iframe", "<span")))
     assert cascade.readability_bound(html._parse(PAGES["video"])) == without + len("VIDEO")
