@@ -110,7 +110,7 @@ def _assert_same_as_trafilatura(source: str, url: str | None) -> None:
     page = cascade.prepare(tree, source)
     before = tostring(page.tree)
     for favor_recall in (False, True):
-        ours = cascade.extract_markdown(page, url, favor_recall=favor_recall)
+        ours = cascade.extract_markdown(page, url, favor_recall=favor_recall).markdown
         assert ours == _trafilatura(tree, url, favor_recall)
     assert tostring(page.tree) == before  # one prepared page serves every pass
 
@@ -118,6 +118,24 @@ def _assert_same_as_trafilatura(source: str, url: str | None) -> None:
 @pytest.mark.parametrize("name", sorted(PAGES))
 def test_the_cascade_gives_trafilaturas_output(name: str) -> None:
     _assert_same_as_trafilatura(PAGES[name], "https://help.example.com/page")
+
+
+@pytest.mark.parametrize(
+    ("name", "favor_recall", "retried"),
+    [
+        ("little of the page extracted", False, True),
+        ("little of the page extracted", True, False),  # no escalation in recall mode
+        ("article", False, False),
+    ],
+)
+def test_a_pass_tells_whether_trafilatura_retried_it_for_recall(
+    name: str, favor_recall: bool, retried: bool
+) -> None:
+    page = cascade.prepare(html._parse(PAGES[name]), PAGES[name])
+    assert (
+        cascade.extract_markdown(page, None, favor_recall=favor_recall).retried_for_recall
+        is retried
+    )
 
 
 def test_the_cascade_gives_trafilaturas_output_on_real_pages() -> None:

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from copy import copy
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml.etree import Element, XPath, _Element, tostring  # type: ignore[import-untyped]
 from lxml.html import HtmlElement  # type: ignore[import-untyped]
@@ -90,20 +91,26 @@ def prepare(tree: HtmlElement, source: str) -> Page:
     return Page(pruned, is_forum, readability_bound(pruned))
 
 
-def extract_markdown(page: Page, url: str | None, *, favor_recall: bool) -> str:
+class Pass(NamedTuple):
+    markdown: str
+    retried_for_recall: bool
+    """trafilatura's recall escalation ran: this balanced pass already retried the page
+    in recall mode (and with justext), and kept the retry when clearly longer."""
+
+
+def extract_markdown(page: Page, url: str | None, *, favor_recall: bool) -> Pass:
     """What `trafilatura.extract` gives for the tree with kbsmith's options ("" for None)."""
     options = _options(url, favor_recall=favor_recall)
     try:
-        body, text, comments_body, comments = _sequence(page, options, url)
+        body, text, comments_body, comments, retried = _sequence(page, options, url)
     except (TypeError, ValueError) as err:  # what `bare_extraction` turns into None
         LOGGER.warning("discarding data: %s %s", url, err)
-        return ""
+        return Pass("", retried_for_recall=False)
     if not text and not comments:  # min_output_size and min_output_comm_size are 1
-        return ""
+        return Pass("", retried)
     document = Document()
     document.raw_text, document.commentsbody, document.body = text, comments_body, body
-    markdown: str = determine_returnstring(document, options)
-    return markdown
+    return Pass(determine_returnstring(document, options), retried)
 
 
 def _options(url: str | None, *, favor_recall: bool) -> Extractor:
@@ -133,7 +140,7 @@ _RECALL = _built_options(favor_recall=True)
 
 def _sequence(
     page: Page, options: Extractor, url: str | None
-) -> tuple[_Element, str, _Element, str]:
+) -> tuple[_Element, str, _Element, str, bool]:
     """`trafilatura_sequence` with comments on and no precision focus. Every stage works on
     copies of `page.tree` (tests/extraction/test_cascade.py checks it is left as it was)."""
     tree, is_forum = page.tree, page.is_forum
@@ -148,13 +155,14 @@ def _sequence(
         b_body, b_text, b_len = baseline(tree)
         if b_len > len(text):
             body, text, forum_posts = b_body, b_text, None
-    if options.focus == "balanced" and _escalates(text, tree):
+    retried = options.focus == "balanced" and _escalates(text, tree)
+    if retried:
         esc_tree = tree if is_forum else _without_comments(tree, bool(comments))
-        retried = Page(esc_tree, is_forum, page.readability_bound)  # a pruned tree: bound holds
-        body, text, forum_posts = _escalate(retried, options, url, (body, text, forum_posts))
+        esc_page = Page(esc_tree, is_forum, page.readability_bound)  # pruned: the bound holds
+        body, text, forum_posts = _escalate(esc_page, options, url, (body, text, forum_posts))
     if forum_posts is not None:
         body, text = _salvage_posts(body, text, forum_posts)
-    return body, text, comments_body, comments
+    return body, text, comments_body, comments, retried
 
 
 def _extract_and_compare(
