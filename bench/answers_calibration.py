@@ -22,7 +22,11 @@ The entries are split in half by hash; everything is fitted on the fit half only
    right ones); the function-word weight with the best top-1;
 2. the logistic answer-or-refuse model of ``answers/confidence.py`` (positives: present and
    ranked first; negatives: present but another article first, absent, Banking77 train), and
-   its floor: the least log-odds that refuses >= 90% of the absent phrasings.
+   its floor: the least log-odds that refuses >= 90% of the absent phrasings, each scored by a
+   model fitted without it (4 folds of the fit half's entries): what matters is what a model
+   refuses of articles it never saw. (At 90% it is the in-sample floor within 0.04; the
+   held-out half refuses less with either, 0.858: its articles differ from the fit half's more
+   than the fit half's folds differ among themselves.)
 Figures are printed for both halves, with a BM25 baseline (``bm25s`` over title + body, as
 ``bench/answers.py``) and the trade-off of other floors; the fitted model is written to
 ``src/kbsmith/answers/data/model.json`` (what kbsmith ships; not with ``--dry-run``) and the
@@ -41,6 +45,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import hashlib
 import json
 import os
 import random
@@ -62,8 +67,10 @@ from kbsmith.answers.ranking import (
     AnswerModel,
     Fields,
     Signals,
+    TitleMatch,
     article_fields,
     signals,
+    title_match,
     weighed,
 )
 from kbsmith.answers.retrieval import counted_weights, query_terms, retrieve, term_counts
@@ -77,7 +84,10 @@ from kbsmith.logging import configure_logging
 from kbsmith.workspaces import service as workspaces
 from knowledge import fresh_database
 
-SCORE_SIGNALS = ("title_similarity", "body_similarity", "title_bm25", "coverage", "title_coverage")
+SCORE_SIGNALS = (
+    *("title_similarity", "body_similarity", "title_bm25", "coverage", "title_coverage"),
+    "title_precision",
+)
 FUNCTION_WORD_WEIGHTS = (0.0, 1.0, 2.0, 3.0, 4.0)
 REFUSED_TARGET = 0.90
 """Refused on the fit half when the right articles are gone (the issue's target)."""
@@ -86,6 +96,8 @@ DELETED_SHARE = 0.2
 DRAWS = 5
 BANKING_SAMPLE = 300
 SEED = 12
+FOLDS = 4
+"""Of the fit half's entries, for the out-of-fold floor (``out_of_fold_odds``)."""
 RESULTS = Path(__file__).with_name("answers_calibration.json")
 
 
@@ -104,6 +116,9 @@ class Measured:
 @dataclass(frozen=True)
 class Asked:
     fit: bool
+    group: str
+    """What decides its fold (``fold_of``): the first entry it was paired with (a Banking77
+    request: itself)."""
     rights: frozenset[uuid.UUID]
     """Empty: a Banking77 request, which no article answers."""
     text: str
@@ -121,6 +136,7 @@ class Ranked:
     article: uuid.UUID
     lexical_rank: int
     signals: Signals
+    title_match: TitleMatch
     score: float
 
 
@@ -156,7 +172,7 @@ def banking_requests(data: Path, part: str, count: int) -> list[str]:
 async def ask_all(
     db: Database,
     workspace_id: uuid.UUID,
-    questions: Sequence[tuple[bool, frozenset[uuid.UUID], str]],
+    questions: Sequence[tuple[bool, str, frozenset[uuid.UUID], str]],
     model: bool,
     articles: Sequence[uuid.UUID],
 ) -> list[Asked]:
@@ -165,7 +181,7 @@ async def ask_all(
     deleted = round(len(articles) * DELETED_SHARE)
     asked = []
     async with db.read() as session:
-        for fit, rights, question in questions:
+        for fit, group, rights, question in questions:
             found = await retrieve(
                 session, workspace_id, question, agent_id=None, embedder=embedder
             )
@@ -185,11 +201,16 @@ async def ask_all(
             gone = [
                 frozenset(rng.sample(others, max(0, deleted - len(rights)))) for _ in range(DRAWS)
             ]
-            asked.append(Asked(fit, rights, question, counted_weights(counts), measured, gone))
+            asked.append(
+                Asked(fit, group, rights, question, counted_weights(counts), measured, gone)
+            )
     return asked
 
 
-def described(asked: Asked, function_word_weight: float) -> list[tuple[Measured, Signals]]:
+Described = tuple[Measured, Signals, TitleMatch]
+
+
+def described(asked: Asked, function_word_weight: float) -> list[Described]:
     question = weighed(asked.text, asked.counted, function_word_weight)
     return [
         (
@@ -200,19 +221,20 @@ def described(asked: Asked, function_word_weight: float) -> list[tuple[Measured,
                 title_similarity=m.title_similarity,
                 body_similarity=m.body_similarity,
             ),
+            title_match(question, m.fields),
         )
         for m in asked.found
     ]
 
 
-def rank(found: Sequence[tuple[Measured, Signals]], score: dict[str, float]) -> list[Ranked]:
+def rank(found: Sequence[Described], score: dict[str, float]) -> list[Ranked]:
     def scored(m: Measured, s: Signals) -> float:
         if not score:
             return m.coverage
         values = s._asdict()
         return float(sum(w * values[name] for name, w in score.items()))
 
-    ranked = [Ranked(m.article, m.lexical_rank, s, scored(m, s)) for m, s in found]
+    ranked = [Ranked(m.article, m.lexical_rank, s, t, scored(m, s)) for m, s, t in found]
     return sorted(ranked, key=lambda r: (-r.score, r.lexical_rank))
 
 
@@ -258,10 +280,10 @@ def fit_score(sample: list[Asked], function_word_weight: float) -> dict[str, flo
     rows, targets = [], []
     for asked in sample:
         found = described(asked, function_word_weight)
-        right = [m.article in asked.rights for m, _ in found]
+        right = [m.article in asked.rights for m, _, _ in found]
         if not any(right) or all(right):
             continue
-        rows.append(np.array([[s._asdict()[name] for name in SCORE_SIGNALS] for _, s in found]))
+        rows.append(np.array([[s._asdict()[name] for name in SCORE_SIGNALS] for _, s, _ in found]))
         targets.append(np.array(right, dtype=float) / sum(right))
     beta = np.zeros(len(SCORE_SIGNALS))
 
@@ -325,9 +347,31 @@ def fit_confidence(fit: Cases, banking: Cases) -> dict[str, float]:
     return dict(zip(confidence.FEATURE_NAMES, fitted, strict=True))
 
 
-def floor_for(absent: Cases, weights: dict[str, float], refused: float) -> float:
-    scores = np.array([odds(c, weights) for c in absent.absent])
+def fold_of(asked: Asked) -> int:
+    return int(hashlib.sha256(asked.group.encode()).hexdigest()[:8], 16) % FOLDS
+
+
+def out_of_fold_odds(fit: list[Asked], banking: list[Asked], weighing: Weighing) -> np.ndarray:
+    """The log-odds of the fit half's deleted cases, each from an answer model fitted without
+    its fold (its entries' phrasings and their deletions, and a share of Banking77): what a
+    model says of articles it was not fitted on (the score's weights are the whole half's)."""
+    scores: list[float] = []
+    for fold in range(FOLDS):
+        train = [a for a in fit if fold_of(a) != fold]
+        bank = [a for a in banking if fold_of(a) != fold]
+        weights = fit_confidence(cases(train, weighing), cases(bank, weighing))
+        tested = cases([a for a in fit if fold_of(a) == fold], weighing)
+        scores += [odds(c, weights) for c in tested.absent]
+    return np.array(scores)
+
+
+def refusing(scores: np.ndarray, refused: float) -> float:
+    """The least log-odds that refuses the share ``refused`` of ``scores``."""
     return round(float(np.quantile(scores[np.isfinite(scores)], refused)) + 1e-4, 4)
+
+
+def floor_for(absent: Cases, weights: dict[str, float], refused: float) -> float:
+    return refusing(np.array([odds(c, weights) for c in absent.absent]), refused)
 
 
 def answers(candidates: list[Ranked], weights: dict[str, float], floor: float) -> bool:
@@ -394,7 +438,8 @@ def report(
     fit_cases, held_cases = cases(fit, weighing), cases(held, weighing)
     banks = {part: cases(banking[part], weighing) for part in (True, False)}
     weights = fit_confidence(fit_cases, banks[True]) if model else {}
-    floor = floor_for(fit_cases, weights, REFUSED_TARGET) if model else FLOOR_WITHOUT_MODEL
+    unseen = out_of_fold_odds(fit, banking[True], weighing) if model else np.array([])
+    floor = refusing(unseen, REFUSED_TARGET) if model else FLOOR_WITHOUT_MODEL
     label = "with the model" if model else "without the model"
     print(f"\n== {label}: weighing {weighing}, answer model {weights}, floor {floor} ==")
     result: dict[str, Any] = {
@@ -410,20 +455,25 @@ def report(
         print(f"  {name:9s} " + "  ".join(f"{k}: {v}" for k, v in row.items()))
     if model:
         print(
-            "  trade-off (floor refusing this share of the fit half's deleted; held-out figures):"
+            "  trade-off (floor refusing this share of the fit half's deleted, out of fold; "
+            "held-out figures; the in-sample floor of the same share):"
         )
         curve = []
+        every = cases(asked, weighing)
         for target in TRADE_OFF:
-            other = floor_for(fit_cases, weights, target)
+            other = refusing(unseen, target)
             row = figures(held_cases, banks[False], weights, other)
+            everything = figures(every, banks[False], weights, other)
             point = {
-                "refused when deleted, fit": target,
+                "refused when deleted, fit out of fold": target,
                 "floor": other,
                 "held-out answered from the right article": row["answered from the right article"],
                 "held-out refused when deleted": row["refused when deleted"],
-                "all answered from the right article": figures(
-                    cases(asked, weighing), banks[False], weights, other
-                )["answered from the right article"],
+                "all answered from the right article": everything[
+                    "answered from the right article"
+                ],
+                "all refused when deleted": everything["refused when deleted"],
+                "in-sample floor": floor_for(fit_cases, weights, target),
             }
             curve.append(point)
             print("    " + "  ".join(f"{k}: {v}" for k, v in point.items()))
@@ -440,10 +490,11 @@ async def measure(
     await migrate.upgrade(db)
     workspace_id, ids = await build(db, entries)
     phrasings = [
-        (p.fit, frozenset(ids[key] for key in p.keys), p.text) for p in distinct_phrasings(entries)
+        (p.fit, min(p.keys), frozenset(ids[key] for key in p.keys), p.text)
+        for p in distinct_phrasings(entries)
     ]
     requests = [
-        (part == "train", frozenset[uuid.UUID](), text)
+        (part == "train", text, frozenset[uuid.UUID](), text)
         for part in ("train", "test")
         for text in banking_requests(data, part, banking_count)
     ]

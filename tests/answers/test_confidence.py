@@ -10,7 +10,14 @@ import pytest
 
 from kbsmith.answers import confidence
 from kbsmith.answers.confidence import Features
-from kbsmith.answers.ranking import AnswerModel, Signals, shipped_model
+from kbsmith.answers.ranking import AnswerModel, Signals, TitleMatch, shipped_model
+
+# a question of the content terms "quarantine" (rare) and "long"
+QUARANTINE = 4.0
+LONG = 1.0
+BOTH = TitleMatch(frozenset({"quarantin", "long"}), {}, QUARANTINE + LONG)
+ONLY_LONG = TitleMatch(frozenset({"long"}), {"quarantin": QUARANTINE}, QUARANTINE + LONG)
+NEITHER = TitleMatch(frozenset(), {"quarantin": QUARANTINE, "long": LONG}, QUARANTINE + LONG)
 
 
 @dataclass(frozen=True)
@@ -18,6 +25,7 @@ class Seen:
     """A candidate as the shipped model scores it."""
 
     signals: Signals
+    title_match: TitleMatch
 
     @property
     def score(self) -> float:
@@ -27,14 +35,21 @@ class Seen:
 CALIBRATION = Path(__file__).parents[2] / "bench" / "answers_calibration.json"
 
 # title cosine, body cosine, title BM25, its share, title coverage, coverage, title precision;
-# the question's terms and their weight (a question of 4 terms)
-CLEAR = Seen(Signals(0.93, 0.55, 9.0, 0.9, 1.0, 1.0, 1.0, 4, 12.0))
-NEIGHBOUR = Seen(Signals(0.70, 0.55, 4.0, 0.4, 0.5, 0.7, 0.5, 4, 12.0))
-ALIKE = Seen(Signals(0.69, 0.55, 4.0, 0.4, 0.5, 0.7, 0.5, 4, 12.0))
-FAR = Seen(Signals(0.2, 0.1, 0.0, 0.0, 0.1, 0.0, 0.0, 4, 12.0))
+# the question's terms and their weight (a question of 4 terms); the share of its content terms
+# in the title, the weight of the rarest the title lacks, and of the rarest the article lacks
+CLEAR = Seen(Signals(0.93, 0.55, 9.0, 0.9, 1.0, 1.0, 1.0, 4, 12.0, 1.0, 0.0, 0.0), BOTH)
+NEIGHBOUR = Seen(
+    Signals(0.70, 0.55, 4.0, 0.4, 0.5, 0.7, 0.5, 4, 12.0, 0.2, QUARANTINE, 0.0), ONLY_LONG
+)
+ALIKE = Seen(Signals(0.69, 0.55, 4.0, 0.4, 0.5, 0.7, 0.5, 4, 12.0, 0.2, QUARANTINE, 0.0), ONLY_LONG)
+FAR = Seen(
+    Signals(0.2, 0.1, 0.0, 0.0, 0.1, 0.0, 0.0, 4, 12.0, 0.0, QUARANTINE, QUARANTINE), NEITHER
+)
 
 
-def expected(best: Seen, *others: Seen) -> Features:
+def expected(best: Seen, *others: Seen, elsewhere: tuple[float, float] = (0.0, 0.0)) -> Features:
+    """``elsewhere``: the share and the rarest weight of the content terms the best's title
+    lacks and another's holds."""
     s = best.signals
     return Features(
         best.score,
@@ -48,6 +63,10 @@ def expected(best: Seen, *others: Seen) -> Features:
         s.title_bm25_share,
         s.question_terms,
         s.question_weight,
+        s.content_title_coverage,
+        s.missing_from_title,
+        s.missing_from_article,
+        *elsewhere,
     )
 
 
@@ -57,9 +76,19 @@ def expected(best: Seen, *others: Seen) -> Features:
         ([], None),
         ([CLEAR], expected(CLEAR)),
         ([CLEAR, NEIGHBOUR], expected(CLEAR, NEIGHBOUR)),
+        # ALIKE's title lacks "quarantine" too: nothing of it is held elsewhere
         ([NEIGHBOUR, ALIKE], expected(NEIGHBOUR, ALIKE)),
-        # the title margin is over the best other title, whatever its score
-        ([NEIGHBOUR, FAR, CLEAR], expected(NEIGHBOUR, FAR, CLEAR)),
+        # the title margin is over the best other title, whatever its score; CLEAR's title
+        # holds the "quarantine" NEIGHBOUR's lacks
+        (
+            [NEIGHBOUR, FAR, CLEAR],
+            expected(NEIGHBOUR, FAR, CLEAR, elsewhere=(QUARANTINE / 5, QUARANTINE)),
+        ),
+        # a title past the rivals read is not
+        (
+            [NEIGHBOUR, *[FAR] * confidence.RIVALS, CLEAR],
+            expected(NEIGHBOUR, *[FAR] * confidence.RIVALS, CLEAR),
+        ),
     ],
 )
 def test_features_describe_the_best_and_its_lead(

@@ -16,6 +16,7 @@ from kbsmith.answers.ranking import (
     signals,
     term_weight,
     term_weights,
+    title_match,
     weighed,
     weighted_share,
 )
@@ -147,6 +148,56 @@ def test_signals_describe_the_title_and_the_whole_article(
     assert (found.title_bm25 > 0) is (title_coverage > 0)
     assert found.question_terms == len(terms)
     assert found.question_weight == pytest.approx(len(terms))
+
+
+RARITY = {"quarantine": 4.0, "home": 2.0, "long": 1.0, "day": 3.0, "many": 0.5}
+"""Counted weights of the content terms (function words weigh the constant given)."""
+
+
+@pytest.mark.parametrize(
+    ("question", "passages", "held", "missing", "content_coverage", "from_article"),
+    [
+        # every content word in the title ("how" and "should" are function words)
+        ("How long should I quarantine?", [TITLE, BODY], {"long", "quarantine"}, {}, 1.0, 0.0),
+        # "home" is only in the body: lacking from the title, not from the article
+        (
+            "quarantine at home for how long",
+            [TITLE, BODY],
+            {"quarantine", "long"},
+            {"home": 2.0},
+            5.0 / 7.0,
+            0.0,
+        ),
+        # "many" is nowhere: the rarest the article lacks
+        (
+            "How many days at home?",
+            [TITLE, BODY],
+            set(),
+            {"many": 0.5, "day": 3.0, "home": 2.0},
+            0.0,
+            0.5,
+        ),
+        ("quarantine", [BODY], set(), {"quarantine": 4.0}, 0.0, 4.0),
+    ],
+)
+def test_the_title_match_names_what_of_the_question_the_title_lacks(
+    question: str,
+    passages: list[tuple[str, str]],
+    held: set[str],
+    missing: dict[str, float],
+    content_coverage: float,
+    from_article: float,
+) -> None:
+    asked = weighed(question, RARITY, 9.0)
+    fields = article_fields(passages)
+    match = title_match(asked, fields)
+    assert match.held == held
+    assert match.missing == missing
+    assert match.weight == pytest.approx(sum(RARITY[t] for t in held | set(missing)))
+    found = signals(asked, fields, title_similarity=0.5, body_similarity=0.5)
+    assert found.content_title_coverage == pytest.approx(content_coverage)
+    assert found.missing_from_title == max(missing.values(), default=0.0)
+    assert found.missing_from_article == from_article
 
 
 def test_the_question_asked_as_the_title_has_the_whole_title_bm25_share() -> None:

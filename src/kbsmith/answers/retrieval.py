@@ -24,15 +24,18 @@ from kbsmith.answers.passages import PassageKind
 from kbsmith.answers.ranking import (
     COMMON_TERM_PASSAGES,
     FUNCTION_WORDS,
+    NO_MATCH,
     NO_SIGNALS,
     AnswerModel,
     Signals,
+    TitleMatch,
     Weighed,
     article_fields,
     plain_words,
     shipped_model,
     signals,
     term_weight,
+    title_match,
     weighed,
 )
 from kbsmith.db.base import table_of
@@ -80,6 +83,8 @@ class Candidate:
     """The share of the question's content words held (the score without the model)."""
     signals: Signals = NO_SIGNALS
     """What the fitted model reads (with the embedding model)."""
+    title_match: TitleMatch = NO_MATCH
+    """Which of the question's content terms its title and questions hold (likewise)."""
     score: float = 0.0
 
     @property
@@ -275,6 +280,7 @@ def _score(
         title_similarity=candidate.similarity_of(PassageKind.TITLE, PassageKind.QUESTION),
         body_similarity=candidate.similarity_of(PassageKind.BODY),
     )
+    candidate.title_match = title_match(question, fields)
     candidate.score = model.score(candidate.signals)
 
 
