@@ -84,6 +84,15 @@ def test_consent_pruning_removes_exactly_what_the_xpaths_did() -> None:
     assert all(tail in text for tail in ("tail one", "tail two", "tail three"))
 
 
+def test_a_marker_written_with_character_references_is_found() -> None:
+    page = "<html><body><div id='one&#116;rust-sdk'>Accept</div><p>Kept</p></body></html>"
+    ours, theirs = _tree(page), _tree(page)
+    html.prune_consent(ours)
+    trafilatura.htmlprocessing.prune_unwanted_nodes(theirs, [XPath(x) for x in CONSENT_XPATHS])
+    assert tostring(ours) == tostring(theirs)
+    assert ours.find(".//div") is None
+
+
 @pytest.mark.parametrize("marker", sorted({*html.CONSENT_IDS, *html.CONSENT_CLASSES}))
 def test_a_page_with_any_consent_marker_gets_the_pruning_walk(marker: str) -> None:
     assert html._CONSENT_ANYWHERE.search(f"<div class='x {marker}-dialog'>Accept</div>")

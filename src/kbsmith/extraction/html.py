@@ -59,9 +59,10 @@ CONSENT_CLASSES = (
 # one regex search per attribute instead of a substring test per marker
 _CONSENT_ID = re.compile("|".join(map(re.escape, CONSENT_IDS)))
 _CONSENT_CLASS = re.compile("|".join(map(re.escape, CONSENT_CLASSES)))
-# a page whose source has no marker at all (most pages) needs no walk: a marker written with
-# character references in an attribute would be missed, which no consent manager does
+# a page none of whose ids and classes holds a marker (most pages) needs no walk; they are
+# collected in C and searched at once (the page's whole source took longer to search)
 _CONSENT_ANYWHERE = re.compile("|".join(map(re.escape, sorted({*CONSENT_IDS, *CONSENT_CLASSES}))))
+_IDS_AND_CLASSES = etree.XPath("//@id | //@class")
 # the recall-oriented pass replaces the balanced one when it finds this much more text
 RECALL_GAIN = 1.2
 # ...and runs only when the balanced text has less than this share of the page's text.
@@ -95,8 +96,7 @@ def extract_html(body: bytes, header: str | None, url: str | None) -> tuple[str,
     tree = _parse(text)
     _truncate(tree, MAX_HTML_ELEMENTS)
     title = _title(tree)
-    if _CONSENT_ANYWHERE.search(text):
-        prune_consent(tree)
+    prune_consent(tree)
     had_challenge_script = prune_invisible(tree)
     markdown = main_content(tree, text, url)
     check_page(tree, markdown, had_challenge_script=had_challenge_script)
@@ -174,6 +174,8 @@ def _truncate(tree: HtmlElement, max_elements: int) -> None:
 
 def prune_consent(tree: HtmlElement) -> None:
     """Remove consent-manager overlays (see CONSENT_IDS) in place, keeping their tail text."""
+    if not _CONSENT_ANYWHERE.search("\n".join(_IDS_AND_CLASSES(tree))):
+        return
     doomed = [
         element
         for element in tree.iter()
