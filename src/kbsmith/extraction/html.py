@@ -1,13 +1,14 @@
 """HTML bodies -> (title, markdown) with trafilatura, plus not-content detection.
 
-One parse per page: the lxml tree is decoded and parsed here once and handed to trafilatura,
-which copies it for each extraction pass. The cost of a page is dominated by trafilatura's
-passes, so they get a smaller, cheaper tree and run as rarely as possible: element proxies
-are made in C (`_html_parser`), scripts, styles, SVG and templates are dropped once instead
-of by every pass, and the recall-oriented pass runs only when the balanced one found little
-of the page's text. Everything around them is kept cheap too: consent overlays are pruned
-once, in one walk, instead of by four XPath scans in each pass; the title needs none of the
-date, author and category metadata.
+One parse per page: the lxml tree is decoded and parsed here once and prepared once for
+trafilatura's passes (`cascade.prepare`), which read copies of it. The cost of a page is
+dominated by those passes, so they get a smaller, cheaper tree, skip the stages that cannot
+win (`cascade`) and run as rarely as possible: element proxies are made in C
+(`_html_parser`), scripts, styles, SVG and templates are dropped once instead of by every
+pass, and the recall-oriented pass runs only when the balanced one found little of the
+page's text or, on a small page, dropped a heading. Everything around them is kept cheap
+too: consent overlays are pruned once, in one walk, instead of by four XPath scans in each
+pass; the title needs none of the date, author and category metadata.
 """
 
 import contextlib
