@@ -84,6 +84,15 @@ def test_consent_pruning_removes_exactly_what_the_xpaths_did() -> None:
     assert all(tail in text for tail in ("tail one", "tail two", "tail three"))
 
 
+def test_a_marker_written_with_character_references_is_found() -> None:
+    page = "<html><body><div id='one&#116;rust-sdk'>Accept</div><p>Kept</p></body></html>"
+    ours, theirs = _tree(page), _tree(page)
+    html.prune_consent(ours)
+    trafilatura.htmlprocessing.prune_unwanted_nodes(theirs, [XPath(x) for x in CONSENT_XPATHS])
+    assert tostring(ours) == tostring(theirs)
+    assert ours.find(".//div") is None
+
+
 @pytest.mark.parametrize("marker", sorted({*html.CONSENT_IDS, *html.CONSENT_CLASSES}))
 def test_a_page_with_any_consent_marker_gets_the_pruning_walk(marker: str) -> None:
     assert html._CONSENT_ANYWHERE.search(f"<div class='x {marker}-dialog'>Accept</div>")
@@ -162,24 +171,40 @@ def test_page_text_length_counts_visible_text_once_spaced(
 
 
 @pytest.mark.parametrize(
-    ("page_chars", "balanced_chars", "recall_runs"),
+    ("page_chars", "balanced_chars", "dropped", "recall_runs"),
     [
-        (3000, 500, True),  # a sixth of a large page: recall runs (and wins: 2x the text)
-        (3000, 700, False),  # a quarter of a large page: the balanced pass stands
-        (1500, 1400, True),  # a small page: recall runs whatever the share (cheap there)
+        (3000, 500, False, True),  # a sixth of a large page: recall runs
+        (3000, 700, False, False),  # a quarter of a large page: the balanced pass stands
+        (3000, 700, True, False),  # ...dropped headings or not: large pages are left alone
+        (1500, 1400, True, True),  # a small page that lost a heading: recall runs
+        (1500, 1400, False, False),  # a small page with its headings: the balanced pass stands
+        (1500, 200, False, True),  # a small page, little of it found
     ],
 )
 def test_the_recall_pass_runs_only_when_it_could_win(
-    monkeypatch: pytest.MonkeyPatch, page_chars: int, balanced_chars: int, recall_runs: bool
+    page_chars: int, balanced_chars: int, dropped: bool, recall_runs: bool
 ) -> None:
-    passes: list[bool] = []
-    texts = {False: "x" * balanced_chars, True: "x" * 2 * balanced_chars}
+    decision = html.recall_pass_runs(page_chars, balanced_chars, dropped_heading=dropped)
+    assert decision is recall_runs
 
-    def fake(tree: object, url: str | None, *, favor_recall: bool) -> str:
-        passes.append(favor_recall)
-        return texts[favor_recall]
 
-    monkeypatch.setattr(html, "_trafilatura", fake)
-    page = _tree(f"<html><body><p>{'y' * page_chars}</p></body></html>")
-    assert html.main_content(page) == texts[recall_runs]
-    assert passes == ([False, True] if recall_runs else [False])
+DOC = (
+    "<html><body><h1>Refunds</h1><p>Ask within 30 days of delivery.</p>"
+    "<div><h2>Exchanges</h2></div><p>Swap any size once.</p><h3></h3><p>Unheaded</p></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("markdown", "dropped"),
+    [
+        ("Ask within 30 days of delivery.", True),  # the heading before it went missing
+        ("# Refunds\n\nAsk within 30 days of  delivery.", False),  # kept, spacing aside
+        ("Swap any size once.", False),  # its heading is not its sibling: nothing to say
+        ("Unheaded", False),  # an empty heading is no heading
+        ("", False),
+    ],
+)
+def test_a_dropped_heading_is_one_whose_following_text_was_kept(
+    markdown: str, dropped: bool
+) -> None:
+    assert html.dropped_heading(_tree(DOC), markdown) is dropped

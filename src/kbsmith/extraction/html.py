@@ -1,13 +1,14 @@
 """HTML bodies -> (title, markdown) with trafilatura, plus not-content detection.
 
-One parse per page: the lxml tree is decoded and parsed here once and handed to trafilatura,
-which copies it for each extraction pass. The cost of a page is dominated by trafilatura's
-passes, so they get a smaller, cheaper tree and run as rarely as possible: element proxies
-are made in C (`_html_parser`), scripts, styles, SVG and templates are dropped once instead
-of by every pass, and the recall-oriented pass runs only when the balanced one found little
-of the page's text. Everything around them is kept cheap too: consent overlays are pruned
-once, in one walk, instead of by four XPath scans in each pass; the title needs none of the
-date, author and category metadata.
+One parse per page: the lxml tree is decoded and parsed here once and prepared once for
+trafilatura's passes (`cascade.prepare`), which read copies of it. The cost of a page is
+dominated by those passes, so they get a smaller, cheaper tree, skip the stages that cannot
+win (`cascade`) and run as rarely as possible: element proxies are made in C
+(`_html_parser`), scripts, styles, SVG and templates are dropped once instead of by every
+pass, and the recall-oriented pass runs only when the balanced one found little of the
+page's text or, on a small page, dropped a heading. Everything around them is kept cheap
+too: consent overlays are pruned once, in one walk, instead of by four XPath scans in each
+pass; the title needs none of the date, author and category metadata.
 """
 
 import contextlib
@@ -23,6 +24,7 @@ from trafilatura.settings import Document
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 from trafilatura.xml import delete_element
 
+from kbsmith.extraction.cascade import extract_markdown, prepare
 from kbsmith.extraction.charset import decode
 from kbsmith.extraction.limits import MAX_HTML_CHARS, MAX_HTML_ELEMENTS
 from kbsmith.extraction.not_content import challenge_script, check_page
@@ -58,9 +60,10 @@ CONSENT_CLASSES = (
 # one regex search per attribute instead of a substring test per marker
 _CONSENT_ID = re.compile("|".join(map(re.escape, CONSENT_IDS)))
 _CONSENT_CLASS = re.compile("|".join(map(re.escape, CONSENT_CLASSES)))
-# a page whose source has no marker at all (most pages) needs no walk: a marker written with
-# character references in an attribute would be missed, which no consent manager does
+# a page none of whose ids and classes holds a marker (most pages) needs no walk; they are
+# collected in C and searched at once (the page's whole source took longer to search)
 _CONSENT_ANYWHERE = re.compile("|".join(map(re.escape, sorted({*CONSENT_IDS, *CONSENT_CLASSES}))))
+_IDS_AND_CLASSES = etree.XPath("//@id | //@class")
 # the recall-oriented pass replaces the balanced one when it finds this much more text
 RECALL_GAIN = 1.2
 # ...and runs only when the balanced text has less than this share of the page's text.
@@ -69,10 +72,17 @@ RECALL_GAIN = 1.2
 # 0.2 it runs on 1 page in 20 for a higher mean F1 on those pages (0.8212 against 0.8228
 # below 0.8 and 0.8189 without it; 0.3 to 0.5 scored lower).
 RECALL_MAX_SHARE = 0.2
-# ...or whenever the page is this small: on a short document the balanced pass tends to drop
-# headings and lists (a Google Docs export loses all of them), and a pass costs little there
-# (on the tuning pages: +2% CPU, the same F1)
+# Neither runs when trafilatura's own escalation already retried the balanced pass in recall
+# mode (13 WCXB dev pages; the second recall pass won on one): F1 equal on the tuning thirds,
+# 0.0002 lower on the held-out one, about 1% less CPU.
+# ...or when the page is this small and the balanced pass dropped a heading while keeping the
+# text after it: on a short document it tends to drop headings and lists (a Google Docs export
+# loses all of them). Run on every small page, the pass cost 2% CPU and 0.0013 of F1 (all
+# pages; the same on the tuning ones); on those with a dropped heading, about half the CPU.
 RECALL_SMALL_PAGE_CHARS = 2000
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# enough of the text after a heading to recognise it in the extracted text
+_FOLLOWING_CHARS = 60
 # text of these elements is never shown (trafilatura drops it before extracting)
 _HIDDEN = frozenset({"script", "style", "noscript", "template"})
 # never content, and no pass reads them: dropped once before extracting, so trafilatura's
@@ -87,10 +97,9 @@ def extract_html(body: bytes, header: str | None, url: str | None) -> tuple[str,
     tree = _parse(text)
     _truncate(tree, MAX_HTML_ELEMENTS)
     title = _title(tree)
-    if _CONSENT_ANYWHERE.search(text):
-        prune_consent(tree)
+    prune_consent(tree)
     had_challenge_script = prune_invisible(tree)
-    markdown = main_content(tree, url)
+    markdown = main_content(tree, text, url)
     check_page(tree, markdown, had_challenge_script=had_challenge_script)
     return title, markdown
 
@@ -166,6 +175,8 @@ def _truncate(tree: HtmlElement, max_elements: int) -> None:
 
 def prune_consent(tree: HtmlElement) -> None:
     """Remove consent-manager overlays (see CONSENT_IDS) in place, keeping their tail text."""
+    if not _CONSENT_ANYWHERE.search("\n".join(_IDS_AND_CLASSES(tree))):
+        return
     doomed = [
         element
         for element in tree.iter()
@@ -196,16 +207,50 @@ def _is_consent(element_id: str | None, element_class: str | None) -> bool:
     )
 
 
-def main_content(tree: HtmlElement, url: str | None = None) -> str:
-    """Main content as Markdown; "" when even the fallback finds nothing."""
-    balanced = _trafilatura(tree, url, favor_recall=False)
-    best = balanced
-    page_length = page_text_length(tree)
-    if len(balanced) < RECALL_MAX_SHARE * page_length or page_length < RECALL_SMALL_PAGE_CHARS:
-        recall = _trafilatura(tree, url, favor_recall=True)
-        if len(recall) > RECALL_GAIN * len(balanced):
+def main_content(tree: HtmlElement, source: str, url: str | None = None) -> str:
+    """Main content as Markdown (headings, lists, tables and code kept; links and images are
+    noise here); "" when even the fallback finds nothing. `source`: the HTML `tree` was
+    parsed from."""
+    page = prepare(tree, source)
+    balanced = extract_markdown(page, url, favor_recall=False)
+    best = balanced.markdown
+    page_chars = page_text_length(tree)
+    small = page_chars < RECALL_SMALL_PAGE_CHARS
+    if not balanced.retried_for_recall and recall_pass_runs(
+        page_chars, len(best), dropped_heading=small and dropped_heading(tree, best)
+    ):
+        recall = extract_markdown(page, url, favor_recall=True).markdown
+        if len(recall) > RECALL_GAIN * len(best):
             best = recall
     return best if best.strip() else _baseline(tree)
+
+
+def recall_pass_runs(page_chars: int, balanced_chars: int, *, dropped_heading: bool) -> bool:
+    """Whether the recall-oriented pass runs after a balanced one found `balanced_chars`:
+    when that is little of the page, or on a small page when it dropped a heading."""
+    if balanced_chars < RECALL_MAX_SHARE * page_chars:
+        return True
+    return page_chars < RECALL_SMALL_PAGE_CHARS and dropped_heading
+
+
+def dropped_heading(tree: HtmlElement, markdown: str) -> bool:
+    """Whether `markdown` lacks one of the page's headings but has the text right after it."""
+    kept = _spaced(markdown)
+    for heading in tree.iter(*_HEADINGS):
+        title = _spaced(heading.text_content())
+        if not title or title in kept:
+            continue
+        following = _following_text(heading)
+        if following and following[:_FOLLOWING_CHARS] in kept:
+            return True
+    return False
+
+
+def _following_text(element: HtmlElement) -> str:
+    for sibling in element.itersiblings():
+        if text := _spaced(sibling.text_content()):
+            return text
+    return ""
 
 
 def page_text_length(tree: HtmlElement) -> int:
@@ -229,22 +274,6 @@ def page_text_length(tree: HtmlElement) -> int:
 
 def _spaced_length(text: str) -> int:
     return len(" ".join(text.split()))
-
-
-def _trafilatura(tree: HtmlElement, url: str | None, *, favor_recall: bool) -> str:
-    """Markdown keeps headings, lists, tables and code; links and images are noise here."""
-    markdown = trafilatura.extract(
-        tree,
-        url=url,
-        favor_recall=favor_recall,
-        output_format="markdown",
-        include_formatting=True,
-        include_tables=True,
-        include_comments=True,
-        include_links=False,
-        include_images=False,
-    )
-    return markdown or ""
 
 
 def _baseline(tree: HtmlElement) -> str:
