@@ -28,6 +28,7 @@ from kbsmith.db.base import utcnow
 from kbsmith.db.database import Database
 from kbsmith.db.scoping import in_workspace
 from kbsmith.generation.compact import (
+    CompactFeatures,
     compact,
     decode,
     decode_vectors,
@@ -35,7 +36,7 @@ from kbsmith.generation.compact import (
     from_compact,
     hashed,
 )
-from kbsmith.generation.features import CachedEmbedder, Features, embed_features
+from kbsmith.generation.features import CachedEmbedder, Features, Vector, embed_features
 from kbsmith.generation.inputs import Candidate, ScoredCandidate, origin_of
 from kbsmith.generation.models import ArticleFeatures
 from kbsmith.generation.shortlist import IndexedArticle, Shortlisted, WorkspaceIndex, query
@@ -284,8 +285,8 @@ class CandidateIndex:
         origins = await _source_origins(session, ids)
         found, stale = [], []
         for row in rows:
-            features = self._stored(row)
-            if features is None:
+            stored = self._stored(row)
+            if stored is None:
                 stale.append(row.id)
                 continue
             candidate = Candidate(
@@ -299,23 +300,28 @@ class CandidateIndex:
                 version=row.version,
                 sources=origins.get(row.id, frozenset()),
             )
-            found.append(IndexedArticle(candidate, features))
+            found.append(
+                IndexedArticle(
+                    candidate,
+                    from_compact(stored, self._vectors(row)),
+                    terms=(stored.term_keys, stored.term_counts),
+                )
+            )
         for _, entry in await self._read_whole(session, stale, workspace_id):
             found.append(IndexedArticle(entry.candidate, hashed(entry.features)))
         return found
 
-    def _stored(self, row: Any) -> Features | None:
+    def _stored(self, row: Any) -> CompactFeatures | None:
         """The stored features of a row of SCORING_COLUMNS, if they still fit."""
         if row.article_version != row.version or row.model_id != self.model_id:
             return None
-        compact_features = decode(row.data)
-        if compact_features is None:
+        if self.embedder is not None and self._vectors(row) is None:
             return None
+        return decode(row.data)
+
+    def _vectors(self, row: Any) -> Vector | None:
         dimensions = self.embedder.dimensions if self.embedder is not None else 0
-        vectors = decode_vectors(row.vectors, dimensions)
-        if self.embedder is not None and vectors is None:
-            return None
-        return from_compact(compact_features, vectors)
+        return decode_vectors(row.vectors, dimensions)
 
     async def _read_whole(
         self, session: AsyncSession, ids: list[uuid.UUID], workspace_id: uuid.UUID | None = None
