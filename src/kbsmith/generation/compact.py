@@ -21,6 +21,8 @@ _HEADER = struct.Struct("<BIIIHq")  # format, terms, paragraphs, title terms, di
 
 Keys = np.ndarray[Any, np.dtype[np.int64]]
 Quantised = np.ndarray[Any, np.dtype[np.int8]]
+TermCounts = tuple[Keys, np.ndarray[Any, Any]]
+"""A text's term keys and how often it uses each."""
 
 
 def key_of(text: str) -> int:
@@ -162,13 +164,20 @@ def hashed(features: Features) -> Features:
     )
 
 
+def term_arrays(terms: Counter[str]) -> TermCounts:
+    """Terms named by keys (`hashed`) as arrays."""
+    keys = np.fromiter((int(k) for k in terms), dtype=np.int64, count=len(terms))
+    counts = np.fromiter(terms.values(), dtype=np.float64, count=len(terms))
+    return keys, counts
+
+
 def from_compact(features: CompactFeatures, vectors: Vector | None) -> Features:
     """An article's features for scoring, named by keys as `hashed` names new content's, with
-    its exact vectors (`encode_vectors`) when it has them."""
-    names = [str(k) for k in features.term_keys.tolist()]
+    its exact vectors (`encode_vectors`) when it has them; its terms are left out (they are
+    `features.term_keys` and `term_counts`: scoring reads them as arrays)."""
     return Features(
         title_terms=frozenset(str(k) for k in features.title_terms.tolist()),
-        terms=Counter(dict(zip(names, features.term_counts.tolist(), strict=True))),
+        terms=Counter(),
         paragraph_keys=frozenset(str(k) for k in features.paragraph_keys.tolist()),
         title_vector=None if vectors is None else vectors[1],
         body_vector=None if vectors is None else vectors[0],

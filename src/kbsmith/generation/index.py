@@ -28,6 +28,7 @@ from kbsmith.db.base import utcnow
 from kbsmith.db.database import Database
 from kbsmith.db.scoping import in_workspace
 from kbsmith.generation.compact import (
+    TermCounts,
     compact,
     decode,
     decode_vectors,
@@ -70,9 +71,10 @@ SCORING_COLUMNS = (
     Article.version,
     ArticleFeatures.article_version,
     ArticleFeatures.model_id,
-    ArticleFeatures.data,
-    ArticleFeatures.vectors,
 )
+SCORING_KEPT = 2_000
+"""Shortlisted articles whose scoring features a process keeps (~10 KiB each), by article
+version: a small workspace's jobs then read no stored features at all."""
 
 
 @dataclass
@@ -82,10 +84,15 @@ class _Sync:
     """One refresh at a time per workspace; other workspaces' jobs do not wait for it."""
     changes_seen_until: datetime | None = None
     full_at: float = 0.0
-    whole: OrderedDict[uuid.UUID, tuple[int, IndexedArticle]] = field(default_factory=OrderedDict)
-    """Recently shortlisted articles with their index versions, least recent first."""
     unsaved: list[StoredRow] = field(default_factory=list)
     """Features computed here that the database does not hold yet (`keep`)."""
+
+
+@dataclass(frozen=True)
+class _Scoring:
+    article_version: int
+    features: Features
+    terms: TermCounts
 
 
 class CandidateIndex:
@@ -97,6 +104,8 @@ class CandidateIndex:
         self.embedder = embedder
         self.max_workspaces = max_workspaces
         self._workspaces: OrderedDict[uuid.UUID, _Sync] = OrderedDict()
+        self._scoring: OrderedDict[uuid.UUID, _Scoring] = OrderedDict()
+        """Recently shortlisted articles' features, least recent first."""
 
     @property
     def model_id(self) -> str:
@@ -287,10 +296,12 @@ class CandidateIndex:
             )
         ).all()
         origins = await _source_origins(session, ids)
+        fitting = {r.id: r.version for r in rows if r.article_version == r.version}
+        scoring = await self._scoring_of(session, fitting)
         found, stale = [], []
         for row in rows:
-            features = self._stored(row)
-            if features is None:
+            stored = scoring.get(row.id)
+            if stored is None or row.model_id != self.model_id:
                 stale.append(row.id)
                 continue
             candidate = Candidate(
@@ -304,23 +315,53 @@ class CandidateIndex:
                 version=row.version,
                 sources=origins.get(row.id, frozenset()),
             )
-            found.append(IndexedArticle(candidate, features))
+            found.append(IndexedArticle(candidate, stored.features, terms=stored.terms))
         for _, entry in await self._read_whole(session, stale, workspace_id):
             found.append(IndexedArticle(entry.candidate, hashed(entry.features)))
         return found
 
-    def _stored(self, row: Any) -> Features | None:
-        """The stored features of a row of SCORING_COLUMNS, if they still fit."""
-        if row.article_version != row.version or row.model_id != self.model_id:
-            return None
-        compact_features = decode(row.data)
-        if compact_features is None:
+    async def _scoring_of(
+        self, session: AsyncSession, versions: dict[uuid.UUID, int]
+    ) -> dict[uuid.UUID, _Scoring]:
+        """The scoring features of these article versions: kept in process, else read from
+        their stored rows (those that still fit)."""
+        found: dict[uuid.UUID, _Scoring] = {}
+        for article_id, version in versions.items():
+            kept = self._scoring.get(article_id)
+            if kept is not None and kept.article_version == version:
+                self._scoring.move_to_end(article_id)
+                found[article_id] = kept
+        missing = [i for i in versions if i not in found]
+        if missing:
+            rows = await session.execute(
+                select(
+                    ArticleFeatures.article_id,
+                    ArticleFeatures.article_version,
+                    ArticleFeatures.model_id,
+                    ArticleFeatures.data,
+                    ArticleFeatures.vectors,
+                ).where(ArticleFeatures.article_id.in_(missing))
+            )
+            for row in rows:
+                if row.article_version == versions[row.article_id]:
+                    scoring = self._decoded(row)
+                    if scoring is not None:
+                        found[row.article_id] = self._scoring[row.article_id] = scoring
+        while len(self._scoring) > SCORING_KEPT:
+            self._scoring.popitem(last=False)
+        return found
+
+    def _decoded(self, row: Any) -> _Scoring | None:
+        """A stored row's scoring features, if they were made by this model."""
+        if row.model_id != self.model_id:
             return None
         dimensions = self.embedder.dimensions if self.embedder is not None else 0
         vectors = decode_vectors(row.vectors, dimensions)
-        if self.embedder is not None and vectors is None:
+        stored = decode(row.data)
+        if stored is None or (self.embedder is not None and vectors is None):
             return None
-        return from_compact(compact_features, vectors)
+        terms = (stored.term_keys, stored.term_counts)
+        return _Scoring(row.article_version, from_compact(stored, vectors), terms)
 
     async def _read_whole(
         self, session: AsyncSession, ids: list[uuid.UUID], workspace_id: uuid.UUID | None = None

@@ -32,7 +32,7 @@ from kbsmith.generation.request import GenerationRequest
 from kbsmith.generation.retrieval import score_candidates, score_folders, top
 from kbsmith.generation.saving import save
 from kbsmith.generation.text import title_key
-from kbsmith.generation.vectors import embedded_texts, keep_vectors
+from kbsmith.generation.vectors import embedded_texts, keep_vectors, recall_article_vectors
 from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.errors import PermanentJobError, RetryableJobError
 from kbsmith.knowledge import repository
@@ -111,6 +111,12 @@ async def _input(
     request: GenerationRequest,
     gathered: Gathered,
 ) -> GenerationInput:
+    source = gathered.source
+    linked_id = source.linked_knowledge_id if source else None
+    embedder = generator.index.embedder
+    if embedder is not None and linked_id is not None:
+        async with ctx.db.read() as session:
+            await recall_article_vectors(session, linked_id, embedder)
     new = (
         await asyncio.to_thread(
             embed_features,
@@ -118,8 +124,6 @@ async def _input(
             [(gathered.title, "\n\n".join(gathered.paragraphs), ())],
         )
     )[0]
-    source = gathered.source
-    linked_id = source.linked_knowledge_id if source else None
     origin = (source.id, source.origin) if source else None
     async with ctx.db.read() as session:
         shortlist = await generator.index.shortlist(

@@ -46,6 +46,16 @@ async def recall_vectors(
     await _recall_asked(session, list(texts), embedder)
 
 
+async def recall_article_vectors(
+    session: AsyncSession, article_id: uuid.UUID, embedder: CachedEmbedder
+) -> None:
+    """One article's stored vectors (a source's own article: content that did not change is
+    then not embedded again by a worker that did not write it)."""
+    article = await session.get(Article, article_id)
+    if article is not None:
+        await recall_vectors(session, [article], embedder)
+
+
 async def _recall_asked(
     session: AsyncSession, article_ids: list[uuid.UUID], embedder: CachedEmbedder
 ) -> None:
