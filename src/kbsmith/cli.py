@@ -24,6 +24,7 @@ from kbsmith.db import migrate
 from kbsmith.db.database import Database
 from kbsmith.errors import DomainError
 from kbsmith.logging import configure_logging
+from kbsmith.memory import return_large_blocks
 from kbsmith.settings import Settings
 from kbsmith.workspaces import service as workspaces
 from kbsmith.workspaces.service import Scope
@@ -209,6 +210,7 @@ def worker(
     from kbsmith.runtime import Runtime
 
     lifeline.die_with_parent()  # started by `kbsmith serve`: never outlive it
+    return_large_blocks()  # a workspace's load and the embedder's leave no freed heap behind
     settings = _logged_settings()
 
     async def run(db: Database) -> None:

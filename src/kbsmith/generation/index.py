@@ -257,10 +257,15 @@ class CandidateIndex:
             )
         ).all()
         stored = await stored_features(session, {i: v for i, v, _ in rows}, self.model_id)
-        sync.index.add_many(
-            [(versions[i], i, folder_id, stored[i]) for i, _, folder_id in rows if i in stored]
-        )
         missing = [article_id for article_id, _, _ in rows if article_id not in stored]
+        held = {i: i for i in ids}  # the index keeps these ids, not the rows' copies of them
+        sync.index.add_many(
+            [
+                (versions[i], held[i], folder_id, stored[i])
+                for i, _, folder_id in rows
+                if i in stored
+            ]
+        )
         for article_version, entry in await self._read_whole(session, missing):
             article_id = entry.candidate.id
             features = compact(entry.features)

@@ -273,13 +273,14 @@ class WorkspaceIndex:
 
     def _rebuild(self) -> None:
         """Slots renumbered 0..n-1 without the removed ones, postings built in bulk."""
-        living = [s for s in range(len(self._ids)) if self._alive[s]]
+        living = np.flatnonzero(self._alive[: len(self._ids)])
         renumbered = len(living) < len(self._ids)
         numbers = np.full(len(self._ids), -1, dtype=np.int64)
         numbers[living] = np.arange(len(living), dtype=np.int64)
-        self._ids = [self._ids[s] for s in living]
-        self._versions = [self._versions[s] for s in living]
-        self._slot_of = {i: n for n, i in enumerate(self._ids) if i is not None}
+        if renumbered:  # else (a workspace just loaded) they hold already
+            self._ids = [self._ids[s] for s in living.tolist()]
+            self._versions = [self._versions[s] for s in living.tolist()]
+            self._slot_of = {i: n for n, i in enumerate(self._ids) if i is not None}
         size = max(64, len(living) + len(living) // 4)
         folders = np.full(size, NO_FOLDER, dtype=np.int32)
         folders[: len(living)] = self._folders[living]
@@ -287,7 +288,7 @@ class WorkspaceIndex:
         self._alive = np.zeros(size, dtype=np.bool_)
         self._alive[: len(living)] = True
         if renumbered:
-            self._vectors.keep(living, size)
+            self._vectors.keep(living.tolist(), size)
         for postings in self._all_postings():
             postings.rebuild(numbers)
         self._built = self._terms.size
