@@ -28,7 +28,7 @@ from kbsmith.db.base import utcnow
 from kbsmith.db.database import Database
 from kbsmith.db.scoping import in_workspace
 from kbsmith.generation.compact import (
-    TermCounts,
+    CompactFeatures,
     compact,
     decode,
     decode_vectors,
@@ -36,7 +36,7 @@ from kbsmith.generation.compact import (
     from_compact,
     hashed,
 )
-from kbsmith.generation.features import CachedEmbedder, Features, embed_features
+from kbsmith.generation.features import CachedEmbedder, Features, Vector, embed_features
 from kbsmith.generation.inputs import Candidate, ScoredCandidate, origin_of
 from kbsmith.generation.models import ArticleFeatures
 from kbsmith.generation.shortlist import IndexedArticle, Shortlisted, WorkspaceIndex, query
@@ -71,10 +71,9 @@ SCORING_COLUMNS = (
     Article.version,
     ArticleFeatures.article_version,
     ArticleFeatures.model_id,
+    ArticleFeatures.data,
+    ArticleFeatures.vectors,
 )
-SCORING_KEPT = 2_000
-"""Shortlisted articles whose scoring features a process keeps (~10 KiB each), by article
-version: a small workspace's jobs then read no stored features at all."""
 
 
 @dataclass
@@ -88,13 +87,6 @@ class _Sync:
     """Features computed here that the database does not hold yet (`keep`)."""
 
 
-@dataclass(frozen=True)
-class _Scoring:
-    article_version: int
-    features: Features
-    terms: TermCounts
-
-
 class CandidateIndex:
     def __init__(
         self,
@@ -104,8 +96,6 @@ class CandidateIndex:
         self.embedder = embedder
         self.max_workspaces = max_workspaces
         self._workspaces: OrderedDict[uuid.UUID, _Sync] = OrderedDict()
-        self._scoring: OrderedDict[uuid.UUID, _Scoring] = OrderedDict()
-        """Recently shortlisted articles' features, least recent first."""
 
     @property
     def model_id(self) -> str:
@@ -296,12 +286,10 @@ class CandidateIndex:
             )
         ).all()
         origins = await _source_origins(session, ids)
-        fitting = {r.id: r.version for r in rows if r.article_version == r.version}
-        scoring = await self._scoring_of(session, fitting)
         found, stale = [], []
         for row in rows:
-            stored = scoring.get(row.id)
-            if stored is None or row.model_id != self.model_id:
+            stored = self._stored(row)
+            if stored is None:
                 stale.append(row.id)
                 continue
             candidate = Candidate(
@@ -315,53 +303,28 @@ class CandidateIndex:
                 version=row.version,
                 sources=origins.get(row.id, frozenset()),
             )
-            found.append(IndexedArticle(candidate, stored.features, terms=stored.terms))
+            found.append(
+                IndexedArticle(
+                    candidate,
+                    from_compact(stored, self._vectors(row)),
+                    terms=(stored.term_keys, stored.term_counts),
+                )
+            )
         for _, entry in await self._read_whole(session, stale, workspace_id):
             found.append(IndexedArticle(entry.candidate, hashed(entry.features)))
         return found
 
-    async def _scoring_of(
-        self, session: AsyncSession, versions: dict[uuid.UUID, int]
-    ) -> dict[uuid.UUID, _Scoring]:
-        """The scoring features of these article versions: kept in process, else read from
-        their stored rows (those that still fit)."""
-        found: dict[uuid.UUID, _Scoring] = {}
-        for article_id, version in versions.items():
-            kept = self._scoring.get(article_id)
-            if kept is not None and kept.article_version == version:
-                self._scoring.move_to_end(article_id)
-                found[article_id] = kept
-        missing = [i for i in versions if i not in found]
-        if missing:
-            rows = await session.execute(
-                select(
-                    ArticleFeatures.article_id,
-                    ArticleFeatures.article_version,
-                    ArticleFeatures.model_id,
-                    ArticleFeatures.data,
-                    ArticleFeatures.vectors,
-                ).where(ArticleFeatures.article_id.in_(missing))
-            )
-            for row in rows:
-                if row.article_version == versions[row.article_id]:
-                    scoring = self._decoded(row)
-                    if scoring is not None:
-                        found[row.article_id] = self._scoring[row.article_id] = scoring
-        while len(self._scoring) > SCORING_KEPT:
-            self._scoring.popitem(last=False)
-        return found
+    def _stored(self, row: Any) -> CompactFeatures | None:
+        """The stored features of a row of SCORING_COLUMNS, if they still fit."""
+        if row.article_version != row.version or row.model_id != self.model_id:
+            return None
+        if self.embedder is not None and self._vectors(row) is None:
+            return None
+        return decode(row.data)
 
-    def _decoded(self, row: Any) -> _Scoring | None:
-        """A stored row's scoring features, if they were made by this model."""
-        if row.model_id != self.model_id:
-            return None
+    def _vectors(self, row: Any) -> Vector | None:
         dimensions = self.embedder.dimensions if self.embedder is not None else 0
-        vectors = decode_vectors(row.vectors, dimensions)
-        stored = decode(row.data)
-        if stored is None or (self.embedder is not None and vectors is None):
-            return None
-        terms = (stored.term_keys, stored.term_counts)
-        return _Scoring(row.article_version, from_compact(stored, vectors), terms)
+        return decode_vectors(row.vectors, dimensions)
 
     async def _read_whole(
         self, session: AsyncSession, ids: list[uuid.UUID], workspace_id: uuid.UUID | None = None
