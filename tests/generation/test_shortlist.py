@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from kbsmith.generation.compact import compact
+from kbsmith.generation.compact import compact, from_compact, hashed
 from kbsmith.generation.features import Features, lexical_features
 from kbsmith.generation.inputs import Candidate
 from kbsmith.generation.shortlist import IndexedArticle, WorkspaceIndex, query
@@ -78,6 +78,28 @@ def test_lexical_scores_equal_the_textbook_tfidf_cosine(
     for item in scored:
         expected = reference_tfidf(new.terms, item.entry.features.terms, df, len(articles))
         assert item.lexical == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_articles_read_compactly_score_as_those_held_whole(
+    crowd: tuple[WorkspaceIndex, list[IndexedArticle]],
+) -> None:
+    """A job's shortlist read from stored features (term keys and counts as arrays) gets the
+    same TF-IDF cosines as the articles held whole."""
+    index, _ = crowd
+    new = lexical_features("Topic word3", " ".join(VOCABULARY[:50]) + " unseenword unseenword")
+    held = index.shortlist(new, None)
+    stored = [compact(item.entry.features) for item in held]
+    read = [
+        IndexedArticle(
+            item.entry.candidate,
+            from_compact(features, None),
+            terms=(features.term_keys, features.term_counts),
+        )
+        for item, features in zip(held, stored, strict=True)
+    ]
+    scored = index.scored(hashed(new), read)
+    assert [s.lexical for s in scored] == pytest.approx([h.lexical for h in held], rel=1e-9)
+    assert any(s.lexical > 0 for s in scored)
 
 
 def test_articles_that_may_decide_are_always_shortlisted(
