@@ -237,3 +237,27 @@ def test_articles_loaded_in_bulk_are_found_and_counted_as_those_added_one_by_one
     for probe in articles[:40:7]:
         new = query(probe.features)
         assert bulk.shortlist_ids(new, None) == one_by_one.shortlist_ids(new, None)
+
+
+def test_a_few_articles_added_with_stored_features_do_not_rebuild_the_workspace(
+    crowd: tuple[WorkspaceIndex, list[IndexedArticle]],
+) -> None:
+    """Another worker's new article arrives with stored features (`add_many`): a job then
+    pays for that article's postings, not for rebuilding every article's."""
+    index, articles = crowd
+    index.settle()
+    reference = WorkspaceIndex()
+    for item in articles:
+        reference.add(1, item)
+    arriving = [article(f"Arrival {n}", f"arrival{n} word1 word2 fresh{n}") for n in range(2)]
+    index.add_many(
+        [(1, a.candidate.id, a.candidate.parent_folder_id, compact(a.features)) for a in arriving]
+    )
+    for item in arriving:
+        reference.add(1, item)
+    assert not index.settle()
+    terms = ["arrival0", "fresh1", "word1", "word2", "word3"]
+    assert index.document_frequencies(terms) == reference.document_frequencies(terms)
+    for probe in [*arriving, *articles[:20:5]]:
+        new = query(probe.features)
+        assert index.shortlist_ids(new, None) == reference.shortlist_ids(new, None)

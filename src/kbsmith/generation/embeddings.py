@@ -74,6 +74,7 @@ class MiniLMEmbedder:
             sess_options=session_options(threads or available_cores()),
             providers=["CPUExecutionProvider"],
         )
+        self._run_options = run_options()
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.no_padding()  # padded per batch in _run_batch
@@ -96,7 +97,7 @@ class MiniLMEmbedder:
             "attention_mask": attention_mask,
             "token_type_ids": np.zeros_like(input_ids),
         }
-        (hidden,) = self._session.run([OUTPUT_NAME], feeds)
+        (hidden,) = self._session.run([OUTPUT_NAME], feeds, self._run_options)
         return normalise(mean_pool(np.asarray(hidden, dtype=np.float32), attention_mask))
 
 
@@ -157,10 +158,19 @@ def session_options(threads: int) -> ort.SessionOptions:
     # load, not spinning doubled the throughput for short texts and cost nothing for long ones.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3  # errors only
-    # ONNX Runtime's own arena grew by powers of two with the longest texts seen and kept it
-    # all (~95 MiB after 60 jobs' texts): malloc instead, for ~25% more embedding CPU under
-    # the worker's fixed mmap threshold (kbsmith.memory; docs/design.md, Large workspaces)
-    options.enable_cpu_mem_arena = False
+    # ONNX Runtime's arena reuses a run's buffers within the run; it is shrunk back after each
+    # run (`run_options`), as it otherwise grew by powers of two with the longest texts seen
+    # and kept it all (~95 MiB after 60 jobs' texts)
+    options.enable_cpu_mem_arena = True
+    return options
+
+
+def run_options() -> ort.RunOptions:
+    """Each run gives its arena chunks back when it ends: the resident size of no arena at
+    all, for ~15% less embedding CPU than malloc under the worker's fixed mmap threshold
+    (kbsmith.memory; `bench/embedder_memory.py`)."""
+    options = ort.RunOptions()
+    options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
     return options
 
 

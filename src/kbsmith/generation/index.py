@@ -228,9 +228,10 @@ class CandidateIndex:
         sync.index.loading(len(ids))
         for start in range(0, len(ids), INDEX_CHUNK):
             await self._index_chunk(session, sync, ids[start : start + INDEX_CHUNK], versions)
-            if start % RELEASE_EVERY == 0:
+            if start and start % RELEASE_EVERY == 0:
                 release_freed_memory()  # each chunk's rows and objects are let go
-        release_freed_memory()  # before the postings are built
+        if len(ids) > INDEX_CHUNK:
+            release_freed_memory()  # before the postings are built (a job's few: not worth it)
 
     async def _index_chunk(
         self,

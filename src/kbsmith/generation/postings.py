@@ -34,6 +34,9 @@ class Postings:
         """Per base slot (rows of _slot_starts): the indexes of its keys in _keys."""
         self._recent_of: dict[int, Keys] = {}
         self._recent: dict[int, list[int]] | None = {}
+        self._recent_counts: tuple[Keys, Keys] | None = None
+        """The recent postings' keys (sorted, unique) and how many slots hold each: for
+        `counts`, made again after a change."""
         self._bulk: list[tuple[Slots, Keys]] = []
         self._removed: set[int] = set()
         """Chunks of many slots added at once (a workspace loading): flat, until `rebuild`."""
@@ -58,6 +61,7 @@ class Postings:
     def add(self, slot: int, keys: Keys) -> None:
         """A slot past every base slot (slots are never reused before `rebuild`)."""
         self._recent_of[slot] = keys
+        self._recent_counts = None
         if self._recent is not None:
             for key in keys.tolist():
                 self._recent.setdefault(key, []).append(slot)
@@ -68,6 +72,7 @@ class Postings:
         self._removed.add(slot)
         keys = self._recent_of.pop(slot, None)
         if keys is not None:
+            self._recent_counts = None
             if self._recent is not None:
                 for key in keys.tolist():
                     self._recent[key].remove(slot)
@@ -105,6 +110,7 @@ class Postings:
             (np.full(len(k), s, np.int32), k) for s, k in self._recent_of.items()
         ]
         self._recent_of, self._removed = {}, set()
+        self._recent_counts = None
         parts.extend(self._bulk)
         self._bulk = []
         parts.reverse()
@@ -184,11 +190,19 @@ class Postings:
             at = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
             hit = self._keys[at] == keys
             found[hit] = self._counts[at[hit]]
-        recent = self._recent_lists()
-        if recent:
-            for i, key in enumerate(keys.tolist()):
-                found[i] += len(recent.get(key, ()))
+        recent, holders = self._counted_recent()
+        if len(recent):
+            at = np.minimum(np.searchsorted(recent, keys), len(recent) - 1)
+            hit = recent[at] == keys
+            found[hit] += holders[at[hit]]
         return found
+
+    def _counted_recent(self) -> tuple[Keys, Keys]:
+        if self._recent_counts is None:
+            held = np.concatenate([_EMPTY_KEYS, *self._recent_of.values()])
+            unique, holders = np.unique(held, return_counts=True)
+            self._recent_counts = (unique, holders.astype(np.int64))
+        return self._recent_counts
 
     def slots(self, keys: Keys, alive: np.ndarray[Any, np.dtype[np.bool_]]) -> Slots:
         """The living slots that hold any of *keys*, once per (key, slot)."""

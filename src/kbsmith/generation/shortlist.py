@@ -121,11 +121,14 @@ class WorkspaceIndex:
     ) -> None:
         self.remove(article_id)
         slot = self._new_slot(version, article_id, folder_id)
+        self._add_postings(slot, features)
+        self._vectors.put(slot, features)
+
+    def _add_postings(self, slot: int, features: CompactFeatures) -> None:
         self._terms.add(slot, features.term_keys)
         self._paragraphs.add(slot, features.paragraph_keys)
         self._title_terms.add(slot, features.title_terms)
         self._title_keys.add(slot, np.array([features.title_key], dtype=np.int64))
-        self._vectors.put(slot, features)
 
     def _new_slot(self, version: int, article_id: uuid.UUID, folder_id: uuid.UUID) -> int:
         slot = len(self._ids)
@@ -168,6 +171,14 @@ class WorkspaceIndex:
             slot = self._new_slot(version, article_id, folder_id)
             self._vectors.put(slot, features)
         slots = np.arange(first, len(self._ids), dtype=np.int32)
+        added = sum(len(f.term_keys) for *_, f in items)
+        if not self._rebuild_due(self._terms.recent_postings + added):
+            # a few articles (another worker's, with stored features): kept as recent
+            # postings, as `add_compact` keeps them; a rebuild per refresh would cost a job
+            # the whole workspace's postings
+            for slot, (*_, features) in zip(slots.tolist(), items, strict=True):
+                self._add_postings(slot, features)
+            return
         for postings, keys in (
             (self._terms, [f.term_keys for *_, f in items]),
             (self._paragraphs, [f.paragraph_keys for *_, f in items]),
@@ -180,16 +191,18 @@ class WorkspaceIndex:
     def settle(self) -> bool:
         """After changes: rebuild the postings when enough was added or removed since (and
         answer whether it did)."""
-        recent = self._terms.recent_postings
         dead = len(self._ids) - len(self._slot_of)
         if (
-            recent > max(1_000, REBUILD_SHARE * self._built)
+            self._rebuild_due(self._terms.recent_postings)
             or dead > len(self._slot_of) // 4
             or any(p.bulk_pending for p in self._all_postings())
         ):
             self._rebuild()
             return True
         return False
+
+    def _rebuild_due(self, recent_postings: int) -> bool:
+        return recent_postings > max(1_000, REBUILD_SHARE * self._built)
 
     def document_frequencies(self, terms: Iterable[str]) -> WorkspaceTerms:
         """How many articles use each of *terms* (stemmed, as `Features.terms` has them)."""
