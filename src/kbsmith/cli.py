@@ -207,9 +207,11 @@ def worker(
     """Run job workers alone (any machine that reaches the same database)."""
     from kbsmith import lifeline
     from kbsmith.composition import kbsmith_worker
+    from kbsmith.generation.embeddings import share_cores
     from kbsmith.runtime import Runtime
 
     lifeline.die_with_parent()  # started by `kbsmith serve`: never outlive it
+    share_cores(concurrency)
     return_large_blocks()  # a workspace's load and the embedder's leave no freed heap behind
     settings = _logged_settings()
 

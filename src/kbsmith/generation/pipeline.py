@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from kbsmith.generation.announce import announce_saved
 from kbsmith.generation.backend import GenerationBackend
 from kbsmith.generation.compact import hashed
 from kbsmith.generation.decision import Thresholds, repeats_added_article
-from kbsmith.generation.features import embed_features, identity_features
+from kbsmith.generation.features import Features, embed_features, identity_features
 from kbsmith.generation.gathering import Gathered, gather
 from kbsmith.generation.index import CandidateIndex
 from kbsmith.generation.inputs import (
@@ -189,8 +190,16 @@ async def _refuse_if_overtaken(
         return
     mine = identity_features(inp.title, inp.text)
     for article in newer:
-        theirs = identity_features(article.title, article.main_knowledge)
+        theirs = _identity_of(article.id, article.version, article.title, article.main_knowledge)
         if repeats_added_article(mine, theirs, thresholds):
             raise RetryableJobError(
                 f"article {article.title!r} was added meanwhile; deciding again", retry_after=0.0
             )
+
+
+@functools.lru_cache(maxsize=256)
+def _identity_of(article_id: uuid.UUID, version: int, title: str, text: str) -> Features:
+    """An article added meanwhile is checked by every job in flight that looked before it:
+    its features are computed once per process (the id and version in the key: a later
+    version is another entry)."""
+    return identity_features(title, text)
