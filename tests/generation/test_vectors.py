@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from kbsmith.db.database import Database
 from kbsmith.generation.embeddings import load_embedder
-from kbsmith.generation.features import CachedEmbedder, asked_as
-from kbsmith.generation.models import ArticleVector
+from kbsmith.generation.compact import compact, decode, encode_vectors
+from kbsmith.generation.features import CachedEmbedder, asked_as, embed_features
+from kbsmith.generation.models import ArticleFeatures, ArticleVector
 from kbsmith.generation.vectors import embedded_texts, recall_vectors, texts_hash
 from kbsmith.jobs.worker import Worker
 from kbsmith.knowledge.models import Article
@@ -75,4 +76,37 @@ async def test_a_generated_article_keeps_its_vectors_for_other_workers(
     fresh, now = await recalled(db, article_id)
     assert fresh.cached(embedded_texts(now.title, now.main_knowledge)[1]) is None, (
         "vectors of the text before the edit must not stand for the edited text"
+    )
+
+
+async def test_a_generated_article_keeps_its_features_for_every_workers_index(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker, db: Database
+) -> None:
+    """Written with the article: no worker reads a new article whole to index it."""
+    model = load_embedder()
+    headers = await keys.headers()
+    site.pages["/features/reset"] = Page(page("Reset your password", *RESET))
+    ids = await ingest_pages(client, headers, site.url("/features/reset"))
+    (job,) = await bulk(client, headers, ids, isDraft=False)
+    assert job["operation"] == "ADD_ARTICLE_TO_FOLDER"
+    article_id = uuid.UUID(job["hcArticleId"])
+
+    async with db.read() as session:
+        article = await session.get(Article, article_id)
+        stored = await session.get(ArticleFeatures, article_id)
+    assert article is not None and stored is not None
+    assert stored.article_version == article.version
+    embedder = CachedEmbedder(model) if model is not None else None
+    (whole,) = embed_features(
+        embedder, [(article.title, article.main_knowledge, list(article.questions))]
+    )
+    expected, found = compact(whole), decode(stored.data)
+    assert found is not None
+    for name in ("term_keys", "term_counts", "paragraph_keys", "title_terms"):
+        assert np.array_equal(getattr(found, name), getattr(expected, name)), name
+    assert found.title_key == expected.title_key
+    assert np.allclose(
+        np.frombuffer(stored.vectors, dtype=np.float32),
+        np.frombuffer(encode_vectors(whole), dtype=np.float32),
+        atol=1e-5,
     )

@@ -166,6 +166,31 @@ class CandidateIndex:
         async with db.write() as session:
             await keep_features(session, rows)
 
+    async def features_of(self, title: str, text: str, questions: list[str]) -> Features:
+        """An article's features as a refresh computes them, ahead of its write (`keep_new`)."""
+        (features,) = await asyncio.to_thread(
+            embed_features, self.embedder, [(title, text, questions)]
+        )
+        return features
+
+    async def keep_new(
+        self,
+        session: AsyncSession,
+        article_id: uuid.UUID,
+        computed_from: tuple[str, str, list[str]],
+        features: Features,
+    ) -> None:
+        """Inside the transaction that wrote the article: its features, when it was written
+        from the text they were computed from (title, body, questions). Every worker's next
+        refresh then reads them instead of reading the article whole and computing them."""
+        article = await session.get(Article, article_id)
+        if article is None or _content_of(article) != computed_from:
+            return
+        row = StoredRow(
+            article_id, article.version, self.model_id, compact(features), encode_vectors(features)
+        )
+        await keep_features(session, [row])
+
     def _use(self, workspace_id: uuid.UUID) -> _Sync:
         sync = self._workspaces.get(workspace_id)
         if sync is None:
@@ -343,7 +368,7 @@ class CandidateIndex:
             await recall_vectors(session, rows, self.embedder)
         origins = await _source_origins(session, ids)
         candidates = [_candidate(a, origins.get(a.id, frozenset())) for a in rows]
-        items = [(c.title, c.main_knowledge, c.questions) for c in candidates]
+        items = [_content_of(c) for c in candidates]
         features = await asyncio.to_thread(embed_features, self.embedder, items)
         return [
             (c.version, IndexedArticle(c, f)) for c, f in zip(candidates, features, strict=True)
@@ -407,3 +432,8 @@ def _candidate(article: Article, sources: frozenset[tuple[uuid.UUID, str]]) -> C
         version=article.version,
         sources=sources,
     )
+
+
+def _content_of(article: Article | Candidate) -> tuple[str, str, list[str]]:
+    """What an article's features are computed from."""
+    return article.title, article.main_knowledge, list(article.questions)

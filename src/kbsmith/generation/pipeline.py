@@ -80,6 +80,8 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
             await _embed_written(generator, decision, written)
     except NoFittingOperation as error:
         raise PermanentJobError(str(error)) from None
+    added = _content_added(decision, written)
+    added_features = await generator.index.features_of(*added) if added else None
     usage = {
         "promptTokens": used.prompt_tokens + wrote.prompt_tokens,
         "completionTokens": used.completion_tokens + wrote.completion_tokens,
@@ -100,6 +102,8 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
             ) from None
         if generator.index.embedder is not None and saved.article_id is not None:
             await keep_vectors(session, saved.article_id, generator.index.embedder)
+        if added and added_features is not None and saved.article_id is not None:
+            await generator.index.keep_new(session, saved.article_id, added, added_features)
         ctx.result = saved.as_result({"usage": usage, "backend": generator.backend.name})
         await announce_saved(session, workspace_id, ctx.job.id, request.document_id, ctx.result)
     GENERATION_OPERATIONS.labels(saved.operation.value).inc()
@@ -155,6 +159,15 @@ async def _write(
     if decision.operation is Operation.NOTHING:
         return None, Usage()
     return await backend.write(inp, decision)
+
+
+def _content_added(
+    decision: Decision, written: WrittenArticle | None
+) -> tuple[str, str, list[str]] | None:
+    """A new article's title, body and questions (an update's text is merged when saving)."""
+    if written is None or decision.operation is not Operation.ADD:
+        return None
+    return written.title, written.main_knowledge, list(written.questions)
 
 
 async def _embed_written(
