@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from kbsmith.db.database import Database
-from kbsmith.generation.embeddings import load_embedder
 from kbsmith.generation.compact import compact, decode, encode_vectors
+from kbsmith.generation.embeddings import load_embedder
 from kbsmith.generation.features import CachedEmbedder, asked_as, embed_features
 from kbsmith.generation.models import ArticleFeatures, ArticleVector
 from kbsmith.generation.vectors import embedded_texts, recall_vectors, texts_hash
