@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import email.utils
 import hashlib
+import json
 import os
 import re
 import signal
@@ -647,3 +648,13 @@ def version_row(article: dict[str, Any]) -> dict[str, Any]:
         "created_at": article["created_at"],
         **{field: article[field] for field in fields},
     }
+
+
+def child_result(script: str, *args: str) -> dict[str, Any]:
+    """Run *script* again in a fresh Python process with *args* (its child mode) and read
+    the JSON object it prints last."""
+    done = subprocess.run(
+        [sys.executable, script, *args], capture_output=True, text=True, check=True
+    )
+    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found

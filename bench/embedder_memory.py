@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -72,6 +70,8 @@ def child(setting: str, entries: int, data: Path) -> dict[str, float]:
 
 
 def main(args: argparse.Namespace) -> None:
+    from _common import child_result  # not in the child: its memory is measured
+
     if args.child:
         print(json.dumps(child(args.child, args.entries, args.data)))
         return
@@ -80,13 +80,7 @@ def main(args: argparse.Namespace) -> None:
         table.add_column(column, justify="right")
     for _ in range(args.repeat):
         for setting in SETTINGS:
-            done = subprocess.run(
-                [sys.executable, __file__, "--child", setting, "--entries", str(args.entries)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            found = json.loads(done.stdout.strip().splitlines()[-1])
+            found = child_result(__file__, "--child", setting, "--entries", str(args.entries))
             table.add_row(
                 setting,
                 str(found["loaded"]),

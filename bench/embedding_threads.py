@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -60,6 +58,8 @@ def child(one_thread: bool, jobs: int, entries: int, data: Path) -> dict[str, fl
 
 
 def main(args: argparse.Namespace) -> None:
+    from _common import child_result  # not in the child: its memory is measured
+
     if args.child:
         one_thread = args.child == "one"
         print(json.dumps(child(one_thread, args.jobs, args.entries, args.data)))
@@ -71,16 +71,11 @@ def main(args: argparse.Namespace) -> None:
         for jobs in JOBS:
             found = {}
             for setting in ("all", "one"):
-                done = subprocess.run(
-                    [
-                        *(sys.executable, __file__, "--child", setting, "--jobs", str(jobs)),
-                        *("--entries", str(args.entries), "--data", str(args.data)),
-                    ],
-                    capture_output=True,
-                    text=True,
-                    check=True,
+                found[setting] = child_result(
+                    __file__,
+                    *("--child", setting, "--jobs", str(jobs)),
+                    *("--entries", str(args.entries), "--data", str(args.data)),
                 )
-                found[setting] = json.loads(done.stdout.strip().splitlines()[-1])
             for setting, label in (("all", "every core"), ("one", "1")):
                 table.add_row(
                     str(jobs),

@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import subprocess
 import sys
 import time
 import uuid
@@ -108,15 +106,9 @@ async def build(path: Path, size: int) -> uuid.UUID:
 
 
 def measure(mode: str, url: str, workspace_id: uuid.UUID) -> dict[str, object]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", mode, url, str(workspace_id)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=os.environ,
-    )
-    found: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return found
+    from _common import child_result  # not in the child: its imports are measured
+
+    return child_result(__file__, "--child", mode, url, str(workspace_id))
 
 
 def main(args: argparse.Namespace) -> None:
