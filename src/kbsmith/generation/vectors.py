@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.answers.models import AnswerPassage
 from kbsmith.answers.passages import PassageKind
+from kbsmith.db.base import table_of
+from kbsmith.db.dialect import upsert
 from kbsmith.generation.features import CachedEmbedder, body_for_embedding, title_for_embedding
 from kbsmith.generation.models import ArticleVector
 from kbsmith.knowledge.models import Article
@@ -85,12 +87,12 @@ async def keep_vectors(
     vectors = [embedder.cached(text) for text in texts]
     if vectors[0] is None or vectors[1] is None:
         return
-    await session.merge(
-        ArticleVector(
-            article_id=article_id,
-            model_id=embedder.model_id,
-            texts_hash=texts_hash(texts),
-            title_vector=vectors[0].astype(np.float32).tobytes(),
-            body_vector=vectors[1].astype(np.float32).tobytes(),
-        )
-    )
+    row = {
+        "article_id": article_id,
+        "model_id": embedder.model_id,
+        "texts_hash": texts_hash(texts),
+        "title_vector": vectors[0].astype(np.float32).tobytes(),
+        "body_vector": vectors[1].astype(np.float32).tobytes(),
+    }
+    # one statement (a merge reads the row first)
+    await upsert(session, table_of(ArticleVector), [row], ["article_id"])
