@@ -23,9 +23,9 @@ from collections.abc import Callable
 M_MMAP_THRESHOLD = -3
 """glibc's ``mallopt`` parameter (malloc.h)."""
 LARGE_BLOCK = 128 * 1024
-"""glibc's initial threshold: a block this large or larger gets its own pages. (At 4 MiB the
-embedder's tensors stay on the heap, ~25% less embedding CPU, but the worker kept ~50 MiB
-more after its first jobs and peaked ~20 MiB higher while loading a workspace.)"""
+"""glibc's initial threshold: a block this large or larger gets its own pages. (With ONNX
+Runtime's arena off, each of the embedder's tensors then got pages of its own, ~20% more
+embedding CPU: the arena is on, shrunk after each run, `embeddings.run_options`.)"""
 
 
 @functools.cache

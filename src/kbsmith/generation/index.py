@@ -135,13 +135,14 @@ class CandidateIndex:
         new: Features,
         linked_id: uuid.UUID | None,
         folder_ids: Collection[uuid.UUID] | None = None,
+        keyed: Features | None = None,
     ) -> list[Shortlisted]:
         """The articles of *index* worth scoring closely for *new*, as they are now (without
         their bodies: `with_texts`), their features named by keys (`compact.hashed`), with
-        exact lexical scores."""
+        exact lexical scores; *keyed*: `hashed(new)` when the caller has it."""
         ids = index.shortlist_ids(query(new), linked_id, folder_ids)
         entries = await self._for_scoring(session, workspace_id, list(ids))
-        return index.scored(hashed(new), entries, folder_ids)
+        return index.scored(keyed or hashed(new), entries, folder_ids)
 
     async def with_texts(
         self, session: AsyncSession, scored: list[ScoredCandidate]
@@ -314,10 +315,11 @@ class CandidateIndex:
         origins = await _source_origins(session, ids)
         found, stale = [], []
         for row in rows:
-            stored = self._stored(row)
-            if stored is None:
+            fitting = self._stored(row)
+            if fitting is None:
                 stale.append(row.id)
                 continue
+            stored, vectors = fitting
             candidate = Candidate(
                 id=row.id,
                 title=row.title,
@@ -332,7 +334,7 @@ class CandidateIndex:
             found.append(
                 IndexedArticle(
                     candidate,
-                    from_compact(stored, self._vectors(row)),
+                    from_compact(stored, vectors),
                     terms=(stored.term_keys, stored.term_counts),
                 )
             )
@@ -340,17 +342,17 @@ class CandidateIndex:
             found.append(IndexedArticle(entry.candidate, hashed(entry.features)))
         return found
 
-    def _stored(self, row: Any) -> CompactFeatures | None:
-        """The stored features of a row of SCORING_COLUMNS, if they still fit."""
+    def _stored(self, row: Any) -> tuple[CompactFeatures, Vector | None] | None:
+        """The stored features and exact vectors of a row of SCORING_COLUMNS, if they still
+        fit (vectors are needed when this process embeds)."""
         if row.article_version != row.version or row.model_id != self.model_id:
             return None
-        if self.embedder is not None and self._vectors(row) is None:
-            return None
-        return decode(row.data)
-
-    def _vectors(self, row: Any) -> Vector | None:
         dimensions = self.embedder.dimensions if self.embedder is not None else 0
-        return decode_vectors(row.vectors, dimensions)
+        vectors = decode_vectors(row.vectors, dimensions)
+        features = decode(row.data)
+        if features is None or (self.embedder is not None and vectors is None):
+            return None
+        return features, vectors
 
     async def _read_whole(
         self, session: AsyncSession, ids: list[uuid.UUID], workspace_id: uuid.UUID | None = None

@@ -130,11 +130,18 @@ async def _input(
         )
     )[0]
     origin = (source.id, source.origin) if source else None
+    keyed = hashed(new)
     async with ctx.db.read() as session:
         shortlist = await generator.index.shortlist(
-            session, workspace_id, gathered.candidates, new, linked_id, gathered.folder_scope
+            session,
+            workspace_id,
+            gathered.candidates,
+            new,
+            linked_id,
+            gathered.folder_scope,
+            keyed=keyed,
         )
-        scored = score_candidates(hashed(new), shortlist, linked_id, origin)
+        scored = score_candidates(keyed, shortlist, linked_id, origin)
         candidates = await generator.index.with_texts(session, top(scored))
     return GenerationInput(
         title=gathered.title,

@@ -264,9 +264,7 @@ class WorkspaceIndex:
         """TF-IDF cosines of *new* with each of *entries* (both named by keys), in arrays:
         a job scores ~150 articles of hundreds of terms each."""
         query = term_arrays(new.terms)
-        listed = [query] + [
-            term_arrays(e.features.terms) if e.terms is None else e.terms for e in entries
-        ]
+        listed = [query, *(_terms_of(e) for e in entries)]
         keys = np.concatenate([k for k, _ in listed])
         unique, inverse = np.unique(keys, return_inverse=True)
         counts = np.concatenate([c for _, c in listed]).astype(np.float64)
