@@ -19,7 +19,8 @@ for the check) are questions no COVID article answers.
 The entries are split in half by hash; everything is fitted on the fit half only:
 1. the weight of function words (a small grid) and the score's weights of the signals
    (``ranking.Signals``): a softmax over each phrasing's candidates (maximum likelihood of the
-   right ones); the function-word weight with the best top-1;
+   right ones); the function-word weight with the best top-1 out of fold (each of 4 folds of
+   the fit half's entries ranked by weights fitted on the other three);
 2. the logistic answer-or-refuse model of ``answers/confidence.py`` (positives: present and
    ranked first; negatives: present but another article first, absent, Banking77 train), and
    its floor: the least log-odds that refuses >= 90% of the absent phrasings, each scored by a
@@ -351,6 +352,19 @@ def fold_of(asked: Asked) -> int:
     return int(hashlib.sha256(asked.group.encode()).hexdigest()[:8], 16) % FOLDS
 
 
+def out_of_fold_top1(fit: list[Asked], function_word_weight: float) -> float:
+    """Top-1 of the fit half's phrasings, each ranked by score weights fitted without its
+    fold: the function words' weight is chosen by this, as the fit half's own top-1 differs
+    between weights by less than the weights' overfit (0.759 against 0.754)."""
+    hits, asked = 0.0, 0
+    for fold in range(FOLDS):
+        score = fit_score([a for a in fit if fold_of(a) != fold], function_word_weight)
+        tested = cases([a for a in fit if fold_of(a) == fold], (function_word_weight, score))
+        hits += ranking(tested)["ranking top1"] * len(tested.present)
+        asked += len(tested.present)
+    return hits / asked
+
+
 def out_of_fold_odds(fit: list[Asked], banking: list[Asked], weighing: Weighing) -> np.ndarray:
     """The log-odds of the fit half's deleted cases, each from an answer model fitted without
     its fold (its entries' phrasings and their deletions, and a share of Banking77): what a
@@ -427,12 +441,13 @@ def report(
         for function_word_weight in FUNCTION_WORD_WEIGHTS:
             score = fit_score(fit, function_word_weight)
             top1 = ranking(cases(fit, (function_word_weight, score)))["ranking top1"]
+            unseen_top1 = out_of_fold_top1(fit, function_word_weight)
             held_top1 = ranking(cases(held, (function_word_weight, score)))["ranking top1"]
             print(
                 f"  function words weigh {function_word_weight}: score {score} | ranking top1 "
-                f"fit {top1:.3f} (held-out {held_top1:.3f})"
+                f"fit {top1:.3f}, fit out of fold {unseen_top1:.3f} (held-out {held_top1:.3f})"
             )
-            tried.append((top1, function_word_weight, score))
+            tried.append((unseen_top1, function_word_weight, score))
         _, function_word_weight, score = max(tried, key=lambda t: t[0])
         weighing = (function_word_weight, score)
     fit_cases, held_cases = cases(fit, weighing), cases(held, weighing)

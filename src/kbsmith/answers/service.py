@@ -5,6 +5,7 @@ floor the answer is a plain "I don't know that yet" with nothing cited: never ma
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Sequence
@@ -87,7 +88,8 @@ async def find(
     """NotFound when ``question.agent_id`` is not an agent of the workspace."""
     if question.agent_id is not None:
         await get_agent(session, workspace_id, question.agent_id)
-    embedder = load_embedder() if use_model else None
+    # the first call of a process loads the model (or derives it, once per machine): seconds
+    embedder = await asyncio.to_thread(load_embedder) if use_model else None
     standalone = standalone_question(question.text, question.history)
     candidates = await retrieve(
         session, workspace_id, standalone, agent_id=question.agent_id, embedder=embedder
