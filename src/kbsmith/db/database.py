@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from kbsmith.db.dialect import engine_options, is_sqlite, prepare_sqlite_engine
+from kbsmith.db.turns import WriterTurns
 
 AFTER_COMMIT_HOOKS = "after_commit_hooks"
 
@@ -29,10 +31,13 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = is_sqlite(url)
+        self._turns: WriterTurns | None = None
         if self.is_sqlite:
-            _ensure_sqlite_directory(url)
+            database_file = _ensure_sqlite_directory(url)
             self.write_engine = self._sqlite_engine(immediate=True)
             self.read_engine = self._sqlite_engine(immediate=False)
+            if database_file is not None:
+                self._turns = WriterTurns(database_file.with_name(database_file.name + ".writer"))
         else:
             self.write_engine = create_async_engine(url, **engine_options(url))
             self.read_engine = self.write_engine
@@ -47,8 +52,11 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A write transaction: committed when the block ends, rolled back on error."""
-        async with self._write_sessions() as session, session.begin():
+        async with self._turn(), self._write_sessions() as session, session.begin():
             yield session
+
+    def _turn(self) -> contextlib.AbstractAsyncContextManager[None]:
+        return self._turns.turn() if self._turns is not None else contextlib.nullcontext()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -78,7 +86,7 @@ def _drop_after_commit_hooks(session: Session) -> None:
     session.info.pop(AFTER_COMMIT_HOOKS, None)
 
 
-def _ensure_sqlite_directory(url: str) -> None:
+def _ensure_sqlite_directory(url: str) -> Path | None:
     """The database's directory and file, created readable by their owner only (SQLite gives
     its -wal and -shm files the database file's mode). An existing file is never opened here:
     closing any descriptor of a file drops every POSIX lock this process holds on it, so
@@ -90,3 +98,5 @@ def _ensure_sqlite_directory(url: str) -> None:
         if not path.exists():
             with suppress(FileExistsError):  # another process made it meanwhile
                 os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return path
+    return None
