@@ -1,0 +1,77 @@
+"""SQLite writers take turns: first come, first served in a process, a flock across processes;
+a writer that fails or is cancelled while it waits leaves no turn taken."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from kbsmith.db.database import Database
+from kbsmith.db.turns import WriterTurns
+
+DEADLINE = 30.0
+
+
+def held_elsewhere(lock_path: Path) -> bool:
+    """Whether another descriptor holds the flock (checked without waiting)."""
+    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+async def test_writers_of_a_process_take_turns_in_the_order_they_ask(tmp_path: Path) -> None:
+    turns = WriterTurns(tmp_path / "db.writer")
+    order: list[int] = []
+
+    async def write(n: int) -> None:
+        async with turns.turn():
+            order.append(n)
+            await asyncio.sleep(0)  # let the others queue up meanwhile
+
+    await asyncio.wait_for(asyncio.gather(*(write(n) for n in range(5))), DEADLINE)
+    assert order == [0, 1, 2, 3, 4]
+    assert not held_elsewhere(tmp_path / "db.writer")
+
+
+async def test_a_writer_cancelled_while_waiting_leaves_no_turn_taken(tmp_path: Path) -> None:
+    lock_path = tmp_path / "db.writer"
+    first, other_process = WriterTurns(lock_path), WriterTurns(lock_path)
+
+    async def take(turns: WriterTurns) -> None:
+        async with turns.turn():
+            pass
+
+    async with first.turn():
+        assert held_elsewhere(lock_path)
+        waiting = asyncio.create_task(take(other_process))
+        await asyncio.sleep(0)  # it tries, finds the flock taken, and waits in a thread
+        assert not waiting.done()
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+    await asyncio.wait_for(take(other_process), DEADLINE)
+    assert not held_elsewhere(lock_path)
+
+
+async def test_a_failed_write_gives_its_turn_back(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'kbsmith.db'}")
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.write() as session:
+                await session.execute(text("CREATE TABLE t (x INTEGER)"))
+                raise RuntimeError("failed mid-transaction")
+        async with asyncio.timeout(DEADLINE), db.write() as session:
+            await session.execute(text("CREATE TABLE t (x INTEGER)"))
+        assert not held_elsewhere(tmp_path / "kbsmith.db.writer")
+    finally:
+        await db.dispose()
