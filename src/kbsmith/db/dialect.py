@@ -32,6 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
 
+from kbsmith.db.sqlite_driver import OneHopDBAPI
+
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
@@ -44,7 +46,7 @@ def is_sqlite(url: str) -> bool:
 
 def engine_options(url: str) -> dict[str, Any]:
     if is_sqlite(url):
-        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}}
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, "module": OneHopDBAPI()}
     return {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
 
 
