@@ -9,7 +9,12 @@ import pytest
 
 from kbsmith.generation import embeddings
 from kbsmith.generation.embeddings import SHIPPED_SHA256, installed_model_path, load_embedder
-from kbsmith.generation.quantized import DERIVED_SHA256, derived_model, sha256_of
+from kbsmith.generation.quantized import (
+    DERIVED_SHA256,
+    default_cache_dir,
+    derived_model,
+    sha256_of,
+)
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +68,19 @@ def test_the_loaded_embedder_computes_in_int8(cache: Path, monkeypatch: pytest.M
     loaded = load_embedder.__wrapped__()
     assert loaded is not None
     assert loaded.model_id == embeddings.MODEL_ID == "all-MiniLM-L6-v2-int8-dynamic"
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({"XDG_CACHE_HOME": "/srv/cache", "HOME": "/home/k"}, "/srv/cache/kbsmith/models"),
+        ({"HOME": "/home/k"}, "/home/k/.cache/kbsmith/models"),
+    ],
+)
+def test_the_cache_is_the_users(
+    environment: dict[str, str], expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert default_cache_dir() == Path(expected)

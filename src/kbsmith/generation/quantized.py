@@ -55,8 +55,14 @@ def derived_model(
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kbsmith" / "models"
+    """``$XDG_CACHE_HOME/kbsmith/models``, else ``~/.cache/kbsmith/models``; a user without a
+    home (a service account) gets one in the temporary directory."""
+    if configured := os.environ.get("XDG_CACHE_HOME"):
+        return Path(configured) / "kbsmith" / "models"
+    try:
+        return Path.home() / ".cache" / "kbsmith" / "models"
+    except RuntimeError:
+        return Path(tempfile.gettempdir()) / f"kbsmith-{os.getuid()}" / "models"
 
 
 def sha256_of(path: Path) -> str:
