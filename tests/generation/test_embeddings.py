@@ -280,3 +280,9 @@ def test_batches_hold_a_bounded_number_of_padded_tokens(
     by_length = sorted(range(len(lengths)), key=lambda i: lengths[i])
     assert embeddings.BATCH_TOKENS == 512
     assert batches(by_length, lengths, most) == expected
+
+
+async def test_async_code_gets_the_one_loaded_embedder() -> None:
+    first = await embeddings.loaded_embedder()  # loaded in a thread if it was not yet
+    assert first is not None
+    assert await embeddings.loaded_embedder() is first is load_embedder()

@@ -5,7 +5,6 @@ floor the answer is a plain "I don't know that yet" with nothing cited: never ma
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import Sequence
@@ -27,7 +26,7 @@ from kbsmith.answers.records import record_answer
 from kbsmith.answers.retrieval import Candidate, retrieve
 from kbsmith.db.database import Database
 from kbsmith.db.dialect import without_waiting_for_disk
-from kbsmith.generation.embeddings import load_embedder
+from kbsmith.generation.embeddings import loaded_embedder
 from kbsmith.knowledge.agents import get_agent
 
 CITED_MARGIN = 1.0
@@ -88,8 +87,7 @@ async def find(
     """NotFound when ``question.agent_id`` is not an agent of the workspace."""
     if question.agent_id is not None:
         await get_agent(session, workspace_id, question.agent_id)
-    # the first call of a process loads the model (or derives it, once per machine): seconds
-    embedder = await asyncio.to_thread(load_embedder) if use_model else None
+    embedder = await loaded_embedder() if use_model else None
     standalone = standalone_question(question.text, question.history)
     candidates = await retrieve(
         session, workspace_id, standalone, agent_id=question.agent_id, embedder=embedder

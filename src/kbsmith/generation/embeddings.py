@@ -7,6 +7,7 @@ sha256 before it is loaded; the WordPiece tokenizer it needs ships in ``data/`` 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import importlib.resources
 import os
@@ -241,6 +242,15 @@ def load_embedder() -> Embedder | None:
     if derived is None:
         return MiniLMEmbedder(model_path, threads=_threads)
     return int8_embedder(derived, threads=_threads)
+
+
+async def loaded_embedder() -> Embedder | None:
+    """`load_embedder` for async code: the first call of a process loads the model (or derives
+    it, once per machine), which takes seconds, so it runs in a thread; later calls return the
+    loaded one without a thread hop (~85 µs of CPU here)."""
+    if load_embedder.cache_info().currsize:
+        return load_embedder()
+    return await asyncio.to_thread(load_embedder)
 
 
 def int8_embedder(path: Path, threads: int | None) -> MiniLMEmbedder:

@@ -43,8 +43,9 @@ def derived_model(
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         with _locked(cache_dir / f"{target.name}.lock"):
-            if not _matches(target, expected):
-                _derive_in_child(source, target)
+            if _matches(target, expected):
+                return target  # kept from before: hashed once here, once more when loaded
+            _derive_in_child(source, target)
     except (OSError, subprocess.SubprocessError) as error:
         log.warning("int8_model_unavailable", reason=str(error), cache_dir=str(cache_dir))
         return None
