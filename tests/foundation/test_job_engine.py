@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,9 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.database import Database
-from kbsmith.jobs import queue
+from kbsmith.jobs import queue, store
+from kbsmith.jobs.context import JobContext
 from kbsmith.jobs.models import Job, JobStatus
-from kbsmith.jobs.registry import FailedJob
+from kbsmith.jobs.registry import FailedJob, JobRegistry
+from kbsmith.jobs.store import ClaimedJob
 from kbsmith.jobs.worker import Worker, WorkerConfig, backoff_delay
 from kbsmith.settings import Settings
 from tests.support.effects import effect_counts
@@ -137,3 +140,60 @@ def test_backoff_grows_exponentially_with_jitter() -> None:
         nominal = 2 ** (attempt - 1)
         assert 0.5 * nominal <= delay <= 1.5 * nominal
     assert backoff_delay(30, 1.0, 10.0) <= 15.0
+
+
+async def test_a_finishing_job_claims_the_next_one_in_its_own_transaction(
+    db: Database, settings: Settings
+) -> None:
+    """The slot a job frees is filled by the transaction that completes it: one write
+    transaction (one writer's turn on SQLite) fewer per job."""
+    registry = JobRegistry()
+    seen: list[set[str]] = []
+
+    @registry.handler("test.peek")
+    async def peek(ctx: JobContext) -> None:
+        async with ctx.finishing():
+            pass
+        others = [job for job in await load_jobs(db) if job.id != ctx.job.id]
+        seen.append({job.status for job in others if job.status != JobStatus.COMPLETED})
+
+    await enqueue(db, "test.peek", [{"n": n} for n in range(3)])
+    worker = Worker(db, registry, WorkerConfig.from_settings(settings, 1))
+    task = asyncio.create_task(worker.run())
+    try:
+        await wait_for_jobs(db, 3, timeout=20)
+    finally:
+        worker.stop()
+        await task
+    # right after each of the first two finished, the next was already ours, not waiting
+    assert seen == [{JobStatus.IN_PROGRESS, JobStatus.PENDING}, {JobStatus.IN_PROGRESS}, set()]
+
+
+@pytest.mark.parametrize("fails", [False, True])
+async def test_successors_are_claimed_only_if_the_finishing_transaction_commits(
+    db: Database, fails: bool
+) -> None:
+    first, second = await enqueue(db, "test.effect", [{"n": 1}, {"n": 2}])
+    async with db.write() as session:
+        (job,) = await store.claim(
+            session, kinds=["test.effect"], limit=1, token="first", lease_seconds=30
+        )
+
+    async def claim_next(session: AsyncSession) -> list[ClaimedJob]:
+        return await store.claim(
+            session, kinds=["test.effect"], limit=1, token="next", lease_seconds=30
+        )
+
+    context = JobContext(job, db, claim_next)
+    with contextlib.suppress(RuntimeError):
+        async with context.finishing():
+            if fails:
+                raise RuntimeError("the handler's final write failed")
+    statuses = {j.id: j.status for j in await load_jobs(db, [first, second])}
+    other = second if job.id == first else first
+    if fails:
+        assert context.successors == []
+        assert statuses == {job.id: JobStatus.IN_PROGRESS, other: JobStatus.PENDING}
+    else:
+        assert [s.id for s in context.successors] == [other]
+        assert statuses == {job.id: JobStatus.COMPLETED, other: JobStatus.IN_PROGRESS}

@@ -75,3 +75,48 @@ async def test_a_failed_write_gives_its_turn_back(tmp_path: Path) -> None:
         assert not held_elsewhere(tmp_path / "kbsmith.db.writer")
     finally:
         await db.dispose()
+
+
+async def test_waiting_for_the_writer_waits_for_the_one_holding_the_lock(
+    tmp_path: Path,
+) -> None:
+    """The barrier of a generation job: it returns once the writer holding the lock (which
+    may have stamped an article it has not committed) lets go, and takes no turn itself."""
+    lock_path = tmp_path / "db.writer"
+    turns = WriterTurns(lock_path)
+    async with turns.turn():
+        waiting = asyncio.create_task(turns.wait_for_writer())
+        await asyncio.sleep(0)  # it finds the lock taken and waits in a thread
+        assert not waiting.done()
+    await asyncio.wait_for(waiting, DEADLINE)
+    assert not held_elsewhere(lock_path)
+
+
+async def test_waiting_for_the_writer_returns_at_once_when_none_holds_the_lock(
+    tmp_path: Path,
+) -> None:
+    await asyncio.wait_for(WriterTurns(tmp_path / "db.writer").wait_for_writer(), DEADLINE)
+    assert not held_elsewhere(tmp_path / "db.writer")
+
+
+async def test_a_long_step_waits_for_its_own_process_writer_to_finish(tmp_path: Path) -> None:
+    """A job about to run a long step of Python lets its process's writer finish first."""
+    turns = WriterTurns(tmp_path / "db.writer")
+    order: list[str] = []
+    writing = asyncio.Event()
+
+    async def writer() -> None:
+        async with turns.turn():
+            writing.set()
+            for _ in range(3):  # statements: each a wait for the database
+                await asyncio.sleep(0)
+            order.append("writer done")
+
+    async def long_step() -> None:
+        await writing.wait()
+        await turns.after_own_writer()
+        order.append("long step")
+
+    await asyncio.wait_for(asyncio.gather(long_step(), writer()), DEADLINE)
+    assert order == ["writer done", "long step"]
+    await asyncio.wait_for(turns.after_own_writer(), DEADLINE)  # no writer: at once

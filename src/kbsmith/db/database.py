@@ -55,6 +55,22 @@ class Database:
         async with self._turn(), self._write_sessions() as session, session.begin():
             yield session
 
+    async def wait_for_writers(self) -> None:
+        """Return once every write transaction open when this was called has ended: with
+        writers' turns (an SQLite file), once the writer holding the turn lets go, with no
+        transaction and without queueing for a turn; otherwise an empty write transaction
+        (BEGIN IMMEDIATE waits for the writer)."""
+        if self._turns is None:
+            async with self.write():
+                return
+        await self._turns.wait_for_writer()
+
+    async def after_own_writer(self) -> None:
+        """Before a long step of Python on the event loop: let this process's writer holding
+        SQLite's write lock finish first (see ``WriterTurns.after_own_writer``)."""
+        if self._turns is not None:
+            await self._turns.after_own_writer()
+
     def _turn(self) -> contextlib.AbstractAsyncContextManager[None]:
         return self._turns.turn() if self._turns is not None else contextlib.nullcontext()
 

@@ -6,7 +6,7 @@ import functools
 import operator
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -33,6 +33,9 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
 
 from kbsmith.db.sqlite_driver import OneHopDBAPI
+
+if TYPE_CHECKING:
+    from kbsmith.db.database import Database
 
 T = TypeVar("T")
 
@@ -159,18 +162,19 @@ async def lock_workspace_knowledge(session: AsyncSession, workspace_id: uuid.UUI
     )
 
 
-async def wait_for_knowledge_savers(session: AsyncSession, workspace_id: uuid.UUID) -> None:
-    """Wait, in a write session of its own, until no transaction holding
-    `lock_workspace_knowledge` for the workspace is still open: what a job reads afterwards
-    includes every article such a transaction stamped before this call. Saving jobs do not wait
-    for each other here (a shared lock on PostgreSQL; on SQLite the session's BEGIN IMMEDIATE
-    waits for the one writer)."""
-    if session.get_bind().dialect.name == "sqlite":
-        await session.connection()
+async def wait_for_knowledge_savers(db: Database, workspace_id: uuid.UUID) -> None:
+    """Wait until no transaction holding `lock_workspace_knowledge` for the workspace is
+    still open: what a job reads afterwards includes every article such a transaction stamped
+    before this call. Saving jobs do not wait for each other here: a shared lock on
+    PostgreSQL, in a transaction of its own; on SQLite, where writers take turns, a turn
+    taken and given back (every saver stamps and commits within its turn)."""
+    if db.is_sqlite:
+        await db.wait_for_writers()
         return
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": _workspace_key(workspace_id)}
-    )
+    async with db.write() as session:
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": _workspace_key(workspace_id)}
+        )
 
 
 def _workspace_key(workspace_id: uuid.UUID) -> int:

@@ -20,37 +20,63 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 
+class _Local:
+    """A process's (an event loop's) side of the turns."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.turn = asyncio.Lock()
+        self.idle = asyncio.Event()
+        """Set while no writer of this process holds the lock."""
+        self.idle.set()
+
+
 class WriterTurns:
     def __init__(self, lock_path: Path) -> None:
         self.lock_path = lock_path
-        self._local: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._local: _Local | None = None
 
     @contextlib.asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
-        async with self._process_turn():
+        local = self._process_local()
+        async with local.turn:
             fd = await self._flocked()
+            local.idle.clear()
             try:
                 yield
             finally:
                 os.close(fd)  # closing the descriptor releases the flock
+                local.idle.set()
 
-    def _process_turn(self) -> asyncio.Lock:
+    async def after_own_writer(self) -> None:
+        """Return once no writer of this process holds the lock. A step of Python that runs
+        long on the event loop calls this first: every statement of a writer waits for the
+        step the loop is running, and the writer holds every other writer up meanwhile."""
+        await self._process_local().idle.wait()
+
+    async def wait_for_writer(self) -> None:
+        """Return once the writer holding the lock now (of any process) has let go: a shared
+        ``flock``, taken and dropped. It takes no turn: it does not queue behind the writers
+        of its own process, and the kernel may hand it the lock before other waiters."""
+        os.close(await self._flocked(fcntl.LOCK_SH))
+
+    def _process_local(self) -> _Local:
         loop = asyncio.get_running_loop()
-        if self._local is None or self._local[0] is not loop:
-            self._local = (loop, asyncio.Lock())
-        return self._local[1]
+        if self._local is None or self._local.loop is not loop:
+            self._local = _Local(loop)
+        return self._local
 
-    async def _flocked(self) -> int:
+    async def _flocked(self, mode: int = fcntl.LOCK_EX) -> int:
         fd = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
             return fd
         except BlockingIOError:
             pass
         except BaseException:
             os.close(fd)
             raise
-        waiting = asyncio.get_running_loop().run_in_executor(None, fcntl.flock, fd, fcntl.LOCK_EX)
+        waiting = asyncio.get_running_loop().run_in_executor(None, fcntl.flock, fd, mode)
         try:
             await asyncio.shield(waiting)
         except BaseException:

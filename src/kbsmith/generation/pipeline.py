@@ -60,12 +60,12 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
     # An article another job stamped before this moment but has not committed yet would be
     # missing from what we read, and too old for _refuse_if_overtaken: wait for such savers.
     snapshot_at = utcnow()
-    async with ctx.db.write() as session:
-        await wait_for_knowledge_savers(session, workspace_id)
+    await wait_for_knowledge_savers(ctx.db, workspace_id)
     async with ctx.db.read() as session:
         gathered = await gather(session, generator.index, workspace_id, request, snapshot_at)
     await generator.index.keep(ctx.db, workspace_id)
     inp = await _input(ctx, generator, workspace_id, request, gathered)
+    await ctx.db.after_own_writer()
     try:
         refused = link_list_decision(inp)
         decision, used = (refused, Usage()) if refused else await generator.backend.decide(inp)
@@ -131,6 +131,7 @@ async def _input(
     )[0]
     origin = (source.id, source.origin) if source else None
     keyed = hashed(new)
+    await ctx.db.after_own_writer()
     async with ctx.db.read() as session:
         shortlist = await generator.index.shortlist(
             session,

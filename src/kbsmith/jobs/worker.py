@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import random
 import secrets
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbsmith.db.database import Database
 from kbsmith.jobs import queue, store
@@ -124,8 +126,10 @@ class Worker:
     def _free_slots(self) -> int:
         return self.config.concurrency - len(self._running)
 
-    def _capacity_by_kind(self) -> tuple[dict[str, int], list[str]]:
+    def _capacity_by_kind(self, freed: ClaimedJob | None) -> tuple[dict[str, int], list[str]]:
         busy = Counter(running.job.kind for running in self._running.values())
+        if freed is not None:
+            busy[freed.kind] -= 1
         limited: dict[str, int] = {}
         unlimited: list[str] = []
         for kind in self.registry:
@@ -136,31 +140,40 @@ class Worker:
         return limited, unlimited
 
     async def _claim_once(self) -> list[ClaimedJob]:
-        limited, unlimited = self._capacity_by_kind()
-        free = self._free_slots()
-        token = secrets.token_hex(16)
-        claimed: list[ClaimedJob] = []
         try:
             async with self.db.write() as session:
-                for kind, room in limited.items():
-                    claimed += await store.claim(
-                        session,
-                        kinds=[kind],
-                        limit=min(room, free - len(claimed)),
-                        token=token,
-                        lease_seconds=self.config.lease_seconds,
-                    )
-                claimed += await store.claim(
-                    session,
-                    kinds=unlimited,
-                    limit=free - len(claimed),
-                    token=token,
-                    lease_seconds=self.config.lease_seconds,
-                )
+                return await self._claim_in(session)
         except Exception:
             log.exception("claiming jobs failed; will try again")
             await asyncio.sleep(self.config.poll_interval)
             return []
+
+    async def _claim_in(
+        self, session: AsyncSession, freed: ClaimedJob | None = None
+    ) -> list[ClaimedJob]:
+        """Due jobs for the free slots (and the one *freed*, whose job is finishing in this
+        transaction), within each kind's limit."""
+        if self._stopping.is_set():
+            return []
+        limited, unlimited = self._capacity_by_kind(freed)
+        free = self._free_slots() + (freed is not None)
+        token = secrets.token_hex(16)
+        claimed: list[ClaimedJob] = []
+        for kind, room in limited.items():
+            claimed += await store.claim(
+                session,
+                kinds=[kind],
+                limit=min(room, free - len(claimed)),
+                token=token,
+                lease_seconds=self.config.lease_seconds,
+            )
+        claimed += await store.claim(
+            session,
+            kinds=unlimited,
+            limit=free - len(claimed),
+            token=token,
+            lease_seconds=self.config.lease_seconds,
+        )
         return claimed
 
     # running ---------------------------------------------------------------------------------
@@ -174,6 +187,7 @@ class Worker:
             job_id=str(job.id), job_kind=job.kind, request_id=job.request_id, attempt=job.attempt
         )
         kind = self.registry.find(job.kind)
+        context = JobContext(job, self.db, functools.partial(self._claim_in, freed=job))
         started = time.perf_counter()
         try:
             if kind is None:
@@ -181,14 +195,16 @@ class Worker:
                     job, None, JobError(f"no handler for job kind {job.kind!r}")
                 )
                 return
-            await self._run_handler(job, kind)
+            await self._run_handler(context, kind)
         finally:
             JOB_SECONDS.labels(job.kind).observe(time.perf_counter() - started)
             self._running.pop(job.id, None)
+            for successor in context.successors:  # claimed by its finishing transaction
+                self._start(successor)
             self._wake.set()
 
-    async def _run_handler(self, job: ClaimedJob, kind: JobKind) -> None:
-        context = JobContext(job, self.db)
+    async def _run_handler(self, context: JobContext, kind: JobKind) -> None:
+        job = context.job
         try:
             async with asyncio.timeout(kind.timeout):
                 await kind.handler(context)
