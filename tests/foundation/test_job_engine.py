@@ -197,3 +197,37 @@ async def test_successors_are_claimed_only_if_the_finishing_transaction_commits(
     else:
         assert [s.id for s in context.successors] == [other]
         assert statuses == {job.id: JobStatus.COMPLETED, other: JobStatus.IN_PROGRESS}
+
+
+async def test_a_worker_never_runs_more_jobs_at_once_than_its_concurrency(
+    db: Database, settings: Settings
+) -> None:
+    """Jobs that enqueue jobs as they finish: the finishing transaction claims one job for the
+    slot it frees, the claim loop (woken by the enqueue) fills the idle ones, never both (on
+    PostgreSQL, where claims are not serialised, the finishing transaction taking the idle
+    slots as well ran 4 and 5 jobs at once)."""
+    registry = JobRegistry()
+    running = 0
+    most = 0
+
+    @registry.handler("test.fan_out")
+    async def fan_out(ctx: JobContext) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.01)
+        async with ctx.finishing() as session:
+            if ctx.payload["depth"] < 4:
+                children = [{"depth": ctx.payload["depth"] + 1}] * 2
+                queue.enqueue_many(session, "test.fan_out", children)
+        running -= 1
+
+    await enqueue(db, "test.fan_out", [{"depth": 0}])
+    worker = Worker(db, registry, WorkerConfig.from_settings(settings, 3))
+    task = asyncio.create_task(worker.run())
+    try:
+        await wait_for_jobs(db, 31, timeout=60)
+    finally:
+        worker.stop()
+        await task
+    assert 1 < most <= 3, most

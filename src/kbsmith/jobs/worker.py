@@ -151,12 +151,13 @@ class Worker:
     async def _claim_in(
         self, session: AsyncSession, freed: ClaimedJob | None = None
     ) -> list[ClaimedJob]:
-        """Due jobs for the free slots (and the one *freed*, whose job is finishing in this
-        transaction), within each kind's limit."""
+        """Due jobs for the free slots, within each kind's limit; with *freed* (a job finishing
+        in this transaction), one job for its slot only: the claim loop fills the others, and
+        counts that slot taken until the job's successor has it."""
         if self._stopping.is_set():
             return []
         limited, unlimited = self._capacity_by_kind(freed)
-        free = self._free_slots() + (freed is not None)
+        free = 1 if freed is not None else self._free_slots()
         token = secrets.token_hex(16)
         claimed: list[ClaimedJob] = []
         for kind, room in limited.items():
