@@ -27,9 +27,10 @@ from tests.support.waiting import eventually, load_jobs, wait_for_jobs
 
 @asynccontextmanager
 async def running_worker(
-    db: Database, settings: Settings, concurrency: int = 4
+    db: Database, settings: Settings, concurrency: int = 4, registry: JobRegistry | None = None
 ) -> AsyncIterator[Worker]:
-    worker = Worker(db, sample_registry(), WorkerConfig.from_settings(settings, concurrency))
+    registry = registry or sample_registry()
+    worker = Worker(db, registry, WorkerConfig.from_settings(settings, concurrency))
     task = asyncio.create_task(worker.run())
     try:
         yield worker
@@ -158,13 +159,8 @@ async def test_a_finishing_job_claims_the_next_one_in_its_own_transaction(
         seen.append({job.status for job in others if job.status != JobStatus.COMPLETED})
 
     await enqueue(db, "test.peek", [{"n": n} for n in range(3)])
-    worker = Worker(db, registry, WorkerConfig.from_settings(settings, 1))
-    task = asyncio.create_task(worker.run())
-    try:
+    async with running_worker(db, settings, 1, registry):
         await wait_for_jobs(db, 3, timeout=20)
-    finally:
-        worker.stop()
-        await task
     # right after each of the first two finished, the next was already ours, not waiting
     assert seen == [{JobStatus.IN_PROGRESS, JobStatus.PENDING}, {JobStatus.IN_PROGRESS}, set()]
 
@@ -223,11 +219,6 @@ async def test_a_worker_never_runs_more_jobs_at_once_than_its_concurrency(
         running -= 1
 
     await enqueue(db, "test.fan_out", [{"depth": 0}])
-    worker = Worker(db, registry, WorkerConfig.from_settings(settings, 3))
-    task = asyncio.create_task(worker.run())
-    try:
+    async with running_worker(db, settings, 3, registry):
         await wait_for_jobs(db, 31, timeout=60)
-    finally:
-        worker.stop()
-        await task
     assert 1 < most <= 3, most
