@@ -41,10 +41,11 @@ def answerable(article: Article) -> bool:
     return not article.is_draft and article.active
 
 
-async def index_article(session: AsyncSession, article: Article) -> None:
+async def index_article(session: AsyncSession, article: Article, *, new: bool = False) -> None:
     """Make the article's passages agree with the article as it is now (none when it is not
-    answerable). Vectors of passages whose text did not change are kept, not recomputed."""
-    stored = await _stored(session, article.id)
+    answerable). Vectors of passages whose text did not change are kept, not recomputed. A
+    *new* article has none to read or delete."""
+    stored = {} if new else await _stored(session, article.id)
     wanted = (
         article_passages(article.title, article.questions, article.keywords, article.main_knowledge)
         if answerable(article)
@@ -52,7 +53,8 @@ async def index_article(session: AsyncSession, article: Article) -> None:
     )
     if [(p.kind.value, p.text) for p in wanted] == list(stored):
         return
-    await session.execute(delete(AnswerPassage).where(AnswerPassage.article_id == article.id))
+    if not new:
+        await session.execute(delete(AnswerPassage).where(AnswerPassage.article_id == article.id))
     if not wanted:
         return
     vectors = await _vectors(wanted, stored, shared_embedder())

@@ -76,6 +76,17 @@ SCORING_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class NewFeatures:
+    """A new article's features, ready to store (`CandidateIndex.features_of`)."""
+
+    computed_from: tuple[str, str, list[str]]
+    """The title, body and questions they were computed from."""
+    compact: CompactFeatures
+    vectors: bytes
+    """`compact.encode_vectors`."""
+
+
 @dataclass
 class _Sync:
     index: WorkspaceIndex = field(default_factory=WorkspaceIndex)
@@ -167,28 +178,29 @@ class CandidateIndex:
         async with db.write() as session:
             await keep_features(session, rows)
 
-    async def features_of(self, title: str, text: str, questions: list[str]) -> Features:
-        """An article's features as a refresh computes them, ahead of its write (`keep_new`)."""
-        (features,) = await asyncio.to_thread(
-            embed_features, self.embedder, [(title, text, questions)]
-        )
-        return features
+    async def features_of(self, title: str, text: str, questions: list[str]) -> NewFeatures:
+        """An article's features as a refresh computes them and stores them, ahead of its
+        write (`keep_new`): none of that work happens inside the writing transaction."""
+
+        def computed() -> NewFeatures:
+            (features,) = embed_features(self.embedder, [(title, text, questions)])
+            return NewFeatures(
+                (title, text, questions), compact(features), encode_vectors(features)
+            )
+
+        return await asyncio.to_thread(computed)
 
     async def keep_new(
-        self,
-        session: AsyncSession,
-        article_id: uuid.UUID,
-        computed_from: tuple[str, str, list[str]],
-        features: Features,
+        self, session: AsyncSession, article_id: uuid.UUID, features: NewFeatures
     ) -> None:
         """Inside the transaction that wrote the article: its features, when it was written
         from the text they were computed from (title, body, questions). Every worker's next
         refresh then reads them instead of reading the article whole and computing them."""
         article = await session.get(Article, article_id)
-        if article is None or _content_of(article) != computed_from:
+        if article is None or _content_of(article) != features.computed_from:
             return
         row = StoredRow(
-            article_id, article.version, self.model_id, compact(features), encode_vectors(features)
+            article_id, article.version, self.model_id, features.compact, features.vectors
         )
         await keep_features(session, [row])
 

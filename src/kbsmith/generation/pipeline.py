@@ -102,8 +102,8 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
             ) from None
         if generator.index.embedder is not None and saved.article_id is not None:
             await keep_vectors(session, saved.article_id, generator.index.embedder)
-        if added and added_features is not None and saved.article_id is not None:
-            await generator.index.keep_new(session, saved.article_id, added, added_features)
+        if added_features is not None and saved.article_id is not None:
+            await generator.index.keep_new(session, saved.article_id, added_features)
         ctx.result = saved.as_result({"usage": usage, "backend": generator.backend.name})
         await announce_saved(session, workspace_id, ctx.job.id, request.document_id, ctx.result)
     GENERATION_OPERATIONS.labels(saved.operation.value).inc()

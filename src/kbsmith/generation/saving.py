@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,16 @@ class Saved:
     conflicts: tuple[Conflict, ...] = ()
     draft_id: uuid.UUID | None = None
     """The draft that holds the source's version of the conflicts."""
+    written: Article | None = field(default=None, compare=False, repr=False)
+    """The article this transaction wrote (``article_id``'s), not read again to record."""
+
+    async def article(self, session: AsyncSession, workspace_id: uuid.UUID) -> Article:
+        """The article of ``article_id``, else of ``target_id``."""
+        article_id = self.article_id or self.target_id
+        assert article_id is not None
+        if self.written is not None and self.written.id == article_id:
+            return self.written
+        return await articles.get_article(session, workspace_id, article_id)
 
     def as_result(self, extra: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -88,7 +98,7 @@ async def _add(
         is_draft=request.is_draft,
         origin=request.origin,
     )
-    return Saved(Operation.ADD, article.id, None, decision.reason)
+    return Saved(Operation.ADD, article.id, None, decision.reason, written=article)
 
 
 async def _new_folder(session: AsyncSession, workspace_id: uuid.UUID, title: str) -> uuid.UUID:
@@ -149,6 +159,7 @@ async def _update(
         reason,
         tuple(conflicts),
         draft.id if draft else None,
+        written=article,
     )
 
 
@@ -216,7 +227,7 @@ async def _record_generation(
     already does, with its conflicts)."""
     if saved.article_id is None or saved.draft_id is not None:
         return
-    article = await articles.get_article(session, workspace_id, saved.article_id)
+    article = await saved.article(session, workspace_id)
     if article.is_pending_draft:
         source_ids = [source.id] if source is not None else []
         article.generation = generation_record(job_id, saved.operation, saved.reason, source_ids)
@@ -303,9 +314,7 @@ async def _sync_source(
     state: SourceState,
     written: WrittenArticle | None,
 ) -> None:
-    linked_id = saved.article_id or saved.target_id
-    assert linked_id is not None
-    article = await articles.get_article(session, workspace_id, linked_id)
+    article = await saved.article(session, workspace_id)
     await link_sources(session, workspace_id, article, [state.id])
     generated = linking.Generated(
         article_id=article.id,

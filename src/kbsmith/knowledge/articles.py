@@ -159,7 +159,7 @@ async def create_article(
     record_version(session, article, Change.CREATE, author_key_id)
     await link_sources(session, workspace_id, article, source_ids)
     await session.flush()
-    await index_article(session, article)
+    await index_article(session, article, new=True)
     return article
 
 

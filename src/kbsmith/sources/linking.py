@@ -86,24 +86,21 @@ async def link(
 async def record_generation(
     session: AsyncSession, workspace_id: uuid.UUID, source_id: uuid.UUID, generated: Generated
 ) -> None:
-    """A job generated knowledge from the source's content ``generated.content_hash``."""
-    await link(
-        session,
-        workspace_id,
-        [source_id],
-        generated.article_id,
-        operation=generated.operation,
-        reason=generated.reason,
-    )
-    values: dict[str, object]
+    """A job generated knowledge from the source's content ``generated.content_hash``: the
+    source is linked to the article and records what was generated, in one statement."""
+    values: dict[str, object] = {
+        "linked_knowledge_id": generated.article_id,
+        "linked_operation": generated.operation,
+        "linked_reason": generated.reason,
+    }
     if generated.conflict_draft_id is not None:
-        values = {
+        values |= {
             "pending_draft_id": generated.conflict_draft_id,
             "pending_hash": generated.content_hash,
             "pending_text": generated.text or "",
         }
     else:
-        values = {"generated_hash": generated.content_hash}
+        values |= {"generated_hash": generated.content_hash}
         if generated.text is not None:
             values["generated_text"] = generated.text
         draft = generated.review_draft_id
