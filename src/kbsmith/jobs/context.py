@@ -31,8 +31,10 @@ class JobContext:
         self._claim_successors = claim_successors
         self.successors: list[ClaimedJob] = []
         """The jobs claimed in the finishing transaction (committed with it): the worker
-        starts them when this job's handler returns. One write transaction fewer per job,
-        which on SQLite is one turn less to wait for."""
+        starts them when this job's handler returns, so a handler ends soon after its
+        finishing block. One write transaction fewer per job, which on SQLite is one turn
+        less to wait for. (One claimed but never started, by a handler cancelled between the
+        commit and here, goes back to the queue when its lease expires.)"""
 
     @property
     def payload(self) -> dict[str, Any]:
