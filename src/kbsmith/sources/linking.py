@@ -77,10 +77,15 @@ async def link(
 ) -> None:
     """The sources were used for this article (``linkedOperation``/``linkedReason`` when
     given)."""
+    values = _linked(article_id, operation, reason)
+    await _update(session, workspace_id, Source.id.in_(list(source_ids)), values)
+
+
+def _linked(article_id: uuid.UUID, operation: str | None, reason: str | None) -> dict[str, object]:
     values: dict[str, object] = {"linked_knowledge_id": article_id}
     if operation is not None:
         values |= {"linked_operation": operation, "linked_reason": reason}
-    await _update(session, workspace_id, Source.id.in_(list(source_ids)), values)
+    return values
 
 
 async def record_generation(
@@ -88,11 +93,7 @@ async def record_generation(
 ) -> None:
     """A job generated knowledge from the source's content ``generated.content_hash``: the
     source is linked to the article and records what was generated, in one statement."""
-    values: dict[str, object] = {
-        "linked_knowledge_id": generated.article_id,
-        "linked_operation": generated.operation,
-        "linked_reason": generated.reason,
-    }
+    values = _linked(generated.article_id, generated.operation, generated.reason)
     if generated.conflict_draft_id is not None:
         values |= {
             "pending_draft_id": generated.conflict_draft_id,
