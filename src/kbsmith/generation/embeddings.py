@@ -66,8 +66,6 @@ class MiniLMEmbedder:
     object while another thread encodes raises "Already borrowed").
     """
 
-    dimensions = DIMENSIONS
-
     def __init__(
         self,
         model_path: Path,
@@ -77,9 +75,14 @@ class MiniLMEmbedder:
         tokenizer_path: Path = TOKENIZER_PATH,
         expected_sha256: str = SHIPPED_SHA256,
         model_id: str = SHIPPED_MODEL_ID,
+        dimensions: int = DIMENSIONS,
+        token_types: bool = True,
     ) -> None:
+        """*token_types*: the model takes BERT's ``token_type_ids`` (MiniLM does, MPNet not)."""
         verify_sha256(model_path, expected_sha256)
         self.model_id = model_id
+        self.dimensions = dimensions
+        self._token_types = token_types
         self.batch_size = batch_size
         self._session = ort.InferenceSession(
             str(model_path),
@@ -104,11 +107,9 @@ class MiniLMEmbedder:
 
     def _run_batch(self, token_ids: list[list[int]]) -> Matrix:
         input_ids, attention_mask = pad(token_ids)
-        feeds = {
-            "input_ids": input_ids,
-            "attention_mask": attention_mask,
-            "token_type_ids": np.zeros_like(input_ids),
-        }
+        feeds = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if self._token_types:
+            feeds["token_type_ids"] = np.zeros_like(input_ids)
         (hidden,) = self._session.run([OUTPUT_NAME], feeds, self._run_options)
         return normalise(mean_pool(np.asarray(hidden, dtype=np.float32), attention_mask))
 
