@@ -1,18 +1,23 @@
 """SQLite writers take turns: first come, first served in a process, a flock across processes;
-a writer that fails or is cancelled while it waits leaves no turn taken."""
+a writer that fails or is cancelled while it waits leaves no turn taken. A long step of Python
+lets its own process's writer holding a lock (SQLite's, or a workspace's saving lock on
+PostgreSQL) finish first."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import os
+import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from kbsmith.db.database import Database
-from kbsmith.db.turns import WriterTurns
+from kbsmith.db.dialect import lock_workspace_knowledge
+from kbsmith.db.turns import OwnWriters, WriterTurns
 
 DEADLINE = 30.0
 
@@ -30,7 +35,7 @@ def held_elsewhere(lock_path: Path) -> bool:
 
 
 async def test_writers_of_a_process_take_turns_in_the_order_they_ask(tmp_path: Path) -> None:
-    turns = WriterTurns(tmp_path / "db.writer")
+    turns = WriterTurns(tmp_path / "db.writer", OwnWriters())
     order: list[int] = []
 
     async def write(n: int) -> None:
@@ -45,7 +50,8 @@ async def test_writers_of_a_process_take_turns_in_the_order_they_ask(tmp_path: P
 
 async def test_a_writer_cancelled_while_waiting_leaves_no_turn_taken(tmp_path: Path) -> None:
     lock_path = tmp_path / "db.writer"
-    first, other_process = WriterTurns(lock_path), WriterTurns(lock_path)
+    first = WriterTurns(lock_path, OwnWriters())
+    other_process = WriterTurns(lock_path, OwnWriters())
 
     async def take(turns: WriterTurns) -> None:
         async with turns.turn():
@@ -83,7 +89,7 @@ async def test_waiting_for_the_writer_waits_for_the_one_holding_the_lock(
     """The barrier of a generation job: it returns once the writer holding the lock (which
     may have stamped an article it has not committed) lets go, and takes no turn itself."""
     lock_path = tmp_path / "db.writer"
-    turns = WriterTurns(lock_path)
+    turns = WriterTurns(lock_path, OwnWriters())
     async with turns.turn():
         waiting = asyncio.create_task(turns.wait_for_writer())
         await asyncio.sleep(0)  # it finds the lock taken and waits in a thread
@@ -95,13 +101,15 @@ async def test_waiting_for_the_writer_waits_for_the_one_holding_the_lock(
 async def test_waiting_for_the_writer_returns_at_once_when_none_holds_the_lock(
     tmp_path: Path,
 ) -> None:
-    await asyncio.wait_for(WriterTurns(tmp_path / "db.writer").wait_for_writer(), DEADLINE)
+    turns = WriterTurns(tmp_path / "db.writer", OwnWriters())
+    await asyncio.wait_for(turns.wait_for_writer(), DEADLINE)
     assert not held_elsewhere(tmp_path / "db.writer")
 
 
 async def test_a_long_step_waits_for_its_own_process_writer_to_finish(tmp_path: Path) -> None:
     """A job about to run a long step of Python lets its process's writer finish first."""
-    turns = WriterTurns(tmp_path / "db.writer")
+    own = OwnWriters()
+    turns = WriterTurns(tmp_path / "db.writer", own)
     order: list[str] = []
     writing = asyncio.Event()
 
@@ -114,9 +122,40 @@ async def test_a_long_step_waits_for_its_own_process_writer_to_finish(tmp_path: 
 
     async def long_step() -> None:
         await writing.wait()
-        await turns.after_own_writer()
+        await own.after()
         order.append("long step")
 
     await asyncio.wait_for(asyncio.gather(long_step(), writer()), DEADLINE)
     assert order == ["writer done", "long step"]
-    await asyncio.wait_for(turns.after_own_writer(), DEADLINE)  # no writer: at once
+    await asyncio.wait_for(own.after(), DEADLINE)  # no writer: at once
+
+
+@pytest.mark.parametrize("ends", ["commit", "roll back"])
+async def test_a_long_step_waits_for_its_process_saver_until_its_transaction_ends(
+    db: Database, ends: str
+) -> None:
+    """A generation job's saving transaction, on either database: once it holds the
+    workspace's saving lock, this process's long steps wait until it commits or rolls back."""
+    order: list[str] = []
+    holding = asyncio.Event()
+
+    async def saver() -> None:
+        with contextlib.suppress(RuntimeError):
+            async with db.write() as session:
+                await lock_workspace_knowledge(session, uuid.uuid4())
+                db.holds_others_up(session)
+                holding.set()
+                for _ in range(3):
+                    await session.execute(text("SELECT 1"))
+                order.append("saver done")
+                if ends == "roll back":
+                    raise RuntimeError("the saving failed")
+
+    async def long_step() -> None:
+        await holding.wait()
+        await db.after_own_writer()
+        order.append("long step")
+
+    await asyncio.wait_for(asyncio.gather(long_step(), saver()), DEADLINE)
+    assert order == ["saver done", "long step"]
+    await asyncio.wait_for(db.after_own_writer(), DEADLINE)  # the saver let go: at once

@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from kbsmith.db.dialect import engine_options, is_sqlite, prepare_sqlite_engine
-from kbsmith.db.turns import WriterTurns
+from kbsmith.db.turns import OwnWriters, WriterTurns
 
 AFTER_COMMIT_HOOKS = "after_commit_hooks"
+END_HOOKS = "transaction_end_hooks"
 
 
 class Database:
@@ -32,12 +33,14 @@ class Database:
         self.url = url
         self.is_sqlite = is_sqlite(url)
         self._turns: WriterTurns | None = None
+        self._own_writers = OwnWriters()
         if self.is_sqlite:
             database_file = _ensure_sqlite_directory(url)
             self.write_engine = self._sqlite_engine(immediate=True)
             self.read_engine = self._sqlite_engine(immediate=False)
             if database_file is not None:
-                self._turns = WriterTurns(database_file.with_name(database_file.name + ".writer"))
+                lock_path = database_file.with_name(database_file.name + ".writer")
+                self._turns = WriterTurns(lock_path, self._own_writers)
         else:
             self.write_engine = create_async_engine(url, **engine_options(url))
             self.read_engine = self.write_engine
@@ -66,10 +69,16 @@ class Database:
         await self._turns.wait_for_writer()
 
     async def after_own_writer(self) -> None:
-        """Before a long step of Python on the event loop: let this process's writer holding
-        SQLite's write lock finish first (see ``WriterTurns.after_own_writer``)."""
-        if self._turns is not None:
-            await self._turns.after_own_writer()
+        """Before a long step of Python on the event loop: let this process's writers holding
+        a lock others wait for finish first (see ``OwnWriters``)."""
+        await self._own_writers.after()
+
+    def holds_others_up(self, session: AsyncSession) -> None:
+        """*session*'s transaction now holds a lock other writers wait for, until it ends: this
+        process's long steps let it finish first (`after_own_writer`). SQLite's write turns
+        count already; on PostgreSQL, the saving lock of a workspace."""
+        if self._turns is None:
+            until_transaction_ends(session, self._own_writers.hold())
 
     def _turn(self) -> contextlib.AbstractAsyncContextManager[None]:
         return self._turns.turn() if self._turns is not None else contextlib.nullcontext()
@@ -89,6 +98,19 @@ def after_commit(session: AsyncSession, hook: Callable[[], Any]) -> None:
     """Run ``hook`` once the session's transaction has committed (never on rollback)."""
     hooks: list[Callable[[], Any]] = session.info.setdefault(AFTER_COMMIT_HOOKS, [])
     hooks.append(hook)
+
+
+def until_transaction_ends(session: AsyncSession, hook: Callable[[], Any]) -> None:
+    """Run ``hook`` once the session's transaction has ended, committed or not."""
+    hooks: list[Callable[[], Any]] = session.info.setdefault(END_HOOKS, [])
+    hooks.append(hook)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_end_hooks(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        for hook in session.info.pop(END_HOOKS, []):
+            hook()
 
 
 @event.listens_for(Session, "after_commit")

@@ -16,8 +16,56 @@ import asyncio
 import contextlib
 import fcntl
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+
+
+class _Holders:
+    """An event loop's writers holding a lock that other writers wait for."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.count = 0
+        self.idle = asyncio.Event()
+        """Set while none holds it."""
+        self.idle.set()
+
+
+class OwnWriters:
+    """Which of this process's writers hold a lock other writers wait for: SQLite's write lock,
+    or PostgreSQL's saving lock of a workspace. A step of Python that runs long on the event
+    loop waits for them first (`after`): every statement of such a writer waits for the step
+    the loop is running, and the writer holds every other writer up meanwhile."""
+
+    def __init__(self) -> None:
+        self._holders: _Holders | None = None
+
+    def hold(self) -> Callable[[], None]:
+        """A writer now holds the lock; call what this returns once it let go (again: no-op)."""
+        holders = self._local()
+        holders.count += 1
+        holders.idle.clear()
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                holders.count -= 1
+                if holders.count == 0:
+                    holders.idle.set()
+
+        return release
+
+    async def after(self) -> None:
+        """Return once no writer of this process holds the lock."""
+        await self._local().idle.wait()
+
+    def _local(self) -> _Holders:
+        loop = asyncio.get_running_loop()
+        if self._holders is None or self._holders.loop is not loop:
+            self._holders = _Holders(loop)
+        return self._holders
 
 
 class _Local:
@@ -26,14 +74,12 @@ class _Local:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.turn = asyncio.Lock()
-        self.idle = asyncio.Event()
-        """Set while no writer of this process holds the lock."""
-        self.idle.set()
 
 
 class WriterTurns:
-    def __init__(self, lock_path: Path) -> None:
+    def __init__(self, lock_path: Path, own: OwnWriters) -> None:
         self.lock_path = lock_path
+        self._own = own
         self._local: _Local | None = None
 
     @contextlib.asynccontextmanager
@@ -41,18 +87,12 @@ class WriterTurns:
         local = self._process_local()
         async with local.turn:
             fd = await self._flocked()
-            local.idle.clear()
+            release = self._own.hold()
             try:
                 yield
             finally:
                 os.close(fd)  # closing the descriptor releases the flock
-                local.idle.set()
-
-    async def after_own_writer(self) -> None:
-        """Return once no writer of this process holds the lock. A step of Python that runs
-        long on the event loop calls this first: every statement of a writer waits for the
-        step the loop is running, and the writer holds every other writer up meanwhile."""
-        await self._process_local().idle.wait()
+                release()
 
     async def wait_for_writer(self) -> None:
         """Return once the writer holding the lock now (of any process) has let go: a shared

@@ -88,6 +88,7 @@ async def run_generation(ctx: JobContext, generator: Generator) -> None:
     }
     async with ctx.finishing() as session:
         await lock_workspace_knowledge(session, workspace_id)
+        ctx.db.holds_others_up(session)
         await _refuse_if_overtaken(
             session, workspace_id, gathered, inp, decision, generator.thresholds
         )
