@@ -39,15 +39,21 @@ from kbsmith.generation.features import CachedEmbedder, Features, embed_features
 from kbsmith.generation.gathering import text_title
 from kbsmith.generation.inputs import Candidate, GenerationInput, ScoredCandidate
 from kbsmith.generation.operations import Operation
-from kbsmith.generation.retrieval import score_candidates
+from kbsmith.generation.retrieval import score_candidates, top
 from kbsmith.generation.shortlist import IndexedArticle, Shortlisted, WorkspaceIndex
-from kbsmith.generation.topic import MODEL_PATH, SIGNALS, TopicModel
+from kbsmith.generation.topic import MODEL_PATH, SIGNALS, ClearMatch, TopicModel, log_odds
 
 FOLDER = uuid.UUID(int=1)
 VECTORS = Path(__file__).resolve().parents[1] / ".cache" / "topic_fit_vectors.npz"
 L2 = 1e-3
 NEUTRAL = tuple(0.0 for _ in SIGNALS)
 RIVAL_PERCENTILE = 95
+CLEAR_LEAST = 0.95
+"""The least probability of a clear match (``topic.ClearMatch``): its lead alone decides no
+content the model finds unlikely."""
+CLEAR_MARGIN = 1.0
+"""Log-odds added to the largest lead of a wrong article in the fit cases: the held-out ones
+reach up to ~0.4 more at this probability (1.4 more below it)."""
 """The rival floor: the question similarity 95% of wrong articles stay under."""
 
 
@@ -89,13 +95,17 @@ def main() -> None:
     model = TopicModel(tuple(float(w) for w in weights), float(bias), 0.5, floor)
     threshold = pick_threshold(model, fit_cases, args.false_merges)
     model = TopicModel(model.weights, model.bias, threshold, floor)
+    without_clear = model
+    model = TopicModel(model.weights, model.bias, threshold, floor, clear_match(model, fit_cases))
     print(
         "signals   ", " ".join(f"{n}={w:+.2f}" for n, w in zip(SIGNALS, model.weights, strict=True))
     )
     print(f"bias {model.bias:+.2f}  threshold {threshold:.9f}  rival floor {floor:.3f}")
+    print(f"clear match {model.clear_match}")
     for fit in (True, False):
-        print(f"\n== {'fit' if fit else 'held-out'} cases")
-        report([s for s in scored if s.case.fit is fit], model)
+        for label, shown in (("", model), (", without the clear match", without_clear)):
+            print(f"\n== {'fit' if fit else 'held-out'} cases{label}")
+            report([s for s in scored if s.case.fit is fit], shown)
     if args.write:
         MODEL_PATH.write_text(
             json.dumps(
@@ -105,6 +115,7 @@ def main() -> None:
                     "bias": round(model.bias, 4),
                     "threshold": round(threshold, 6),
                     "rival_floor": round(floor, 4),
+                    "clear_match": clear_json(model.clear_match),
                     "fitted_by": "bench/topic_fit.py",
                 },
                 indent=2,
@@ -213,13 +224,34 @@ def pick_threshold(model: TopicModel, scored: list[Scored], false_merges: float)
     return min(1 - 1e-9, max(0.5, worst[len(worst) - allowed - 1] + 1e-9)) if worst else 0.5
 
 
+def clear_match(model: TopicModel, scored: list[Scored]) -> ClearMatch:
+    """The least lead that no fit neighbouring intent's best (wrong) article reaches, at
+    CLEAR_LEAST or more but under the threshold, plus CLEAR_MARGIN."""
+    rule = ClearMatch(CLEAR_LEAST, 0.0)
+    leads = [0.0]
+    for s in scored:
+        if s.case.kind != "neighbour":
+            continue
+        shown = [c.same_topic for c in top(candidates(s, model))]
+        best = max(shown, default=0.0)
+        others = sorted(shown)[:-1]
+        if best < model.threshold and rule.holds(best, others):
+            leads.append(log_odds(best) - log_odds(max(others)))
+    return ClearMatch(CLEAR_LEAST, round(max(leads) + CLEAR_MARGIN, 4), rule.rivals)
+
+
+def clear_json(rule: ClearMatch | None) -> dict[str, float] | None:
+    return None if rule is None else {"least": rule.least, "lead": rule.lead, "rivals": rule.rivals}
+
+
 def decided(scored: Scored, model: TopicModel) -> str:
-    """'right', 'add' or 'false merge' by the production rule."""
-    found = candidates(scored, model)
+    """'right', 'add' or 'false merge' by the production rule (on the candidates a job keeps)."""
+    found = top(candidates(scored, model))
     inp = GenerationInput(
         "", [], frozenset(Operation), found, [], unchanged_since_last_generation=False
     )
-    target = covering_article(inp, Thresholds(same_topic=model.threshold))
+    thresholds = Thresholds(same_topic=model.threshold, clear_match=model.clear_match)
+    target = covering_article(inp, thresholds)
     if target is None:
         return "add" if scored.case.right is not None else "right"
     return "right" if scored.ids[target.candidate.id] == scored.case.right else "false merge"

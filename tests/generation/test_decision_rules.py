@@ -16,9 +16,14 @@ from kbsmith.generation.inputs import (
     ScoredCandidate,
 )
 from kbsmith.generation.operations import ALL_OPERATIONS, Operation
+from kbsmith.generation.topic import ClearMatch
 
 FOLDER = FolderOption(uuid.uuid4(), "Help", "Help", 0.4)
-THRESHOLDS = Thresholds(same_topic=0.5, same_content=0.8)
+THRESHOLDS = Thresholds(same_topic=0.5, same_content=0.8, clear_match=None)
+STANDING_OUT = Thresholds(
+    same_topic=0.99, same_content=0.8, clear_match=ClearMatch(least=0.95, lead=5.0, rivals=4)
+)
+"""Also a topic under the threshold that stands out: p >= 0.95, e^5 times any rival's odds."""
 
 
 def scored(title: str, **signals: float | bool) -> ScoredCandidate:
@@ -34,6 +39,10 @@ def scored(title: str, **signals: float | bool) -> ScoredCandidate:
     return ScoredCandidate(candidate=candidate, **values)  # type: ignore[arg-type]
 
 
+def rivals(same_topic: float) -> list[ScoredCandidate]:
+    return [scored(f"Rival {n}", same_topic=same_topic) for n in range(4)]
+
+
 @dataclass
 class Case:
     candidates: list[ScoredCandidate]
@@ -43,6 +52,7 @@ class Case:
     allowed: frozenset[Operation] = ALL_OPERATIONS
     unchanged: bool = False
     folders: list[FolderOption] = field(default_factory=lambda: [FOLDER])
+    thresholds: Thresholds = THRESHOLDS
 
 
 CASES = {
@@ -97,6 +107,32 @@ CASES = {
         allowed=frozenset({Operation.UPDATE, Operation.NOTHING}),
     ),
     "no folder yet: a first folder is created": Case([], Operation.ADD, folders=[]),
+    "under the threshold but far ahead of every rival: the topic": Case(
+        [scored("Refunds", same_topic=0.97), *rivals(0.1)],
+        Operation.UPDATE,
+        "Refunds",
+        thresholds=STANDING_OUT,
+    ),
+    "under the threshold with a rival close behind: a new article": Case(
+        [scored("Refunds", same_topic=0.97), *rivals(0.1)[:3], scored("Returns", same_topic=0.9)],
+        Operation.ADD,
+        thresholds=STANDING_OUT,
+    ),
+    "far ahead, but of too few rivals to mean anything: a new article": Case(
+        [scored("Refunds", same_topic=0.97), *rivals(0.001)[:3]],
+        Operation.ADD,
+        thresholds=STANDING_OUT,
+    ),
+    "far ahead, but not probable enough: a new article": Case(
+        [scored("Refunds", same_topic=0.9), *rivals(0.0001)],
+        Operation.ADD,
+        thresholds=STANDING_OUT,
+    ),
+    "far ahead, but another page of the same site: a new article": Case(
+        [scored("Refunds (iOS)", same_topic=0.97, sibling=True), *rivals(0.01)],
+        Operation.ADD,
+        thresholds=STANDING_OUT,
+    ),
 }
 
 
@@ -113,9 +149,9 @@ def test_decision(case: Case) -> None:
     )
     if case.operation is None:
         with pytest.raises(NoFittingOperation):
-            decide(inp, THRESHOLDS)
+            decide(inp, case.thresholds)
         return
-    decision = decide(inp, THRESHOLDS)
+    decision = decide(inp, case.thresholds)
     assert decision.operation is case.operation, decision.reason
     title = decision.target.candidate.title if decision.target else None
     assert title == case.target

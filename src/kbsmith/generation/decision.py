@@ -12,11 +12,15 @@ from kbsmith.generation.inputs import (
     ScoredCandidate,
 )
 from kbsmith.generation.operations import Operation
-from kbsmith.generation.topic import shipped_model
+from kbsmith.generation.topic import ClearMatch, shipped_model
 
 
 def _fitted_threshold() -> float:
     return shipped_model().threshold
+
+
+def _fitted_clear_match() -> ClearMatch | None:
+    return shipped_model().clear_match
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,8 @@ class Thresholds:
     """Share of paragraphs already present word for word: the same content, whatever the titles."""
     adds_nothing: float = 1.0
     """Containment at which the new content adds nothing to the article."""
+    clear_match: ClearMatch | None = field(default_factory=_fitted_clear_match)
+    """A topic below *same_topic* that stands out from every rival is the topic too."""
 
 
 def repeats_added_article(mine: Features, theirs: Features, thresholds: Thresholds) -> bool:
@@ -44,7 +50,19 @@ def covering_article(inp: GenerationInput, thresholds: Thresholds) -> ScoredCand
             return item
     # another page of the same site is another topic unless it repeats this content
     topical = [c for c in inp.candidates if not c.sibling and c.same_topic >= thresholds.same_topic]
-    return max(topical, key=lambda c: c.same_topic, default=None)
+    if topical:
+        return max(topical, key=lambda c: c.same_topic)
+    return _clear_match(inp.candidates, thresholds.clear_match)
+
+
+def _clear_match(
+    candidates: list[ScoredCandidate], rule: ClearMatch | None
+) -> ScoredCandidate | None:
+    if rule is None or not candidates:
+        return None
+    best = max(candidates, key=lambda c: c.same_topic)
+    others = [c.same_topic for c in candidates if c is not best]
+    return best if not best.sibling and rule.holds(best.same_topic, others) else None
 
 
 def decide(inp: GenerationInput, thresholds: Thresholds) -> Decision:

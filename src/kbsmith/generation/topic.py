@@ -27,6 +27,33 @@ SIGNALS = (
 
 
 @dataclass(frozen=True)
+class ClearMatch:
+    """A topic that stands out: probable, and far more probable than every rival. A rewording of
+    an article's question has one such match; content of a neighbouring topic competes with
+    that topic's other neighbours. Fitted by ``bench/topic_fit.py``: *lead* is the largest lead
+    of a wrong article over its runner-up among the fit cases' neighbouring intents (at
+    *least* or more), plus a margin."""
+
+    least: float
+    """The least probability of the match."""
+    lead: float
+    """Its least lead over the runner-up, in log-odds."""
+    rivals: int = 4
+    """The fewest other candidates to lead: in a workspace of a few articles, a lead over the
+    runner-up means nothing (a neighbouring topic would have no rival to compete with)."""
+
+    def holds(self, best: float, others: list[float]) -> bool:
+        if len(others) < self.rivals or best < self.least:
+            return False
+        return log_odds(best) - log_odds(max(others)) >= self.lead
+
+
+def log_odds(p: float) -> float:
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    return math.log(p / (1 - p))
+
+
+@dataclass(frozen=True)
 class TopicModel:
     weights: tuple[float, ...]
     bias: float
@@ -36,6 +63,7 @@ class TopicModel:
     """The question similarity an unrelated article reaches anyway: the rival an article's
     margin is measured against when the workspace holds no closer one (a workspace of one
     article must not make every question a clear match)."""
+    clear_match: ClearMatch | None = None
 
     def probability(self, signals: tuple[float, ...]) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, signals, strict=True))
@@ -47,7 +75,14 @@ def shipped_model() -> TopicModel:
     data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     if tuple(data["signals"]) != SIGNALS:
         raise ValueError(f"{MODEL_PATH.name} was fitted on other signals: {data['signals']}")
-    return TopicModel(tuple(data["weights"]), data["bias"], data["threshold"], data["rival_floor"])
+    clear = data.get("clear_match")
+    return TopicModel(
+        tuple(data["weights"]),
+        data["bias"],
+        data["threshold"],
+        data["rival_floor"],
+        ClearMatch(clear["least"], clear["lead"], clear["rivals"]) if clear else None,
+    )
 
 
 def with_margins(rows: list[tuple[float, ...]], rival_floor: float) -> list[tuple[float, ...]]:
