@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -113,7 +114,8 @@ def main() -> None:
                     "signals": list(SIGNALS),
                     "weights": [round(w, 4) for w in model.weights],
                     "bias": round(model.bias, 4),
-                    "threshold": round(threshold, 6),
+                    # rounded up: the fit's worst neighbouring intent stays under it
+                    "threshold": math.ceil(threshold * 1e6) / 1e6,
                     "rival_floor": round(floor, 4),
                     "clear_match": clear_json(model.clear_match),
                     "fitted_by": "bench/topic_fit.py",
