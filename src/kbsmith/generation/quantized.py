@@ -23,6 +23,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -111,7 +112,6 @@ def derive(source: Path, target: Path) -> None:
     """Fold the shipped model's dequantized weights into float initializers, then quantize
     its weight products dynamically; *target* appears whole or not at all."""
     import onnxruntime as ort
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with tempfile.TemporaryDirectory(prefix="kbsmith-int8-", dir=target.parent) as work:
         folded = Path(work) / "folded.onnx"
@@ -120,14 +120,23 @@ def derive(source: Path, target: Path) -> None:
         options.optimized_model_filepath = str(folded)
         ort.InferenceSession(str(source), sess_options=options, providers=["CPUExecutionProvider"])
         quantized = Path(work) / "quantized.onnx"
-        quantize_dynamic(
-            folded,
-            quantized,
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            extra_options={"MatMulConstBOnly": True},
-        )
+        quantize_weight_products(folded, quantized)
         os.replace(quantized, target)
+
+
+def quantize_weight_products(source: Path, target: Path, **options: Any) -> None:
+    """The recipe: int8 weights per output channel, activations quantized at run time, only
+    products with a constant weight; *options* go to ``quantize_dynamic`` as well."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        source,
+        target,
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        extra_options={"MatMulConstBOnly": True},
+        **options,
+    )
 
 
 if __name__ == "__main__":
