@@ -158,3 +158,20 @@ def test_decision(case: Case) -> None:
     if case.operation is Operation.ADD:
         assert decision.folder == (case.folders[0] if case.folders else None)
         assert (decision.new_folder_title is None) == bool(case.folders)
+
+
+def test_a_topic_that_stands_out_says_so() -> None:
+    """The reviewer sees why content went onto an article under the threshold."""
+    candidates = [scored("Refunds", same_topic=0.97), *rivals(0.1)]
+    inp = GenerationInput(
+        title="New content",
+        paragraphs=["Some text."],
+        allowed=ALL_OPERATIONS,
+        candidates=candidates,
+        folders=[FOLDER],
+        source_label="docs.example.com",
+        unchanged_since_last_generation=False,
+    )
+    decision = decide(inp, STANDING_OUT)
+    assert decision.operation is Operation.UPDATE
+    assert "probability 0.97, far ahead of every other article" in decision.reason

@@ -77,7 +77,7 @@ def decide(inp: GenerationInput, thresholds: Thresholds) -> Decision:
         # (the source's own article is updated all the same: what the source no longer
         # says, the three-way merge takes out of the article)
         return _nothing(inp, target, "the article already says everything the source says")
-    return _update(inp, target)
+    return _update(inp, target, thresholds)
 
 
 def _add(inp: GenerationInput) -> Decision:
@@ -103,8 +103,8 @@ def _add(inp: GenerationInput) -> Decision:
     )
 
 
-def _update(inp: GenerationInput, target: ScoredCandidate) -> Decision:
-    why = _why_same(target)
+def _update(inp: GenerationInput, target: ScoredCandidate, thresholds: Thresholds) -> Decision:
+    why = _why_same(target, thresholds)
     if Operation.UPDATE in inp.allowed:
         return Decision(
             Operation.UPDATE, f"updates {target.candidate.title!r}: {why}", target=target
@@ -134,13 +134,16 @@ def _nothing(inp: GenerationInput, target: ScoredCandidate, why: str) -> Decisio
     )
 
 
-def _why_same(target: ScoredCandidate) -> str:
+def _why_same(target: ScoredCandidate, thresholds: Thresholds) -> str:
     if target.linked:
         return "it was generated from this source, which has changed"
     if target.containment >= 0.5:
         return f"{target.containment:.0%} of the content is already there"
+    ahead = (
+        ", far ahead of every other article" if target.same_topic < thresholds.same_topic else ""
+    )
     return (
-        f"same subject (probability {target.same_topic:.2f}; title similarity "
+        f"same subject (probability {target.same_topic:.2f}{ahead}; title similarity "
         f"{target.title_similarity:.2f}, body similarity {target.body_similarity:.2f})"
     )
 
