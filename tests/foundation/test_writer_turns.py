@@ -10,6 +10,7 @@ import contextlib
 import fcntl
 import os
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -106,27 +107,39 @@ async def test_waiting_for_the_writer_returns_at_once_when_none_holds_the_lock(
     assert not held_elsewhere(tmp_path / "db.writer")
 
 
+Write = Callable[[asyncio.Event, list[str]], Awaitable[None]]
+"""A writer: sets the event once it holds its lock, adds "writer done" to the list before it
+lets go."""
+
+
+async def long_step_after(write: Write, after: Callable[[], Awaitable[None]]) -> list[str]:
+    """What finished in which order: the writer, and a long step that starts once the writer
+    holds its lock, waiting first for its own process's writers (*after*)."""
+    order: list[str] = []
+    holding = asyncio.Event()
+
+    async def long_step() -> None:
+        await holding.wait()
+        await after()
+        order.append("long step")
+
+    await asyncio.wait_for(asyncio.gather(long_step(), write(holding, order)), DEADLINE)
+    return order
+
+
 async def test_a_long_step_waits_for_its_own_process_writer_to_finish(tmp_path: Path) -> None:
     """A job about to run a long step of Python lets its process's writer finish first."""
     own = OwnWriters()
     turns = WriterTurns(tmp_path / "db.writer", own)
-    order: list[str] = []
-    writing = asyncio.Event()
 
-    async def writer() -> None:
+    async def writer(holding: asyncio.Event, order: list[str]) -> None:
         async with turns.turn():
-            writing.set()
+            holding.set()
             for _ in range(3):  # statements: each a wait for the database
                 await asyncio.sleep(0)
             order.append("writer done")
 
-    async def long_step() -> None:
-        await writing.wait()
-        await own.after()
-        order.append("long step")
-
-    await asyncio.wait_for(asyncio.gather(long_step(), writer()), DEADLINE)
-    assert order == ["writer done", "long step"]
+    assert await long_step_after(writer, own.after) == ["writer done", "long step"]
     await asyncio.wait_for(own.after(), DEADLINE)  # no writer: at once
 
 
@@ -136,10 +149,8 @@ async def test_a_long_step_waits_for_its_process_saver_until_its_transaction_end
 ) -> None:
     """A generation job's saving transaction, on either database: once it holds the
     workspace's saving lock, this process's long steps wait until it commits or rolls back."""
-    order: list[str] = []
-    holding = asyncio.Event()
 
-    async def saver() -> None:
+    async def saver(holding: asyncio.Event, order: list[str]) -> None:
         with contextlib.suppress(RuntimeError):
             async with db.write() as session:
                 await lock_workspace_knowledge(session, uuid.uuid4())
@@ -147,15 +158,9 @@ async def test_a_long_step_waits_for_its_process_saver_until_its_transaction_end
                 holding.set()
                 for _ in range(3):
                     await session.execute(text("SELECT 1"))
-                order.append("saver done")
+                order.append("writer done")
                 if ends == "roll back":
                     raise RuntimeError("the saving failed")
 
-    async def long_step() -> None:
-        await holding.wait()
-        await db.after_own_writer()
-        order.append("long step")
-
-    await asyncio.wait_for(asyncio.gather(long_step(), saver()), DEADLINE)
-    assert order == ["saver done", "long step"]
+    assert await long_step_after(saver, db.after_own_writer) == ["writer done", "long step"]
     await asyncio.wait_for(db.after_own_writer(), DEADLINE)  # the saver let go: at once

@@ -43,9 +43,15 @@ class ClearMatch:
     runner-up means nothing (a neighbouring topic would have no rival to compete with)."""
 
     def holds(self, best: float, others: list[float]) -> bool:
+        lead = self.lead_of(best, others)
+        return lead is not None and lead >= self.lead
+
+    def lead_of(self, best: float, others: list[float]) -> float | None:
+        """*best*'s lead over the runner-up of *others*, in log-odds; None when it is under
+        *least* or has too few rivals for a lead to count."""
         if len(others) < self.rivals or best < self.least:
-            return False
-        return log_odds(best) - log_odds(max(others)) >= self.lead
+            return None
+        return log_odds(best) - log_odds(max(others))
 
 
 def log_odds(p: float) -> float:
