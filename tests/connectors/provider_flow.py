@@ -9,9 +9,6 @@ import httpx
 
 from tests.sources.conftest import settled
 
-REGISTER_FIELDS = ("externalId", "title", "originalUrl", "mimeType", "object")
-
-
 async def connect(
     client: httpx.AsyncClient, headers: dict[str, str], provider: str, body: dict[str, Any]
 ) -> httpx.Response:
@@ -30,7 +27,9 @@ async def register(
     provider: str,
     resources: Iterable[dict[str, Any]],
 ) -> httpx.Response:
-    body = {"resources": [{k: r[k] for k in REGISTER_FIELDS if k in r} for r in resources]}
+    """Registers discovered items as discovery showed them (``iconLink: null`` included), their
+    children aside."""
+    body = {"resources": [{k: v for k, v in r.items() if k != "children"} for r in resources]}
     return await client.post(
         f"/v2/documents/public/resources/{provider}", headers=headers, json=body
     )

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from pydantic import Field, Strict
+from pydantic import BeforeValidator, Field, Strict
 
 from kbsmith.api.schemas import (
     MAX_IDS,
@@ -158,13 +158,18 @@ class DocumentPage(WireModel):
     has_more: bool
 
 
+ShownText = Annotated[str, BeforeValidator(lambda value: "" if value is None else value)]
+"""A text discovery may show as null (``iconLink`` of a page with an emoji or no icon): what
+discovery answered registers as it is."""
+
+
 class ResourceIn(WireRequest):
     external_id: Annotated[str, Field(min_length=1, max_length=512)]
-    title: str = ""
-    original_url: str = ""
-    mime_type: str = ""
-    object: str = ""
-    icon_link: str = ""
+    title: ShownText = ""
+    original_url: ShownText = ""
+    mime_type: ShownText = ""
+    object: ShownText = ""
+    icon_link: ShownText = ""
 
 
 class RegisterBody(WireRequest):
