@@ -233,6 +233,26 @@ async def test_bulk_refuses_sources_without_content_and_foreign_ids(
         assert response.status_code == 400, response.text
 
 
+async def test_bulk_answers_one_job_per_input_and_generates_a_repeated_source_once(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    site.pages["/bulk/twice"] = Page(page("Reset your password", *RESET))
+    site.pages["/bulk/once"] = Page(export_page("invoices", "invoice"))
+    (twice,) = await ingest_pages(client, headers, site.url("/bulk/twice"))
+    (once,) = await ingest_pages(client, headers, site.url("/bulk/once"))
+    response = await client.post(
+        "/v2/knowledge/public/bulk",
+        headers=headers,
+        json={"documentIds": [twice, once, twice], "origin": "sources"},
+    )
+    assert response.status_code == 200, response.text
+    jobs = response.json()["jobs"]
+    assert [j["documentId"] for j in jobs] == [twice, once, twice]
+    assert jobs[0]["backgroundJobId"] == jobs[2]["backgroundJobId"]
+    assert jobs[0]["backgroundJobId"] != jobs[1]["backgroundJobId"]
+
+
 async def test_job_status_answers_404_for_foreign_unknown_and_ingestion_jobs(
     client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
 ) -> None:

@@ -83,7 +83,8 @@ async def generate_bulk(
     document_ids: Sequence[uuid.UUID],
     template: GenerationRequest,
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """One job per source, all or none; every source must have ingested content."""
+    """One job per source, all or none; every source must have ingested content. Answers one
+    ``(source, job)`` per input, in order (a source given twice is generated once)."""
     if template.origin != "sources":
         raise InvalidInput(f"{FIELD} must be 'sources' for bulk generation", "origin")
     if not document_ids:
@@ -108,7 +109,8 @@ async def generate_bulk(
         for s in sources
     ]
     jobs = queue.enqueue_many(session, GENERATE_JOB, payloads, workspace_id=workspace_id)
-    return [(s.id, job.id) for s, job in zip(sources, jobs, strict=True)]
+    job_of = {s.id: job.id for s, job in zip(sources, jobs, strict=True)}
+    return [(document_id, job_of[document_id]) for document_id in document_ids]
 
 
 async def job_reports(
