@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -11,6 +12,8 @@ from fastapi import FastAPI
 from kbsmith.api.schemas import wire_name
 from kbsmith.errors import FIELD, DomainError, InvalidInput, NotFound
 from tests.conftest import Keys
+
+ANY_ID = "3f1c9d7e-1111-4c1d-9d1f-0a8b7c6d5e4f"
 
 
 def assert_error(response: httpx.Response, status: int, *fragments: str) -> None:
@@ -44,10 +47,21 @@ async def test_validation_failures_are_400_naming_the_field(
     assert_error(await client.get("/v2/bots/not-a-uuid/public", headers=headers), 400, "bot_id")
 
 
-async def test_wrong_content_type_is_415(client: httpx.AsyncClient, keys: Keys) -> None:
+async def test_wrong_content_type_is_415_on_every_json_route(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
     headers = await keys.headers() | {"Content-Type": "text/plain"}
-    response = await client.post("/v2/bots/public", content=b"name=x", headers=headers)
-    assert_error(response, 415, "application/json")
+    document = (await client.get("/openapi.json")).json()
+    json_routes = [
+        (method, re.sub(r"\{[^}]+\}", ANY_ID, path))
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
+    ]
+    assert ("post", "/v2/knowledge/public/jobs/status") in json_routes
+    for method, path in json_routes:
+        response = await client.request(method, path, content=b"name=x", headers=headers)
+        assert_error(response, 415, "application/json")
 
 
 async def test_unknown_route_and_wrong_method(client: httpx.AsyncClient) -> None:

@@ -77,6 +77,7 @@ async def generate_bulk(body: BulkBody, principal: WritePrincipal, db: DatabaseD
     "/v2/knowledge/public/jobs/status",
     summary="Status of generation jobs",
     responses=error_responses(404),
+    dependencies=json_only,
 )
 async def jobs_status(body: StatusBody, principal: ReadPrincipal, db: DatabaseDep) -> StatusAnswer:
     async with db.read() as session:
