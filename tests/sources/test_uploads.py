@@ -251,6 +251,20 @@ async def test_files_documents_cannot_be_refreshed(
     assert await job_count(db) == jobs
 
 
+async def test_files_cannot_be_ingested_by_reference_and_the_400_names_source(
+    client: httpx.AsyncClient, keys: Keys, db: Database
+) -> None:
+    jobs = await job_count(db)
+    answer = await client.post(
+        "/v2/documents/public",
+        headers=await keys.headers(),
+        json={"source": "files", "documentIdsToAdd": ["a.txt"]},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["message"].startswith("source 'files'"), answer.text
+    assert await job_count(db) == jobs
+
+
 async def test_the_route_is_documented(client: httpx.AsyncClient) -> None:
     schema = (await client.get("/openapi.json")).json()
     operation = schema["paths"][UPLOAD]["post"]

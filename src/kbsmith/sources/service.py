@@ -81,7 +81,11 @@ async def ingest(
         return await _ingest_web(session, workspace_id, request)
     if request.provider in CONNECTED_PROVIDERS:
         return await _ingest_provider(session, workspace_id, request)
-    raise InvalidInput(f"{request.provider.value} sources cannot be ingested by reference")
+    raise InvalidInput(
+        f"{FIELD} '{request.provider.value}' cannot be ingested by reference:"
+        " upload files with POST /v2/documents/public/files",
+        "source",
+    )
 
 
 async def _ingest_web(
