@@ -238,6 +238,8 @@ async def test_fini_fields_are_accepted(asker: Asker) -> None:
         "user_attributes": {"plan": "pro"},
     }
     assert (await asker.ok("POST", ASK, body))["success"] == 1
+    one_stop = body | {"stop": "\n\n"}  # a single stop sequence, as OpenAI-style APIs take it
+    assert (await asker.ok("POST", ASK, one_stop))["success"] == 1
 
 
 async def test_asking_needs_the_read_scope(asker: Asker, keys: Keys) -> None:

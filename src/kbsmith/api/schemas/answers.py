@@ -30,7 +30,9 @@ class AskQuestionIn(WireRequest):
     instruction: str | None = None
     stream: bool = False
     temperature: Annotated[float, Field(ge=0, le=2)] = 0.4
-    stop: list[str] | None = None
+    stop: str | list[str] | None = None
+    """Accepted, one sequence or several, and not used: an extractive answer has none to stop
+    at, and the LLM backend answers in a JSON schema a stop sequence would cut short."""
     categories: list[str] | None = None
     functions: list[Any] | None = None
     function_call: Annotated[Any, Field(alias="function_call")] = None
