@@ -9,6 +9,7 @@ import httpx
 
 from tests.sources.conftest import settled
 
+
 async def connect(
     client: httpx.AsyncClient, headers: dict[str, str], provider: str, body: dict[str, Any]
 ) -> httpx.Response:

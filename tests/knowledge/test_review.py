@@ -92,7 +92,7 @@ async def test_diff_of_two_versions_by_paragraph(kb: Kb) -> None:
     diff = await kb.ok("GET", f"{path}/diff/public", params={"from": "1", "to": "2"})
     assert diff == {
         "articleId": live["id"],
-        "from": "1",
+        "from": 1,
         "to": 2,
         "changes": [
             {"op": "same", "before": ONE, "after": ONE},

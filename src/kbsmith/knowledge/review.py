@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Final, Literal
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +29,7 @@ from kbsmith.knowledge.repository import ReviewState
 from kbsmith.sources import linking
 from kbsmith.sources.models import Source
 
-LIVE = "live"
+LIVE: Final = "live"
 """``from=live``: the live article a draft was forked from, as it is now."""
 MANUAL = "manual"
 """The operation of a draft no generation job wrote (forked or created by a person)."""
@@ -127,7 +128,7 @@ async def dismiss(session: AsyncSession, workspace_id: uuid.UUID, article_id: uu
 @dataclass(frozen=True)
 class ArticleDiff:
     article_id: uuid.UUID
-    from_version: str
+    from_version: int | Literal["live"]
     to_version: int
     changes: list[Change]
 
@@ -146,11 +147,11 @@ async def diff(
     after = await _version_text(session, article, to)
     if from_version == LIVE:
         before = await _live_text(session, workspace_id, article)
-    elif from_version.isdigit():
-        before = await _version_text(session, article, int(from_version))
-    else:
+        return ArticleDiff(article.id, LIVE, to, diff_texts(before, after))
+    if not from_version.isdigit():
         raise InvalidInput("from must be a version number or 'live'")
-    return ArticleDiff(article.id, from_version, to, diff_texts(before, after))
+    before = await _version_text(session, article, int(from_version))
+    return ArticleDiff(article.id, int(from_version), to, diff_texts(before, after))
 
 
 async def _version_text(session: AsyncSession, article: Article, version: int) -> str:

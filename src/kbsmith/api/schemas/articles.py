@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
@@ -188,7 +188,7 @@ class DiffChange(WireModel):
 
 class ArticleDiff(WireModel):
     article_id: uuid.UUID
-    from_: str = Field(alias="from")
+    from_: int | Literal["live"] = Field(alias="from")
     to: int
     changes: list[DiffChange]
 
