@@ -10,7 +10,7 @@ from kbsmith.extraction.html import extract_html
 from kbsmith.generation.linklists import REASON, is_link_list
 from kbsmith.jobs.worker import Worker
 from tests.conftest import Keys
-from tests.generation.support import all_articles, bulk, ingest_pages, page
+from tests.generation.support import all_articles, bulk, document, ingest_pages, page
 from tests.generation.test_workflow import RESET
 from tests.support.hostile_server import HostileServer, Page
 
@@ -84,3 +84,6 @@ async def test_an_index_page_makes_no_article(
     assert index["hcArticleId"] is None and index["targetArticleId"] is None
     assert article["operation"] == "ADD_ARTICLE_TO_FOLDER", article
     assert [a["title"] for a in await all_articles(client, headers)] == ["Reset your password"]
+    record = await document(client, headers, ids[0])
+    assert (record["linkedOperation"], record["linkedReason"]) == ("DO_NOTHING", REASON)
+    assert record["linkedKnowledgeId"] is None and record["changed"] is False

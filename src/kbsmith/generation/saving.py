@@ -69,7 +69,7 @@ async def save(
         assert written is not None and decision.target is not None
         saved = await _update(session, workspace_id, request, decision, written, source, job_id)
     elif decision.target is None:  # nothing to write, nothing it belongs to (a list of links)
-        return Saved(Operation.NOTHING, None, None, decision.reason)
+        return await _nothing_at_all(session, workspace_id, decision, source)
     else:
         saved = await _nothing(session, workspace_id, request, decision)
     await _record_generation(session, workspace_id, saved, source, job_id)
@@ -261,6 +261,20 @@ async def _nothing(
         )
         return Saved(Operation.NOTHING, record.id, target.candidate.id, decision.reason)
     return Saved(Operation.NOTHING, None, target.candidate.id, decision.reason)
+
+
+async def _nothing_at_all(
+    session: AsyncSession, workspace_id: uuid.UUID, decision: Decision, source: SourceState | None
+) -> Saved:
+    """No article has or will have this content: the source says why, and that its content
+    was generated from (it is not generated again until it changes)."""
+    saved = Saved(Operation.NOTHING, None, None, decision.reason)
+    if source is not None:
+        outcome = linking.Generated(
+            None, saved.operation.value, saved.reason, source.content_hash, None
+        )
+        await linking.record_generation(session, workspace_id, source.id, outcome)
+    return saved
 
 
 @dataclass(frozen=True)

@@ -52,8 +52,9 @@ NEEDS_GENERATION: ColumnElement[bool] = and_(
 class Generated:
     """What one generation job made of a source."""
 
-    article_id: uuid.UUID
-    """The article the source now links to."""
+    article_id: uuid.UUID | None
+    """The article the source now links to (None: the job wrote nothing and the source keeps
+    its link, if any: a list of links)."""
     operation: str
     reason: str
     content_hash: str
@@ -81,8 +82,10 @@ async def link(
     await _update(session, workspace_id, Source.id.in_(list(source_ids)), values)
 
 
-def _linked(article_id: uuid.UUID, operation: str | None, reason: str | None) -> dict[str, object]:
-    values: dict[str, object] = {"linked_knowledge_id": article_id}
+def _linked(
+    article_id: uuid.UUID | None, operation: str | None, reason: str | None
+) -> dict[str, object]:
+    values: dict[str, object] = {} if article_id is None else {"linked_knowledge_id": article_id}
     if operation is not None:
         values |= {"linked_operation": operation, "linked_reason": reason}
     return values
