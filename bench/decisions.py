@@ -1,6 +1,7 @@
 """Generation decisions on content nobody tuned on, through a real kbsmith's HTTP API.
 
     .venv/bin/python bench/decisions.py [--per-kind N] [--part held-out|fit|all]
+                                        [--sets covidfaq,banking77]
                                         [--merge-pages N] [--skip-decisions] [--skip-merge]
 
 Decisions: ``kbsmith serve`` on a fresh embedded data dir; for each set of ``_decision_sets.py``
@@ -24,6 +25,9 @@ instead) and ``merge.merge3(base=15.18, ours=edited, theirs=15.20)`` merges. Cou
 changes (a 15.20 paragraph that 15.18 did not have) that are in neither the merged text nor a
 conflict's proposal (*lost source changes*, target 0), and edits (an appended sentence) that
 are not in the merged text (*lost edits*, target 0).
+
+Every false merge is printed as it happens (the case, the article it went onto, the job's
+reason).
 
 Targets (issue 11): rewording + same answer >= 97% right and <= 1% ADD; rewording + new answer
 >= 90% UPDATE of the right article; neighbouring intents 0 false merges; own text 100%
@@ -54,6 +58,7 @@ from kbsmith.generation.keywords import keywords
 SEED = 11
 JOB_TIMEOUT = 120.0
 EXPECTED = {"own": "DO_NOTHING", "new": "UPDATE_ARTICLE"}
+SETS = {"covidfaq": covid, "banking77": banking}
 
 
 class Api:
@@ -109,7 +114,16 @@ def run_set(api: Api, decision_set: DecisionSet, cases: list[Case]) -> dict[str,
             api.delete(ids[absent])
         for case in group:
             job = api.generate(case.text)
-            outcomes[case.kind][outcome(case, job, ids)] += 1
+            found = outcome(case, job, ids)
+            outcomes[case.kind][found] += 1
+            if found == "false merge":
+                onto = next(k for k, i in ids.items() if i == job.get("targetArticleId"))
+                console.print(
+                    f"  false merge ({case.kind}, {case.right or case.absent} onto {onto}):"
+                    f" {case.text.splitlines()[0]!r}; {job['reason']}",
+                    highlight=False,
+                    markup=False,
+                )
             if job.get("hcArticleId") and job["hcArticleId"] not in ids.values():
                 api.delete(job["hcArticleId"])
             done += 1
@@ -148,7 +162,7 @@ def sample(cases: list[Case], part: str, per_kind: int) -> list[Case]:
 
 
 def decisions(args: argparse.Namespace) -> None:
-    sets = [covid(args.data), banking(args.data)]
+    sets = [make(args.data) for name, make in SETS.items() if name in args.sets]
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kbsmith-bench-")))
         (workdir / "logs").mkdir()
@@ -220,6 +234,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--part", choices=["held-out", "fit", "all"], default="held-out")
     parser.add_argument("--per-kind", type=int, default=150)
+    parser.add_argument(
+        "--sets", type=lambda v: v.split(","), default=list(SETS), help="of " + ",".join(SETS)
+    )
     parser.add_argument("--merge-pages", type=int, default=0)
     parser.add_argument("--skip-decisions", action="store_true")
     parser.add_argument("--skip-merge", action="store_true")

@@ -8,7 +8,11 @@ turned into features and shortlisted by the same code a generation job runs
 every (content, shortlisted article) pair is one example, labelled by whether the article is
 the right one. A logistic regression is fitted on the fit cases only (CovidFAQ's fit half,
 Banking77 ``train``); its threshold is the least probability that keeps false merges of the fit
-``neighbour`` cases at or under ``--false-merges`` (default 0). ``absent`` cases are not used:
+``neighbour`` cases at or under ``--false-merges`` (default 0), raised by the out-of-fold
+margin: the furthest a neighbouring intent goes past the threshold when its fold of topics is
+scored by a model fitted on the other folds (a threshold at the fit's own extreme lets about
+one unseen neighbour in a thousand through). The clear match's lead is found, and raised, the
+same way. ``absent`` cases are not used:
 CovidFAQ has entries on one topic with two answers ("What is corona virus?", "What is a
 coronavirus?"), so with one deleted, a merge into the other may well be right. The decision
 figures are then printed for the fit and the held-out cases, by the production
@@ -21,10 +25,12 @@ articles stay under in the fit cases (so a workspace of one article is no clear 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import time
 import uuid
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,20 +48,24 @@ from kbsmith.generation.inputs import Candidate, GenerationInput, ScoredCandidat
 from kbsmith.generation.operations import Operation
 from kbsmith.generation.retrieval import score_candidates, top
 from kbsmith.generation.shortlist import IndexedArticle, Shortlisted, WorkspaceIndex
-from kbsmith.generation.topic import MODEL_PATH, SIGNALS, ClearMatch, TopicModel
+from kbsmith.generation.topic import MODEL_PATH, SIGNALS, ClearMatch, TopicModel, log_odds
 
 FOLDER = uuid.UUID(int=1)
 VECTORS = Path(__file__).resolve().parents[1] / ".cache" / "topic_fit_vectors.npz"
 L2 = 1e-3
 NEUTRAL = tuple(0.0 for _ in SIGNALS)
 RIVAL_PERCENTILE = 95
+"""The rival floor: the question similarity 95% of wrong articles stay under."""
 CLEAR_LEAST = 0.95
 """The least probability of a clear match (``topic.ClearMatch``): its lead alone decides no
 content the model finds unlikely."""
-CLEAR_MARGIN = 1.0
-"""Log-odds added to the largest lead of a wrong article in the fit cases: the held-out ones
-reach up to ~0.4 more at this probability (1.4 more below it)."""
-"""The rival floor: the question similarity 95% of wrong articles stay under."""
+FOLDS = 5
+"""Folds of the fit cases' topics for the out-of-fold margins."""
+REPEATS = 5
+"""Ways of dealing the topics into folds. The margins measure the tail of unseen neighbours,
+which one dealing measures by chance: its largest excess ranged over 0.02–0.89 log-odds in 8
+dealings, and the target for neighbouring intents is no false merge at all, so the largest
+of all dealings is taken."""
 
 
 @dataclass
@@ -82,29 +92,30 @@ def main() -> None:
         recall(cached, args.vectors)
     sets = [covid(args.data), banking(args.data)]
     started = time.monotonic()
-    scored = [s for decision_set in sets for s in shortlisted(decision_set, cached)]
+    scored = shortlisted(sets, cached)
     print(f"{len(scored)} cases embedded and shortlisted in {time.monotonic() - started:.0f} s")
     if cached is not None:
         keep(cached, args.vectors)
     fit_cases = [s for s in scored if s.case.fit]
-    x, y, _ = examples(fit_cases, TopicModel(NEUTRAL, 0.0, 0.5))
-    floor = float(np.percentile(x[y == 0, 0], RIVAL_PERCENTILE))
-    x, y, weight = examples(fit_cases, TopicModel(NEUTRAL, 0.0, 0.5, floor))
-    x[:, [i for i, name in enumerate(SIGNALS) if name not in args.signals]] = 0.0
-    print(f"{len(y)} pairs ({int(y.sum())} right) in {time.monotonic() - started:.0f} s")
-    weights, bias = fit_logistic(x, y, weight)
-    model = TopicModel(tuple(float(w) for w in weights), float(bias), 0.5, floor)
-    threshold = pick_threshold(model, fit_cases, args.false_merges)
-    model = TopicModel(model.weights, model.bias, threshold, floor)
-    without_clear = model
-    model = TopicModel(model.weights, model.bias, threshold, floor, clear_match(model, fit_cases))
+    without_margins = fit_model(fit_cases, args.signals, args.false_merges)
+    print(f"fitted on {len(fit_cases)} cases in {time.monotonic() - started:.0f} s")
+    margin, lead_margin = out_of_fold_margins(fit_cases, args.signals, args.false_merges)
+    print(f"out of fold: threshold margin {margin:.3f}, lead margin {lead_margin:.3f} (log-odds)")
+    without_clear = raised(without_margins, margin)
+    model = with_clear_match(without_clear, fit_cases, lead_margin)
+    threshold, floor = model.threshold, model.rival_floor
     print(
         "signals   ", " ".join(f"{n}={w:+.2f}" for n, w in zip(SIGNALS, model.weights, strict=True))
     )
     print(f"bias {model.bias:+.2f}  threshold {threshold:.9f}  rival floor {floor:.3f}")
     print(f"clear match {model.clear_match}")
     for fit in (True, False):
-        for label, shown in (("", model), (", without the clear match", without_clear)):
+        views = (
+            ("", model),
+            (", without the clear match", without_clear),
+            (", without the margins", with_clear_match(without_margins, fit_cases, 0.0)),
+        )
+        for label, shown in views:
             print(f"\n== {'fit' if fit else 'held-out'} cases{label}")
             report([s for s in scored if s.case.fit is fit], shown)
     if args.write:
@@ -148,12 +159,17 @@ def keep(embedder: CachedEmbedder, path: Path) -> None:
     )
 
 
-def shortlisted(decision_set: DecisionSet, embedder: CachedEmbedder | None) -> list[Scored]:
-    items = [(a.title, a.body, list(a.questions)) for a in decision_set.articles]
-    index, ids = WorkspaceIndex(), {}
-    for article, features in zip(
-        decision_set.articles, embed_features(embedder, items), strict=True
-    ):
+def shortlisted(sets: list[DecisionSet], embedder: CachedEmbedder | None) -> list[Scored]:
+    """Every case shortlisted as a job would be: against the articles of every set in one
+    workspace, as ``bench/decisions.py`` makes them (each set's words count in the others'
+    term weights), but for an absent case's article, which is not in the index at all (its
+    words do not count as the workspace's either, as when it is deleted)."""
+    all_articles = [a for decision_set in sets for a in decision_set.articles]
+    all_cases = [c for decision_set in sets for c in decision_set.cases]
+    assert len({a.key for a in all_articles}) == len(all_articles), "one key, one article"
+    items = [(a.title, a.body, list(a.questions)) for a in all_articles]
+    index, ids, indexed = WorkspaceIndex(), {}, {}
+    for article, features in zip(all_articles, embed_features(embedder, items), strict=True):
         candidate = Candidate(
             uuid.uuid4(),
             article.title,
@@ -165,16 +181,27 @@ def shortlisted(decision_set: DecisionSet, embedder: CachedEmbedder | None) -> l
             1,
         )
         ids[candidate.id] = article.key
-        index.add(1, IndexedArticle(candidate, features))
+        indexed[article.key] = IndexedArticle(candidate, features)
+        index.add(1, indexed[article.key])
     contents = []
-    for case in decision_set.cases:
+    for case in all_cases:
         paragraphs = split_markdown(case.text)
         contents.append((text_title(paragraphs), "\n\n".join(paragraphs), ()))
     news = embed_features(embedder, contents)
-    return [
-        Scored(case, index.shortlist(new, None), new, ids)
-        for case, new in zip(decision_set.cases, news, strict=True)
-    ]
+    by_absent: dict[str | None, list[int]] = defaultdict(list)
+    for i, case in enumerate(all_cases):
+        by_absent[case.absent].append(i)
+    shortlists: dict[int, list[Shortlisted]] = {}
+    for absent, group in by_absent.items():
+        if absent is not None:
+            index.remove(indexed[absent].candidate.id)
+            index.settle()
+        for i in group:
+            shortlists[i] = index.shortlist(news[i], None)
+        if absent is not None:
+            index.add(1, indexed[absent])
+            index.settle()
+    return [Scored(case, shortlists[i], news[i], ids) for i, case in enumerate(all_cases)]
 
 
 def candidates(scored: Scored, model: TopicModel) -> list[ScoredCandidate]:
@@ -216,31 +243,79 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> tuple[np.n
     return beta[:-1], float(beta[-1])
 
 
+def fit_model(cases: list[Scored], signals: list[str], false_merges: float) -> TopicModel:
+    """The logistic model of ``cases`` and its threshold (no clear match, no margin)."""
+    x, y, _ = examples(cases, TopicModel(NEUTRAL, 0.0, 0.5))
+    floor = float(np.percentile(x[y == 0, 0], RIVAL_PERCENTILE))
+    x, y, weight = examples(cases, TopicModel(NEUTRAL, 0.0, 0.5, floor))
+    x[:, [i for i, name in enumerate(SIGNALS) if name not in signals]] = 0.0
+    weights, bias = fit_logistic(x, y, weight)
+    model = TopicModel(tuple(float(w) for w in weights), float(bias), 0.5, floor)
+    return TopicModel(model.weights, model.bias, pick_threshold(model, cases, false_merges), floor)
+
+
 def pick_threshold(model: TopicModel, scored: list[Scored], false_merges: float) -> float:
-    worst = sorted(
-        (max((c.same_topic for c in candidates(s, model)), default=0.0))
-        for s in scored
-        if s.case.kind == "neighbour"
-    )
+    worst = sorted(best_wrong(s, model) for s in scored if s.case.kind == "neighbour")
     allowed = int(false_merges * len(worst))
     return min(1 - 1e-9, max(0.5, worst[len(worst) - allowed - 1] + 1e-9)) if worst else 0.5
 
 
-def clear_match(model: TopicModel, scored: list[Scored]) -> ClearMatch:
-    """The least lead that no fit neighbouring intent's best (wrong) article reaches, at
-    CLEAR_LEAST or more but under the threshold, plus CLEAR_MARGIN."""
-    rule = ClearMatch(CLEAR_LEAST, 0.0)
-    leads = [0.0]
-    for s in scored:
-        if s.case.kind != "neighbour":
-            continue
-        shown = sorted(c.same_topic for c in top(candidates(s, model)))
-        if not shown or shown[-1] >= model.threshold:
-            continue  # none shortlisted, or the threshold decides
-        lead = rule.lead_of(shown[-1], shown[:-1])
-        if lead is not None:
-            leads.append(lead)
-    return ClearMatch(CLEAR_LEAST, round(max(leads) + CLEAR_MARGIN, 4), rule.rivals)
+def best_wrong(scored: Scored, model: TopicModel) -> float:
+    """The same-topic probability of a neighbouring intent's best (wrong) article."""
+    return max((c.same_topic for c in candidates(scored, model)), default=0.0)
+
+
+def out_of_fold_margins(
+    scored: list[Scored], signals: list[str], false_merges: float
+) -> tuple[float, float]:
+    """How far (in log-odds) neighbouring intents the model never saw go past the threshold
+    and the clear match's lead fitted without them: each fold of intents and entries is scored
+    by a model fitted on the others, for each of REPEATS dealings into folds; the largest
+    excess of each, at least 0."""
+    threshold_excess, lead_excess = [0.0], [0.0]
+    for repeat, fold in itertools.product(range(REPEATS), range(FOLDS)):
+        inside = [s for s in scored if fold_of(s, repeat) != fold]
+        model = fit_model(inside, signals, false_merges)
+        lead = clear_lead(model, inside)
+        for s in scored:
+            if fold_of(s, repeat) != fold or s.case.kind != "neighbour":
+                continue
+            threshold_excess.append(log_odds(best_wrong(s, model)) - log_odds(model.threshold))
+            found = neighbour_lead(s, model)
+            if found is not None:
+                lead_excess.append(found - lead)
+    return max(threshold_excess), max(lead_excess)
+
+
+def fold_of(scored: Scored, repeat: int) -> int:
+    """The fold of a case in one dealing: that of its intent or entry, so a fold's topics are
+    all unseen."""
+    return zlib.crc32(f"{repeat}:{scored.case.right or scored.case.absent}".encode()) % FOLDS
+
+
+def raised(model: TopicModel, margin: float) -> TopicModel:
+    """``model`` with its threshold ``margin`` log-odds higher."""
+    threshold = 1 / (1 + math.exp(-(log_odds(model.threshold) + margin)))
+    return TopicModel(model.weights, model.bias, threshold, model.rival_floor)
+
+
+def with_clear_match(model: TopicModel, scored: list[Scored], margin: float) -> TopicModel:
+    rule = ClearMatch(CLEAR_LEAST, round(clear_lead(model, scored) + margin, 4))
+    return TopicModel(model.weights, model.bias, model.threshold, model.rival_floor, rule)
+
+
+def clear_lead(model: TopicModel, scored: list[Scored]) -> float:
+    """The largest lead of a neighbouring intent's best (wrong) article at CLEAR_LEAST or more
+    but under the threshold: the clear match needs more."""
+    leads = [neighbour_lead(s, model) for s in scored if s.case.kind == "neighbour"]
+    return max([0.0, *(lead for lead in leads if lead is not None)])
+
+
+def neighbour_lead(scored: Scored, model: TopicModel) -> float | None:
+    shown = sorted(c.same_topic for c in top(candidates(scored, model)))
+    if not shown or shown[-1] >= model.threshold:
+        return None  # none shortlisted, or the threshold decides
+    return ClearMatch(CLEAR_LEAST, 0.0).lead_of(shown[-1], shown[:-1])
 
 
 def clear_json(rule: ClearMatch | None) -> dict[str, float] | None:
