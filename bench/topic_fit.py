@@ -63,7 +63,7 @@ FOLDS = 5
 """Folds of the fit cases' topics for the out-of-fold margins."""
 REPEATS = 5
 """Ways of dealing the topics into folds. The margins measure the tail of unseen neighbours,
-which one dealing measures by chance: its largest excess ranged over 0.02–0.89 log-odds in 8
+which one dealing measures by chance: its largest excess ranged over 0.02 to 0.89 log-odds in 8
 dealings, and the target for neighbouring intents is no false merge at all, so the largest
 of all dealings is taken."""
 

@@ -67,6 +67,7 @@ def expected(best: Seen, *others: Seen, elsewhere: tuple[float, float] = (0.0, 0
         s.missing_from_title,
         s.missing_from_article,
         *elsewhere,
+        s.unseen_share,
     )
 
 

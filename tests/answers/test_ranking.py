@@ -150,6 +150,35 @@ def test_signals_describe_the_title_and_the_whole_article(
     assert found.question_weight == pytest.approx(len(terms))
 
 
+@pytest.mark.parametrize(
+    ("counted", "unseen_share"),
+    [
+        (
+            {"dog": term_weight(0), "covid": term_weight(3)},
+            term_weight(0) / (term_weight(0) + term_weight(3)),
+        ),
+        ({"dog": term_weight(1), "covid": term_weight(3)}, 0.0),  # one passage holds "dog"
+        ({"dog": term_weight(0), "covid": term_weight(0)}, 1.0),
+        ({}, 0.0),  # nothing counted: every term weighs nothing
+    ],
+)
+def test_the_unseen_share_is_the_weight_of_content_words_no_passage_holds(
+    counted: dict[str, float], unseen_share: float
+) -> None:
+    """ "Can" and "my" are function words: they weigh the constant and are never unseen."""
+    asked = weighed(
+        "Can my dog catch covid?", counted | {"catch": term_weight(COMMON_TERM_PASSAGES)}, 4.0
+    )
+    assert asked.unseen_share == pytest.approx(unseen_share)
+    found = signals(
+        asked,
+        article_fields([("title", "COVID and pets")]),
+        title_similarity=0.5,
+        body_similarity=0.5,
+    )
+    assert found.unseen_share == pytest.approx(unseen_share)
+
+
 RARITY = {"quarantine": 4.0, "home": 2.0, "long": 1.0, "day": 3.0, "many": 0.5}
 """Counted weights of the content terms (function words weigh the constant given)."""
 

@@ -65,6 +65,8 @@ class Features(NamedTuple):
     candidate's title holds."""
     rarest_held_elsewhere: float
     """The weight of the rarest of those."""
+    unseen_share: float
+    """The weighted share of the question's content terms no passage holds."""
 
 
 FEATURE_NAMES = ("bias", *Features._fields)
@@ -96,6 +98,7 @@ def features(ranked: Sequence[Scored]) -> Features | None:
         best.missing_from_article,
         math.fsum(elsewhere) / content_weight if content_weight > 0 else 0.0,
         max(elsewhere, default=0.0),
+        best.unseen_share,
     )
 
 

@@ -85,6 +85,10 @@ def term_weight(passages: int) -> float:
     return max(0.0, math.log((COMMON_TERM_PASSAGES + 0.5) / (passages + 0.5)))
 
 
+UNSEEN_WEIGHT = term_weight(0)
+"""The weight of a term no passage holds (no other term weighs as much)."""
+
+
 def term_weights(
     terms: Sequence[str], counted: Mapping[str, float], function_word_weight: float
 ) -> dict[str, float]:
@@ -176,6 +180,9 @@ class Signals(NamedTuple):
     when they hold them all)."""
     missing_from_article: float
     """The same, of the whole article."""
+    unseen_share: float = 0.0
+    """The weighted share of the question's content terms that no passage of the workspace
+    holds (the same for every candidate: a word of the question the knowledge never uses)."""
 
 
 SIGNAL_NAMES = Signals._fields
@@ -207,12 +214,18 @@ class Weighed:
     """Its content words (``meaningful_words``)."""
     itself: float
     """BM25 of its terms in a title made of the question itself."""
+    unseen_share: float = 0.0
+    """The weighted share of its content terms no passage holds (``Signals.unseen_share``)."""
 
 
 def weighed(question: str, counted: Mapping[str, float], function_word_weight: float) -> Weighed:
     weights = term_weights(question_terms(question), counted, function_word_weight)
     itself = bm25(weights, Counter(list(weights)), TITLE_TERMS)
-    return Weighed(weights, frozenset(meaningful_words(question)), itself)
+    content = {t: w for t, w in weights.items() if t not in FUNCTION_STEMS}
+    unseen = math.fsum(w for w in content.values() if w >= UNSEEN_WEIGHT)
+    total = math.fsum(content.values())
+    share = unseen / total if total > 0 else 0.0
+    return Weighed(weights, frozenset(meaningful_words(question)), itself, share)
 
 
 def title_match(question: Weighed, fields: Fields) -> TitleMatch:
@@ -242,6 +255,7 @@ def signals(
         1.0 - math.fsum(missing.values()) / match.weight if match.weight > 0 else 0.0,
         max(missing.values(), default=0.0),
         max((w for t, w in missing.items() if not fields.everything[t]), default=0.0),
+        question.unseen_share,
     )
 
 
