@@ -510,7 +510,9 @@ def ask(
     settings = _settings()
     if settings.is_embedded:
         _with_db(settings, migrate.upgrade)
-    if not _with_db(settings, lambda db: ask_from_cli(db, workspace, question, bot)):
+    if not _with_db(
+        settings, lambda db: ask_from_cli(db, workspace, question, bot, settings.answer_floor)
+    ):
         raise typer.Exit(1)
 
 

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     generation_same_topic: float | None = Field(default=None, ge=0, le=1)
     """Probability from which content is on an article's topic; None: the fitted one."""
     generation_same_content: float = Field(default=0.8, ge=0, le=1)
+    answer_floor: float | None = Field(default=None, ge=-50, le=50)
+    """The least log-odds of the answer model that answers a question; None: the fitted one,
+    which refuses 90% of questions whose article is gone. Lower answers more questions and
+    refuses fewer of those nothing answers (the trade-off: docs/design.md, Answer quality)."""
     llm_base_url: str | None = Field(
         default=None, description="OpenAI-compatible server (…/v1); set: the LLM backend is used."
     )

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from kbsmith.answers import service
+from kbsmith.answers.ranking import answer_model
 from kbsmith.db.database import Database
 from kbsmith.workspaces.service import require_workspace
 
@@ -15,13 +16,14 @@ out = Console()
 
 
 async def ask_from_cli(
-    db: Database, workspace: str, question: str, bot_id: uuid.UUID | None
+    db: Database, workspace: str, question: str, bot_id: uuid.UUID | None, floor: float | None
 ) -> bool:
     """Prints the answer, then its sources; True when the knowledge answered."""
     async with db.read() as session:
         owner = await require_workspace(session, workspace)
     asked = service.Question(question, agent_id=bot_id)
-    answer = await service.ask_and_record(db, owner.id, asked, key_id=None)
+    answering = answer_model(floor)
+    answer = await service.ask_and_record(db, owner.id, asked, key_id=None, answering=answering)
     out.print(escape(answer.text))
     if answer.based_on:
         out.print("\n[bold]Sources[/]")

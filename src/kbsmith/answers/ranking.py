@@ -20,6 +20,7 @@ term weighs by its rarity (``term_weight``, from the bounded counts retrieval ma
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -305,6 +306,12 @@ def _floats(value: object) -> dict[str, float]:
     if not isinstance(value, dict):
         raise ValueError(f"{MODEL_PATH.name}: weights are an object of numbers")
     return {str(k): float(v) for k, v in value.items()}
+
+
+def answer_model(floor: float | None = None) -> AnswerModel:
+    """The shipped model, answering from ``floor`` when one is given (``answer_floor``)."""
+    model = shipped_model()
+    return model if floor is None else dataclasses.replace(model, floor=floor)
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from kbsmith.answers import records, service
 from kbsmith.answers.answering import Turn
 from kbsmith.answers.llm import AnswerWriter
+from kbsmith.answers.ranking import answer_model
 from kbsmith.api.deps import DatabaseDep, ReadPrincipal, SettingsDep, require_json
 from kbsmith.api.openapi import error_responses
 from kbsmith.api.schemas.answers import (
@@ -52,7 +53,12 @@ async def ask_question(
     writer = AnswerWriter(LLMConfig.from_settings(settings)) if settings.llm_base_url else None
     try:
         answer = await service.ask_and_record(
-            db, principal.workspace_id, question, key_id=principal.key_id, writer=writer
+            db,
+            principal.workspace_id,
+            question,
+            key_id=principal.key_id,
+            writer=writer,
+            answering=answer_model(settings.answer_floor),
         )
     finally:
         if writer is not None:
