@@ -75,6 +75,7 @@ from answers import drop_database
 from kbsmith.answers import confidence
 from kbsmith.answers.models import AnswerPassage
 from kbsmith.answers.ranking import (
+    COMMON_TERM_PASSAGES,
     MODEL_PATH,
     AnswerModel,
     Fields,
@@ -259,6 +260,8 @@ async def counts_by_article(
 def counts_without(
     counts: dict[str, int], held_by: dict[str, Counter[uuid.UUID]], deleted: frozenset[uuid.UUID]
 ) -> dict[str, int]:
+    capped = [t for t, count in counts.items() if count >= COMMON_TERM_PASSAGES]
+    assert not capped, f"counted only up to the bound, so not after a deletion: {capped}"
     return {
         term: count - sum(held_by[term][article] for article in deleted)
         for term, count in counts.items()

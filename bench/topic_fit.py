@@ -268,23 +268,30 @@ def best_wrong(scored: Scored, model: TopicModel) -> float:
 def out_of_fold_margins(
     scored: list[Scored], signals: list[str], false_merges: float
 ) -> tuple[float, float]:
-    """How far (in log-odds) neighbouring intents the model never saw go past the threshold
-    and the clear match's lead fitted without them: each fold of intents and entries is scored
-    by a model fitted on the others, for each of REPEATS dealings into folds; the largest
-    excess of each, at least 0."""
-    threshold_excess, lead_excess = [0.0], [0.0]
+    """How far (in log-odds) neighbouring intents the model never saw go past the threshold,
+    and then past the clear match's lead under the threshold so raised, fitted without them:
+    each fold of intents and entries is scored by a model fitted on the others, for each of
+    REPEATS dealings into folds; the largest excess of each, at least 0."""
+    folds = []
     for repeat, fold in itertools.product(range(REPEATS), range(FOLDS)):
         inside = [s for s in scored if fold_of(s, repeat) != fold]
-        model = fit_model(inside, signals, false_merges)
-        lead = clear_lead(model, inside)
-        for s in scored:
-            if fold_of(s, repeat) != fold or s.case.kind != "neighbour":
-                continue
-            threshold_excess.append(log_odds(best_wrong(s, model)) - log_odds(model.threshold))
-            found = neighbour_lead(s, model)
-            if found is not None:
-                lead_excess.append(found - lead)
-    return max(threshold_excess), max(lead_excess)
+        unseen = [s for s in scored if fold_of(s, repeat) == fold and s.case.kind == "neighbour"]
+        folds.append((fit_model(inside, signals, false_merges), inside, unseen))
+    margin = max(
+        [0.0]
+        + [
+            log_odds(best_wrong(s, model)) - log_odds(model.threshold)
+            for model, _, unseen in folds
+            for s in unseen
+        ]
+    )
+    lead_excess = [0.0]
+    for model, inside, unseen in folds:
+        shipped_like = raised(model, margin)
+        lead = clear_lead(shipped_like, inside)
+        leads = (neighbour_lead(s, shipped_like) for s in unseen)
+        lead_excess += [found - lead for found in leads if found is not None]
+    return margin, max(lead_excess)
 
 
 def fold_of(scored: Scored, repeat: int) -> int:

@@ -36,14 +36,17 @@ CALIBRATION = Path(__file__).parents[2] / "bench" / "answers_calibration.json"
 
 # title cosine, body cosine, title BM25, its share, title coverage, coverage, title precision;
 # the question's terms and their weight (a question of 4 terms); the share of its content terms
-# in the title, the weight of the rarest the title lacks, and of the rarest the article lacks
-CLEAR = Seen(Signals(0.93, 0.55, 9.0, 0.9, 1.0, 1.0, 1.0, 4, 12.0, 1.0, 0.0, 0.0), BOTH)
+# in the title, the weight of the rarest the title lacks, and of the rarest the article lacks;
+# the share of its content terms no passage holds
+CLEAR = Seen(Signals(0.93, 0.55, 9.0, 0.9, 1.0, 1.0, 1.0, 4, 12.0, 1.0, 0.0, 0.0, 0.0), BOTH)
 NEIGHBOUR = Seen(
-    Signals(0.70, 0.55, 4.0, 0.4, 0.5, 0.7, 0.5, 4, 12.0, 0.2, QUARANTINE, 0.0), ONLY_LONG
+    Signals(0.70, 0.55, 4.0, 0.4, 0.5, 0.7, 0.5, 4, 12.0, 0.2, QUARANTINE, 0.0, 0.25), ONLY_LONG
 )
-ALIKE = Seen(Signals(0.69, 0.55, 4.0, 0.4, 0.5, 0.7, 0.5, 4, 12.0, 0.2, QUARANTINE, 0.0), ONLY_LONG)
+ALIKE = Seen(
+    Signals(0.69, 0.55, 4.0, 0.4, 0.5, 0.7, 0.5, 4, 12.0, 0.2, QUARANTINE, 0.0, 0.25), ONLY_LONG
+)
 FAR = Seen(
-    Signals(0.2, 0.1, 0.0, 0.0, 0.1, 0.0, 0.0, 4, 12.0, 0.0, QUARANTINE, QUARANTINE), NEITHER
+    Signals(0.2, 0.1, 0.0, 0.0, 0.1, 0.0, 0.0, 4, 12.0, 0.0, QUARANTINE, QUARANTINE, 0.0), NEITHER
 )
 
 

@@ -39,6 +39,14 @@ def test_counts_are_known_until_they_are_stale(
     assert counts.known(HERE, asked) == known
 
 
+def test_a_term_no_passage_holds_is_counted_again_each_time() -> None:
+    counts = TermCounts(clock=Clock())
+    counts.remember(HERE, {"virus": 12, "refund": 0})
+    assert counts.known(HERE, ["virus", "refund"]) == {"virus": 12}
+    counts.remember(HERE, {"virus": 0})  # its passages were deleted: no longer known either
+    assert counts.known(HERE, ["virus"]) == {}
+
+
 def test_workspaces_do_not_share_counts() -> None:
     counts = TermCounts(clock=Clock())
     counts.remember(HERE, {"virus": 12})

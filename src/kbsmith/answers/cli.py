@@ -8,7 +8,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from kbsmith.answers import service
-from kbsmith.answers.ranking import answer_model
 from kbsmith.db.database import Database
 from kbsmith.workspaces.service import require_workspace
 
@@ -22,8 +21,7 @@ async def ask_from_cli(
     async with db.read() as session:
         owner = await require_workspace(session, workspace)
     asked = service.Question(question, agent_id=bot_id)
-    answering = answer_model(floor)
-    answer = await service.ask_and_record(db, owner.id, asked, key_id=None, answering=answering)
+    answer = await service.ask_and_record(db, owner.id, asked, key_id=None, floor=floor)
     out.print(escape(answer.text))
     if answer.based_on:
         out.print("\n[bold]Sources[/]")

@@ -8,9 +8,10 @@ and the whole article hold; how much of its title the question uses; its title's
 the question's own; and how much the question says (its terms, and their weight: a long
 question's score is larger whether or not it is answered); and the words of the question its
 title lacks: their share and the rarest one, and those of them another candidate's title holds
-(another article is about them). When the right article exists it usually stands out on
-several of them; when it was deleted, a neighbour's title says something else in alike words,
-or lacks a rare word of the question.
+(another article is about them); and the share of the question's words no passage of the
+workspace holds at all (the article that used them is not there). When the right article
+exists it usually stands out on several of them; when it was deleted, a neighbour's title
+says something else in alike words, or lacks a rare word of the question.
 
 The weights and the floor are fitted by ``bench/answers_calibration.py`` on half of CovidFAQ
 (positives: a right article ranked first; negatives: another article ranked first, the best

@@ -5,8 +5,10 @@ full-text query leaves it out (``retrieval``); counting it is most of what a que
 the database at scale (at 100,000 articles on PostgreSQL, "long" is a bitmap of 12,591
 passages and 446 heap blocks read to count 500 of them: ~10 ms). Questions share most of
 their words, so each process remembers counts for ``TTL_SECONDS``: a count that much out of
-date moves a weight a little, never what is answerable (the full-text query still finds every
-passage committed)."""
+date moves a weight a little (the full-text query still finds every passage committed). A
+count of 0 is not remembered: whether any passage holds a term at all decides the question's
+``unseen_share``, which moves what is answered, and an article published a moment ago must
+answer at once (counting a term no passage holds reads nothing)."""
 
 from __future__ import annotations
 
@@ -55,6 +57,8 @@ class TermCounts:
         now = self._clock()
         for term, count in counts.items():
             self._entries.pop((workspace_id, term), None)
+            if count == 0:
+                continue
             self._entries[(workspace_id, term)] = (now, count)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)

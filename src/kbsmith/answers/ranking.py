@@ -181,7 +181,7 @@ class Signals(NamedTuple):
     when they hold them all)."""
     missing_from_article: float
     """The same, of the whole article."""
-    unseen_share: float = 0.0
+    unseen_share: float
     """The weighted share of the question's content terms that no passage of the workspace
     holds (the same for every candidate: a word of the question the knowledge never uses)."""
 
@@ -215,7 +215,7 @@ class Weighed:
     """Its content words (``meaningful_words``)."""
     itself: float
     """BM25 of its terms in a title made of the question itself."""
-    unseen_share: float = 0.0
+    unseen_share: float
     """The weighted share of its content terms no passage holds (``Signals.unseen_share``)."""
 
 

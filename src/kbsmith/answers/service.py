@@ -22,7 +22,7 @@ from kbsmith.answers.answering import (
     standalone_question,
 )
 from kbsmith.answers.llm import AnswerWriter
-from kbsmith.answers.ranking import AnswerModel
+from kbsmith.answers.ranking import AnswerModel, answer_model
 from kbsmith.answers.records import record_answer
 from kbsmith.answers.retrieval import Candidate, retrieve
 from kbsmith.db.database import Database
@@ -88,10 +88,10 @@ async def find(
     question: Question,
     *,
     use_model: bool = True,
-    answering: AnswerModel | None = None,
+    floor: float | None = None,
 ) -> Found:
-    """NotFound when ``question.agent_id`` is not an agent of the workspace. ``answering``:
-    the answer model and floor (default: the shipped ones)."""
+    """NotFound when ``question.agent_id`` is not an agent of the workspace. ``floor``: the
+    least log-odds that answers (``KBSMITH_ANSWER_FLOOR``; None: the fitted one)."""
     if question.agent_id is not None:
         await get_agent(session, workspace_id, question.agent_id)
     embedder = await loaded_embedder() if use_model else None
@@ -99,7 +99,7 @@ async def find(
     candidates = await retrieve(
         session, workspace_id, standalone, agent_id=question.agent_id, embedder=embedder
     )
-    return Found(standalone, _cited(candidates, embedder is not None, answering))
+    return Found(standalone, _cited(candidates, embedder is not None, answer_model(floor)))
 
 
 async def ask(
@@ -141,7 +141,7 @@ def _answer(question: Question, standalone: str, text: str, cited: list[Candidat
     return Answer(uuid.uuid4(), standalone, text, bool(cited), based_on, turns)
 
 
-def _cited(ranked: list[Candidate], model: bool, answering: AnswerModel | None) -> list[Candidate]:
+def _cited(ranked: list[Candidate], model: bool, answering: AnswerModel) -> list[Candidate]:
     """Nothing unless the best candidate answers (``confidence`` with the model, every
     content word of the question held without it); then it and its close seconds."""
     answered = confidence.answers(ranked, answering) if model else _covered(ranked)
@@ -169,14 +169,14 @@ async def ask_and_record(
     *,
     key_id: uuid.UUID | None,
     writer: AnswerWriter | None = None,
-    answering: AnswerModel | None = None,
+    floor: float | None = None,
 ) -> Answer:
     """``find`` in a read transaction, the answer (extractive, or by ``writer``'s model with
     no transaction open), then the answer recorded in a short write of its own (asking needs
     only the read scope; the record is kbsmith's, not the caller's, change)."""
     started = time.perf_counter()
     async with db.read() as session:
-        found = await find(session, workspace_id, question, answering=answering)
+        found = await find(session, workspace_id, question, floor=floor)
     answer = (
         extractive(question, found) if writer is None else await written(question, found, writer)
     )

@@ -277,7 +277,9 @@ async def ask_page(request: Request, viewer: ViewerDep) -> Response:
 
 
 @router.post("/ask", response_class=HTMLResponse)
-async def ask(request: Request, viewer: ViewerDep, db: DatabaseDep) -> Response:
+async def ask(
+    request: Request, viewer: ViewerDep, db: DatabaseDep, settings: SettingsDep
+) -> Response:
     form = await checked_form(request, viewer)
     question = str(form.get("question", "")).strip()
     if not question:
@@ -288,5 +290,6 @@ async def ask(request: Request, viewer: ViewerDep, db: DatabaseDep) -> Response:
             viewer.principal.workspace_id,
             answers.Question(question),
             key_id=viewer.principal.key_id,
+            floor=settings.answer_floor,
         )
     return page(request, "ask.html", viewer=viewer, answer=answer, question=question)

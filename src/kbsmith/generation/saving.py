@@ -269,7 +269,7 @@ async def _nothing_at_all(
     """No article has or will have this content: the source says why, and that its content
     was generated from (it is not generated again until it changes)."""
     saved = Saved(Operation.NOTHING, None, None, decision.reason)
-    if source is not None:
+    if source is not None and source.linked_knowledge_id is None:
         outcome = linking.Generated(
             None, saved.operation.value, saved.reason, source.content_hash, None
         )

@@ -9,6 +9,7 @@ what the live article was generated from (``changed`` while their content differ
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -30,6 +31,7 @@ from kbsmith.sources import linking
 from kbsmith.sources.models import Source
 
 LIVE: Final = "live"
+VERSION_NUMBER = re.compile(r"[0-9]{1,9}")
 """``from=live``: the live article a draft was forked from, as it is now."""
 MANUAL = "manual"
 """The operation of a draft no generation job wrote (forked or created by a person)."""
@@ -148,7 +150,7 @@ async def diff(
     if from_version == LIVE:
         before = await _live_text(session, workspace_id, article)
         return ArticleDiff(article.id, LIVE, to, diff_texts(before, after))
-    if not from_version.isdigit():
+    if not VERSION_NUMBER.fullmatch(from_version):
         raise InvalidInput("from must be a version number or 'live'")
     before = await _version_text(session, article, int(from_version))
     return ArticleDiff(article.id, int(from_version), to, diff_texts(before, after))

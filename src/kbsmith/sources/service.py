@@ -82,8 +82,8 @@ async def ingest(
     if request.provider in CONNECTED_PROVIDERS:
         return await _ingest_provider(session, workspace_id, request)
     raise InvalidInput(
-        f"{FIELD} '{request.provider.value}' cannot be ingested by reference:"
-        " upload files with POST /v2/documents/public/files",
+        f"{FIELD} '{request.provider.value}' cannot be ingested by reference: upload the"
+        " files instead",
         "source",
     )
 

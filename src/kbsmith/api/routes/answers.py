@@ -14,7 +14,6 @@ from fastapi.responses import StreamingResponse
 from kbsmith.answers import records, service
 from kbsmith.answers.answering import Turn
 from kbsmith.answers.llm import AnswerWriter
-from kbsmith.answers.ranking import answer_model
 from kbsmith.api.deps import DatabaseDep, ReadPrincipal, SettingsDep, require_json
 from kbsmith.api.openapi import error_responses
 from kbsmith.api.schemas.answers import (
@@ -58,7 +57,7 @@ async def ask_question(
             question,
             key_id=principal.key_id,
             writer=writer,
-            answering=answer_model(settings.answer_floor),
+            floor=settings.answer_floor,
         )
     finally:
         if writer is not None:

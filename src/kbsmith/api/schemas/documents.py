@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, Strict
+from pydantic import BeforeValidator, Field, Strict, WithJsonSchema
 
 from kbsmith.api.schemas import (
     MAX_IDS,
@@ -158,7 +158,11 @@ class DocumentPage(WireModel):
     has_more: bool
 
 
-ShownText = Annotated[str, BeforeValidator(lambda value: "" if value is None else value)]
+ShownText = Annotated[
+    str,
+    BeforeValidator(lambda value: "" if value is None else value),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]}),
+]
 """A text discovery may show as null (``iconLink`` of a page with an emoji or no icon): what
 discovery answered registers as it is."""
 
