@@ -73,7 +73,9 @@ class Settings(BaseSettings):
     answer_floor: float | None = Field(default=None, ge=-50, le=50)
     """The least log-odds of the answer model that answers a question; None: the fitted one,
     which refuses 90% of questions whose article is gone. Lower answers more questions and
-    refuses fewer of those nothing answers (the trade-off: docs/design.md, Answer quality)."""
+    refuses fewer of those nothing answers (the trade-off: docs/design.md, Answer quality).
+    Without the embedding model there is no answer model: a question is answered when the best
+    article holds every content word of it, whatever this says."""
     llm_base_url: str | None = Field(
         default=None, description="OpenAI-compatible server (…/v1); set: the LLM backend is used."
     )
