@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,6 +117,16 @@ def banking(data_dir: Path = DEFAULT_DATA) -> DecisionSet:
                 cases.append(Case("intent", fit, text, intent))
                 cases.append(Case("neighbour", fit, text, None, absent=intent))
     return DecisionSet("banking77", articles, cases)
+
+
+SETS = {"covidfaq": covid, "banking77": banking}
+
+
+def load_sets(
+    data_dir: Path = DEFAULT_DATA, names: Collection[str] = tuple(SETS)
+) -> list[DecisionSet]:
+    """The named sets (default: all), in one workspace as the benchmarks make them."""
+    return [make(data_dir) for name, make in SETS.items() if name in names]
 
 
 def _requests(path: Path) -> dict[str, list[str]]:

@@ -51,14 +51,13 @@ from typing import Any
 import httpx
 
 from _common import Deployment, Processes, console, create_key, kbsmith_env, start_deployment
-from _decision_sets import Case, DecisionSet, SetArticle, banking, covid
+from _decision_sets import SETS, Case, DecisionSet, SetArticle, load_sets
 from _faq import DEFAULT_DATA
 from kbsmith.generation.keywords import keywords
 
 SEED = 11
 JOB_TIMEOUT = 120.0
 EXPECTED = {"own": "DO_NOTHING", "new": "UPDATE_ARTICLE"}
-SETS = {"covidfaq": covid, "banking77": banking}
 SHOWN = 3
 """False merges printed of each kind."""
 
@@ -164,7 +163,7 @@ def sample(cases: list[Case], part: str, per_kind: int) -> list[Case]:
 
 
 def decisions(args: argparse.Namespace) -> None:
-    sets = [make(args.data) for name, make in SETS.items() if name in args.sets]
+    sets = load_sets(args.data, args.sets)
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kbsmith-bench-")))
         (workdir / "logs").mkdir()

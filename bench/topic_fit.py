@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _decision_sets import Case, DecisionSet, banking, covid
+from _decision_sets import Case, DecisionSet, load_sets
 from _faq import DEFAULT_DATA
 from kbsmith.extraction.paragraphs import split_markdown
 from kbsmith.generation.decision import Thresholds, covering_article
@@ -90,7 +90,7 @@ def main() -> None:
     cached = CachedEmbedder(embedder, capacity=1_000_000) if embedder else None
     if cached is not None:
         recall(cached, args.vectors)
-    sets = [covid(args.data), banking(args.data)]
+    sets = load_sets(args.data)
     started = time.monotonic()
     scored = shortlisted(sets, cached)
     print(f"{len(scored)} cases embedded and shortlisted in {time.monotonic() - started:.0f} s")
