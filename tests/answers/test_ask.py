@@ -11,7 +11,7 @@ import pytest
 from kbsmith.workspaces.service import Scope
 from tests.answers.conftest import ANDROID, ASK, CANCEL, INVOICES, IOS, Asker
 from tests.conftest import Keys
-from tests.knowledge.conftest import assert_error, content_body
+from tests.knowledge.conftest import JSON, assert_error, content_body
 
 ANSWER_FIELDS = {"answer", "answer_uuid", "based_on", "categories", "messages", "success"}
 BASED_ON_FIELDS = {"answer", "score", "source_id", "source_type", "articleId", "title", "snippet"}
@@ -35,6 +35,7 @@ async def test_the_answer_quotes_and_cites_the_article_that_answers(asker: Asker
     assert "Cancel plan" in first["answer"] and "Cancel plan" in first["snippet"]
     scores = [entry["score"] for entry in answer["based_on"]]
     assert scores == sorted(scores, reverse=True)
+    assert all(0 < score <= 1 for score in scores), scores  # the answer model's probability
     assert len({e["articleId"] for e in answer["based_on"]}) == len(answer["based_on"])
     assert answer["messages"] == [
         {"role": "user", "content": "How can I cancel my subscription?"},
@@ -194,6 +195,28 @@ async def test_a_question_of_its_own_after_history_stands_alone(asker: Asker) ->
     cited = await asker.cited("Cancel my subscription?", messageHistory=history)
 
     assert cited[:1] == [cancel["id"]]
+
+
+@pytest.mark.parametrize(
+    ("message", "answering"),
+    [
+        ("What if I want to cancel my subscription instead?", CANCEL),
+        ("So where do I download invoices?", INVOICES),
+        ("and on Android?", ANDROID),
+    ],
+)
+async def test_a_message_that_opens_like_a_follow_up_is_read_the_surer_way(
+    asker: Asker, message: str, answering: JSON
+) -> None:
+    folder = await asker.folder("Apps")
+    articles = {
+        a["title"]: await asker.write(folder["id"], a) for a in (IOS, ANDROID, CANCEL, INVOICES)
+    }
+    history = (await asker.ask("How do I reset my password on iOS?"))["messages"]
+
+    answer = await asker.ask(message, messageHistory=history)
+
+    assert answer["based_on"][0]["articleId"] == articles[answering["title"]]["id"], answer
 
 
 def _parse_event(block: str) -> tuple[str, dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,3 +141,23 @@ def test_the_shipped_model_is_the_one_the_calibration_fitted() -> None:
     fitted = json.loads(CALIBRATION.read_text(encoding="utf-8"))["with the model"]
     assert AnswerModel.from_json(fitted) == shipped_model()
     assert list(shipped_model().confidence_weights) == list(confidence.FEATURE_NAMES)
+
+
+@pytest.mark.parametrize("ranked", [[CLEAR, FAR], [NEIGHBOUR, ALIKE], [FAR], []])
+def test_the_probability_passes_the_floors_exactly_when_the_model_answers(
+    ranked: list[Seen],
+) -> None:
+    model = shipped_model()
+    found = confidence.probability(ranked, model)
+    assert 0.0 <= found <= 1.0
+    at_the_floor = 1.0 / (1.0 + math.exp(-model.floor))
+    assert (found >= at_the_floor) == confidence.answers(ranked, model)
+
+
+@pytest.mark.parametrize(
+    ("odds", "probability"),
+    [(-800.0, 0.0), (-3.0, 0.0474259), (0.0, 0.5), (3.0, 0.9525741), (800.0, 1.0)],
+)
+def test_the_probability_holds_for_any_log_odds(odds: float, probability: float) -> None:
+    model = AnswerModel(0.0, {}, {"bias": odds}, 0.0)
+    assert confidence.probability([CLEAR], model) == pytest.approx(probability, abs=1e-7)

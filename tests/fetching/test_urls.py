@@ -45,6 +45,14 @@ def test_normalize_url_refuses_non_http(raw: str) -> None:
         normalize_url(raw)
 
 
+@pytest.mark.parametrize(
+    "raw", ["http://example.com/a\r\nX: y", "http://example.com/\x00", "http://example.com/\x7f"]
+)
+def test_normalize_url_refuses_control_characters(raw: str) -> None:
+    with pytest.raises(InvalidUrl, match="control characters"):
+        normalize_url(raw)
+
+
 def test_normalize_url_refuses_userinfo() -> None:
     with pytest.raises(InvalidUrl):
         normalize_url("http://user:pass@example.com/")

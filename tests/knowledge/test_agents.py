@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from kbsmith.api.schemas.bots import AGENT_NAME_MAX_CHARS
 from kbsmith.db.database import Database
 from kbsmith.knowledge import agents, articles
 from kbsmith.workspaces import service as workspaces
@@ -29,6 +30,17 @@ async def test_agents_are_created_and_listed_with_their_folders(kb: Kb) -> None:
     assert listed["id"] == bot["id"]
     assert listed["folderIds"] == [billing["id"], refunds["id"]]
     assert await kb.ok("GET", f"/v2/bots/{bot['id']}/public") == listed
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"name": " "}, {"name": "n" * (AGENT_NAME_MAX_CHARS + 1)}, {"name": 5}]
+)
+async def test_an_agent_needs_a_name_of_at_most_its_length(kb: Kb, body: JSON) -> None:
+    assert_error(await kb.call("POST", "/v2/bots/public", body), 400, "name")
+
+
+async def test_an_agents_name_is_kept_without_surrounding_spaces(kb: Kb) -> None:
+    assert (await kb.bot("  Support bot "))["name"] == "Support bot"
 
 
 async def test_junctions_are_idempotent(kb: Kb) -> None:

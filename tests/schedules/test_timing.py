@@ -43,6 +43,14 @@ def test_durations(text: str, interval: timedelta) -> None:
         ("61 * * * *", "5-field cron"),
         ("* * * * *", "more often than every 300 s"),
         ("*/2 * * * *", "more often than every 300 s"),
+        # two firings close together once an hour or once a month, whatever the time now
+        ("31,33 * * * *", "more often than every 300 s"),
+        ("0,1 * * * *", "more often than every 300 s"),
+        ("58,59 * * * *", "more often than every 300 s"),
+        ("0,1 0 1 * *", "more often than every 300 s"),
+        ("0 0 30 2 *", "never fires"),
+        ("P1000000000D", "at most a year"),
+        ("PT99999999999999999999H", "at most a year"),
     ],
 )
 def test_refusals_name_every(text: str, complaint: str) -> None:
@@ -50,6 +58,11 @@ def test_refusals_name_every(text: str, complaint: str) -> None:
         parse_every(text, 300)
     assert refused.value.message.startswith("every")
     assert complaint in refused.value.message
+
+
+@pytest.mark.parametrize("cron", ["*/5 * * * *", "0 9 * * 1-5", "0 0 29 2 *", "0 0 1 * *"])
+def test_crons_firing_at_most_every_five_minutes_are_taken(cron: str) -> None:
+    assert parse_every(cron, 300).cron == cron
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ async def test_bad_bodies_are_400s_naming_the_field(client: httpx.AsyncClient, k
     headers = await keys.headers("hooks")
     cases = [
         ({"url": "ftp://example.com", "events": ["job.failed"]}, "url"),
+        ({"url": "http://example.com/\r\nX: y", "events": ["job.failed"]}, "url"),
         ({"url": "https://example.com/h", "events": []}, "events"),
         ({"url": "https://example.com/h", "events": ["job.exploded"]}, "events"),
         ({"events": ["job.failed"]}, "url"),

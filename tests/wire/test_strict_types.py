@@ -157,6 +157,27 @@ async def test_bulk_without_origin_is_a_400_naming_origin(
     assert_error(answer, 400, "origin is required")
 
 
+NOT_FOR_A_HEADER = [
+    wrong("PUT", "/v2/connections/notion/public", {}, "token", "s\u00e9cret"),
+    wrong("PUT", "/v2/connections/zendesk/public", {"subdomain": "acme"}, "oauthToken", "a b"),
+    wrong(
+        "PUT",
+        "/v2/connections/confluence/public",
+        {"siteUrl": "https://acme.atlassian.net"},
+        "personalAccessToken",
+        "line\nbreak",
+    ),
+]
+"""Tokens a provider's HTTP header cannot carry (ASCII only): refused, not a 500 on the check."""
+
+
+@pytest.mark.parametrize("case", NOT_FOR_A_HEADER, ids=case_id)
+async def test_a_token_no_header_can_carry_is_a_400_naming_the_field(
+    client: httpx.AsyncClient, keys: Keys, case: WrongType
+) -> None:
+    await assert_refused(client, keys, case)
+
+
 CHECKED_BY_THE_SERVICE = {"/v2/connections/{provider}/public"}
 """Bodies the route takes as a plain object: the provider's credentials model validates it,
 strictly (the connections rows above)."""

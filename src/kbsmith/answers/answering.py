@@ -3,15 +3,19 @@ article's answering passages quoted with the article cited, or a plain "I don't 
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kbsmith.answers.retrieval import Candidate, Passage, term_overlap
+from kbsmith.answers.retrieval import Candidate, Passage
+from kbsmith.generation.text import content_words
 
 NOT_KNOWN = "I don't know that yet: nothing published in this knowledge base answers the question."
 SECOND_PASSAGE_MARGIN = 0.05
-"""A second body passage is quoted when it answers nearly as well as the best one."""
+"""A second body passage is quoted when it holds nearly as much of the question as the best
+one (``passage_fits``)."""
 SNIPPET_CHARS = 240
 
 FOLLOW_UP_OPENERS = re.compile(
@@ -81,26 +85,38 @@ def _last_preposition(tokens: Sequence[str]) -> int | None:
 
 
 def answering_passages(question: str, candidate: Candidate) -> list[Passage]:
-    """The body passage(s) of the article that answer the question best (by meaning when
-    embedded, else by shared words); the title when the article has no body passage."""
+    """The body passage(s) of the article that answer the question best: those holding the
+    most of its words, the rarer in the article weighing more (only the opening has a vector,
+    so words compare every passage alike); of equals, the closest by meaning, then the first.
+    The title when the article has no body passage."""
     body = candidate.body
     if not body:
         return candidate.passages[:1]
-    ranked = sorted(body, key=lambda p: -_fit(question, candidate, p))
-    best = ranked[0]
-    chosen = [best]
-    if len(ranked) > 1 and _fit(question, candidate, ranked[1]) >= (
-        _fit(question, candidate, best) - SECOND_PASSAGE_MARGIN
+    fits = passage_fits(question, [p.text for p in body])
+    ranked = sorted(
+        range(len(body)), key=lambda i: (-fits[i], -candidate.similarities.get(body[i].id, 0.0))
+    )
+    chosen = ranked[:1]
+    if (
+        len(ranked) > 1
+        and fits[ranked[1]] > 0
+        and fits[ranked[1]] >= fits[ranked[0]] - SECOND_PASSAGE_MARGIN
     ):
         chosen.append(ranked[1])
-    order = {p.id: i for i, p in enumerate(body)}
-    return sorted(chosen, key=lambda p: order[p.id])
+    return [body[i] for i in sorted(chosen)]
 
 
-def _fit(question: str, candidate: Candidate, passage: Passage) -> float:
-    if candidate.similarities:
-        return candidate.similarities.get(passage.id, 0.0)
-    return term_overlap(question, passage.text)
+def passage_fits(question: str, passages: Sequence[str]) -> list[float]:
+    """The share of the question's content words (by their weight) each passage holds, a word
+    weighing by how few of the passages hold it (one all of them hold tells none apart)."""
+    wanted = set(content_words(question))
+    held = [wanted.intersection(content_words(text)) for text in passages]
+    holders = Counter(word for words in held for word in words)
+    weight = {word: math.log(1 + len(passages) / n) for word, n in holders.items()}
+    total = math.fsum(weight.values())
+    if total <= 0:
+        return [0.0 for _ in passages]
+    return [math.fsum(weight[word] for word in words) / total for words in held]
 
 
 def extractive_answer(title: str, passages: Sequence[Passage]) -> str:

@@ -119,3 +119,13 @@ def answers(ranked: Sequence[Scored], model: AnswerModel | None = None) -> bool:
     model = model or shipped_model()
     found = features(ranked)
     return found is not None and log_odds(found, model.confidence_weights) >= model.floor
+
+
+def probability(ranked: Sequence[Scored], model: AnswerModel | None = None) -> float:
+    """The model's probability that the best of ``ranked`` is the article that answers."""
+    model = model or shipped_model()
+    found = features(ranked)
+    if found is None:
+        return 0.0
+    odds = log_odds(found, model.confidence_weights)
+    return 1.0 / (1.0 + math.exp(-odds)) if odds >= 0 else math.exp(odds) / (1.0 + math.exp(odds))

@@ -42,7 +42,7 @@ from kbsmith.db.base import table_of
 from kbsmith.db.dialect import full_text
 from kbsmith.db.scoping import in_workspace
 from kbsmith.generation.embeddings import Embedder
-from kbsmith.generation.text import content_words, stem
+from kbsmith.generation.text import stem
 from kbsmith.knowledge.models import Article
 from kbsmith.knowledge.repository import visible_folders
 
@@ -282,15 +282,3 @@ def _score(
     )
     candidate.title_match = title_match(question, fields)
     candidate.score = model.score(candidate.signals)
-
-
-def coverage(question: str, held: set[str]) -> float:
-    """The share of the question's content words among ``held`` (lightly stemmed words)."""
-    wanted = set(content_words(question))
-    if not wanted:
-        return 0.0
-    return len(wanted & held) / len(wanted)
-
-
-def term_overlap(question: str, text: str) -> float:
-    return coverage(question, set(content_words(text)))

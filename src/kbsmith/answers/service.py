@@ -5,6 +5,7 @@ floor the answer is a plain "I don't know that yet" with nothing cited: never ma
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import Sequence
@@ -59,6 +60,8 @@ class Found:
     question: str
     """The question as answered: a follow-up rewritten to stand alone."""
     cited: list[Candidate]
+    scores: dict[uuid.UUID, float]
+    """Each cited article's score as shown (0-1, ``shown_scores``)."""
 
 
 @dataclass(frozen=True)
@@ -95,11 +98,24 @@ async def find(
     if question.agent_id is not None:
         await get_agent(session, workspace_id, question.agent_id)
     embedder = await loaded_embedder() if use_model else None
-    standalone = standalone_question(question.text, question.history)
-    candidates = await retrieve(
-        session, workspace_id, standalone, agent_id=question.agent_id, embedder=embedder
-    )
-    return Found(standalone, _cited(candidates, embedder is not None, answer_model(floor)))
+    model = answer_model(floor)
+    found: Found | None = None
+    surest = -1.0
+    # a follow-up ("and for Android?") is read with the previous question; a message that only
+    # opens like one ("What if I lose my card?") may stand alone: the surer reading is answered
+    for reading in dict.fromkeys(
+        [standalone_question(question.text, question.history), question.text]
+    ):
+        candidates = await retrieve(
+            session, workspace_id, reading, agent_id=question.agent_id, embedder=embedder
+        )
+        sure = _sureness(candidates, model, embedder is not None)
+        if sure > surest:
+            cited = _cited(candidates, embedder is not None, model)
+            scores = shown_scores(candidates, cited, sure, embedder is not None)
+            found, surest = Found(reading, cited, scores), sure
+    assert found is not None
+    return found
 
 
 async def ask(
@@ -112,10 +128,10 @@ async def ask(
 def extractive(question: Question, found: Found) -> Answer:
     """The best article's answering passages quoted, or "I don't know"."""
     if not found.cited:
-        return _answer(question, found.question, NOT_KNOWN, [])
+        return _answer(question, found, NOT_KNOWN, [])
     best = found.cited[0]
     text = extractive_answer(best.title, answering_passages(found.question, best))
-    return _answer(question, found.question, text, found.cited)
+    return _answer(question, found, text, found.cited)
 
 
 async def written(question: Question, found: Found, writer: AnswerWriter) -> Answer:
@@ -130,15 +146,15 @@ async def written(question: Question, found: Found, writer: AnswerWriter) -> Ans
         temperature=question.temperature,
     )
     if reply is None:
-        return _answer(question, found.question, NOT_KNOWN, [])
+        return _answer(question, found, NOT_KNOWN, [])
     used = [c for c in found.cited if c.article_id in reply.cited]
-    return _answer(question, found.question, reply.text, used)
+    return _answer(question, found, reply.text, used)
 
 
-def _answer(question: Question, standalone: str, text: str, cited: list[Candidate]) -> Answer:
-    based_on = [_citation(standalone, c) for c in cited]
+def _answer(question: Question, found: Found, text: str, cited: list[Candidate]) -> Answer:
+    based_on = [_citation(found.question, c, found.scores[c.article_id]) for c in cited]
     turns = [*question.history, Turn("user", question.text), Turn("assistant", text)]
-    return Answer(uuid.uuid4(), standalone, text, bool(cited), based_on, turns)
+    return Answer(uuid.uuid4(), found.question, text, bool(cited), based_on, turns)
 
 
 def _cited(ranked: list[Candidate], model: bool, answering: AnswerModel) -> list[Candidate]:
@@ -151,15 +167,32 @@ def _cited(ranked: list[Candidate], model: bool, answering: AnswerModel) -> list
     return [c for c in ranked if c.score >= least][:MAX_BASED_ON]
 
 
+def shown_scores(
+    ranked: list[Candidate], cited: list[Candidate], sure: float, model: bool
+) -> dict[uuid.UUID, float]:
+    """Scores between 0 and 1: ``sure``, the answer model's probability that the best article
+    answers, and each other one's that as likely relative to the best (the score is a
+    log-likelihood); without the model, the share of the question's content words each holds."""
+    if not model:
+        return {c.article_id: c.score for c in cited}
+    top = ranked[0].score if ranked else 0.0
+    return {c.article_id: sure * math.exp(min(0.0, c.score - top)) for c in cited}
+
+
+def _sureness(ranked: list[Candidate], answering: AnswerModel, model: bool) -> float:
+    """How surely the best of ``ranked`` answers: the model's probability, else its coverage."""
+    if not model:
+        return ranked[0].score if ranked else 0.0
+    return confidence.probability(ranked, answering)
+
+
 def _covered(ranked: list[Candidate]) -> bool:
     return bool(ranked) and ranked[0].score >= FLOOR_WITHOUT_MODEL
 
 
-def _citation(question: str, candidate: Candidate) -> Citation:
+def _citation(question: str, candidate: Candidate, score: float) -> Citation:
     used = "\n\n".join(p.text for p in answering_passages(question, candidate))
-    return Citation(
-        candidate.article_id, candidate.title, round(candidate.score, 4), used, snippet(used)
-    )
+    return Citation(candidate.article_id, candidate.title, round(score, 4), used, snippet(used))
 
 
 async def ask_and_record(

@@ -6,6 +6,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pydantic import AfterValidator
+
+
+def _printable_ascii(value: str) -> str:
+    if not value.isascii() or not value.isprintable() or " " in value:
+        raise ValueError("must be printable ASCII without spaces, as the provider issued it")
+    return value
+
+
+HeaderToken = AfterValidator(_printable_ascii)
+"""A token sent in an HTTP header: a header carries ASCII only (``Annotated[str, ...,
+HeaderToken]``)."""
+
 
 class ConnectorError(Exception):
     """A provider refused or failed; ``str(e)`` is shown to users (never a secret)."""

@@ -50,7 +50,7 @@ def parse_credentials(provider: Provider, body: dict[str, Any]) -> Credentials:
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "body"
-        raise InvalidInput(f"{field}: {first['msg']}") from None
+        raise InvalidInput(f"{field}: {first['msg'].removeprefix('Value error, ')}") from None
     return Credentials(provider, secrets, base_url)
 
 

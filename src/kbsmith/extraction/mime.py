@@ -33,6 +33,16 @@ _MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta ", b"<title")
 _SNIFF_BYTES = 1024
+_OPENING_TAGS = tuple(
+    f"<{name}".encode()
+    for name in (
+        *("html", "head", "body", "script", "iframe", "div", "font", "table", "a", "style"),
+        *("title", "b", "br", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol"),
+        *("section", "article", "main"),
+    )
+)
+"""What an HTML document or fragment starts with: WHATWG MIME sniffing's HTML patterns (each
+followed by a space or ">"), and the block elements an exported article body opens with."""
 
 
 def resolve(body: bytes, header: str | None, url: str | None) -> str:
@@ -55,12 +65,13 @@ def sniff_file(body: bytes, name: str) -> str:
     magic = _binary_magic(body)
     if magic:
         return magic
-    if _looks_like_html(body):
-        return HTML
+    markdown = name.lower().endswith(_MARKDOWN_SUFFIXES)
+    if _looks_like_html(body) or (not markdown and _starts_like_html(body)):
+        return HTML  # a Markdown file may open with an HTML element and stays Markdown
     head = body[:_SNIFF_BYTES]
     if b"\x00" in head and not head.startswith(_UTF16_BOMS):
         return OCTET_STREAM
-    return MARKDOWN if name.lower().endswith(_MARKDOWN_SUFFIXES) else PLAIN
+    return MARKDOWN if markdown else PLAIN
 
 
 def _sniff(body: bytes, url: str | None) -> str:
@@ -80,6 +91,16 @@ def _sniff(body: bytes, url: str | None) -> str:
 def _looks_like_html(body: bytes) -> bool:
     head = body[:_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     return any(marker in head for marker in _HTML_MARKERS)
+
+
+def _starts_like_html(body: bytes) -> bool:
+    head = body[:_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n\x0c").lower()
+    if head.startswith(b"<!--"):
+        return True
+    return any(
+        head.startswith(tag) and head[len(tag) : len(tag) + 1] in (b" ", b">", b"\t", b"\n")
+        for tag in _OPENING_TAGS
+    )
 
 
 def _binary_magic(body: bytes) -> str | None:

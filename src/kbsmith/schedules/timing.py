@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 from kbsmith.errors import InvalidInput
 
@@ -16,6 +16,9 @@ _DURATION = re.compile(
     r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?"
 )
 MAX_INTERVAL = timedelta(days=366)
+CRON_FIRINGS_CHECKED = 1000
+"""How many firings of a cron expression are checked against the least interval (within a
+year): enough for every gap of a daily pattern of 5-minute ticks, and of any monthly one."""
 
 
 @dataclass(frozen=True)
@@ -47,13 +50,32 @@ def parse_every(text: str, min_seconds: float) -> Every:
             f"every must be an ISO-8601 duration (e.g. PT15M) or a 5-field cron expression; "
             f"got {text!r}"
         )
-    every = Every(cron=value)
-    first = every.next_after(datetime.now(UTC), datetime.now(UTC))
-    if (every.next_after(first, first) - first).total_seconds() < min_seconds:
+    least = _least_gap(value, datetime.now(UTC), min_seconds)
+    if least.total_seconds() < min_seconds:
         raise InvalidInput(
-            f"every: the cron expression fires more often than every {min_seconds:g} s"
+            f"every: the cron expression fires more often than every {min_seconds:g} s "
+            f"({least.total_seconds():g} s apart)"
         )
-    return every
+    return Every(cron=value)
+
+
+def _least_gap(cron: str, start: datetime, min_seconds: float) -> timedelta:
+    """The least time between two firings of ``cron`` after ``start``, over its next
+    ``CRON_FIRINGS_CHECKED`` firings within a year (stopping at one under ``min_seconds``):
+    '31,33 * * * *' fires 2 minutes apart once an hour, whatever the minute it is asked at."""
+    firings = croniter(cron, start)
+    try:
+        previous: datetime = firings.get_next(datetime)
+        least = MAX_INTERVAL
+        for _ in range(CRON_FIRINGS_CHECKED):
+            following: datetime = firings.get_next(datetime)
+            least = min(least, following - previous)
+            if least.total_seconds() < min_seconds or following - start > MAX_INTERVAL:
+                break
+            previous = following
+    except CroniterBadDateError:
+        raise InvalidInput(f"every: the cron expression {cron!r} never fires") from None
+    return least
 
 
 def _duration(value: str, min_seconds: float) -> timedelta:
@@ -64,7 +86,10 @@ def _duration(value: str, min_seconds: float) -> timedelta:
             "and seconds (e.g. PT15M, P1D)"
         )
     parts = {name: int(number) for name, number in match.groupdict().items() if number}
-    interval = timedelta(**parts)
+    try:
+        interval = timedelta(**parts)
+    except OverflowError:
+        raise InvalidInput(f"every must be at most a year; got {value}") from None
     if interval.total_seconds() < min_seconds:
         raise InvalidInput(f"every must be at least {min_seconds:g} seconds (PT5M); got {value}")
     if interval > MAX_INTERVAL:

@@ -14,7 +14,6 @@ from pydantic import (
     Field,
     PlainSerializer,
     Strict,
-    StringConstraints,
     field_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -53,8 +52,6 @@ def storable(value: Any) -> Any:
 
 WireText = Annotated[str, AfterValidator(storable)]
 """A text from a query parameter or form field: refused when no database could store it."""
-NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
 
 WIRE_NAMES = {"to_add": "documentIdsToAdd", "to_refresh": "documentIdsToRefresh"}
 """Domain fields whose wire name is not their camelCase."""

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from kbsmith.api.schemas import ApiTime, NonEmptyText, WireModel, WireRequest
+from pydantic import AfterValidator
+
+from kbsmith.api.schemas import ApiTime, WireModel, WireRequest
+from kbsmith.api.schemas.articles import nonempty_text, stripped
 from kbsmith.knowledge.models import Agent
+
+AGENT_NAME_MAX_CHARS = 200
 
 
 class BotCreate(WireRequest):
-    name: NonEmptyText
+    name: Annotated[str, nonempty_text(AGENT_NAME_MAX_CHARS), AfterValidator(stripped)]
 
 
 class Bot(WireModel):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from kbsmith.connectors.base import HeaderToken
+
 CLOUD_WIKI_PATH = "/wiki"
+Token = Annotated[str, Field(min_length=1, max_length=1000), HeaderToken]
 
 
 class ConfluenceCredentials(BaseModel):
@@ -17,8 +21,8 @@ class ConfluenceCredentials(BaseModel):
 
     site_url: str = Field(max_length=2048)
     email: str | None = Field(default=None, min_length=3, max_length=320)
-    api_token: str | None = Field(default=None, min_length=1, max_length=1000)
-    personal_access_token: str | None = Field(default=None, min_length=1, max_length=1000)
+    api_token: Token | None = None
+    personal_access_token: Token | None = None
 
     @field_validator("site_url")
     @classmethod

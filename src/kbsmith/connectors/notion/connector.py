@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -14,6 +14,7 @@ from kbsmith.connectors.base import (
     DeletedUpstream,
     DiscoveredNode,
     DiscoveredResource,
+    HeaderToken,
     ProviderDocument,
     ResourceRef,
     flat,
@@ -43,7 +44,7 @@ class NotionCredentials(BaseModel):
         alias_generator=to_camel, populate_by_name=True, extra="forbid", str_strip_whitespace=True
     )
 
-    token: str = Field(min_length=1, max_length=500)
+    token: Annotated[str, Field(min_length=1, max_length=500), HeaderToken]
 
 
 @dataclass

@@ -9,9 +9,11 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from kbsmith.connectors.base import HeaderToken
+
 SUBDOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
-Secret = Annotated[str, Field(min_length=1, max_length=2000)]
+Secret = Annotated[str, Field(min_length=1, max_length=2000), HeaderToken]
 
 
 class ZendeskCredentials(BaseModel):
