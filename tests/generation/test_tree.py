@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from kbsmith.generation.tree import url_sections
 from tests.conftest import Keys
 
 
@@ -102,3 +103,40 @@ async def test_persist_requires_the_file_and_initialize_the_prompt(
         "/v2/knowledge/public/tree/initialize", headers=headers, json={"initPrompt": " "}
     )
     assert empty.status_code == 400 and "initPrompt" in empty.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("urls", "sections"),
+    [
+        # what every page of the site shares is no section: locale, version, "hc"
+        (
+            [
+                "https://docs.acme.com/en/latest/billing/invoices.html",
+                "https://docs.acme.com/en/latest/billing/refunds.html",
+                "https://docs.acme.com/en/latest/account/password.html",
+                "https://docs.acme.com/en/latest/index.html",
+            ],
+            {"Billing": 2, "Account": 1},
+        ),
+        (
+            [
+                "https://acme.zendesk.com/hc/en-us/articles/1-Reset-password",
+                "https://acme.zendesk.com/hc/en-us/articles/2-Cancel-plan",
+            ],
+            {},
+        ),
+        (
+            [
+                "https://acme.com/help/getting-started/install",
+                "https://acme.com/help/getting_started/sign-in",
+                "https://acme.com/help/billing/plans",
+                "https://blog.acme.com/2024/news/launch",
+                "https://blog.acme.com/2025/news/update",
+            ],
+            {"Getting started": 2, "Billing": 1, "2024": 1, "2025": 1},
+        ),
+        (["https://acme.com/help/billing/plans"], {}),  # one page: no site to compare
+    ],
+)
+def test_sections_are_where_a_sites_pages_part(urls: list[str], sections: dict[str, int]) -> None:
+    assert dict(url_sections(urls)) == sections

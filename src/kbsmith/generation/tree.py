@@ -10,7 +10,8 @@ import csv
 import io
 import re
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -94,16 +95,37 @@ async def _source_sections(session: AsyncSession, workspace_id: uuid.UUID) -> li
             )
         )
     ).all()
-    counts = Counter(section for section in map(_section, urls) if section)
+    counts = url_sections(urls)
     return [(section, n) for section, n in counts.most_common(MAX_PROMPT_TOPICS) if n >= 2]
 
 
-def _section(url: str) -> str:
-    segments = [s for s in unquote(urlsplit(url).path).split("/") if s]
-    if len(segments) < 2:
-        return ""
-    words = re.split(r"[-_]+", segments[0])
-    return " ".join(words).strip().capitalize()
+def url_sections(urls: Iterable[str]) -> Counter[str]:
+    """How many pages fall in each section of their site: the first segment of their path
+    after the segments every page of the site shares ('/hc/en-us/…', '/en/latest/…'), when a
+    page lies below it (a page's own name is no section)."""
+    paths: dict[str, list[list[str]]] = defaultdict(list)
+    for url in urls:
+        parts = urlsplit(url)
+        paths[parts.netloc.lower()].append([s for s in unquote(parts.path).split("/") if s])
+    counts: Counter[str] = Counter()
+    for site in paths.values():
+        shared = _shared_segments(site)
+        counts.update(_section_name(path[shared]) for path in site if len(path) > shared + 1)
+    counts.pop("", None)
+    return counts
+
+
+def _shared_segments(paths: list[list[str]]) -> int:
+    shared = 0
+    for column in zip(*paths, strict=False):
+        if len(set(column)) > 1:
+            break
+        shared += 1
+    return shared
+
+
+def _section_name(segment: str) -> str:
+    return " ".join(re.split(r"[-_]+", segment)).strip().capitalize()
 
 
 def to_csv(proposal: list[ProposedFolder]) -> str:
