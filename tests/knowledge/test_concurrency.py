@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
+from kbsmith.api.errors import ApiError
+from kbsmith.api.routes.articles import parse_if_match
 from tests.knowledge.conftest import Kb, assert_error, content_body
 
 
@@ -59,10 +62,12 @@ async def test_a_malformed_if_match_is_400(kb: Kb) -> None:
     folder = await kb.folder()
     article = await kb.article(folder["id"])
     path = f"/v2/hc-articles/{article['id']}/public"
-    for value in ("*", "abc", "0", "-1"):
+    for value in ("abc", "0", "-1", '"1'):
         response = await kb.call("PUT", path, content_body(), headers={"If-Match": value})
         assert_error(response, 400, "If-Match")
     assert (await kb.one(article["id"]))["version"] == 1
+    # "*": whatever version is current (RFC 9110)
+    assert (await kb.ok("PUT", path, content_body(), headers={"If-Match": "*"}))["version"] == 2
 
 
 async def test_many_concurrent_updates_all_land(kb: Kb, client: httpx.AsyncClient) -> None:
@@ -76,3 +81,18 @@ async def test_many_concurrent_updates_all_land(kb: Kb, client: httpx.AsyncClien
     assert sorted(r.json()["version"] for r in responses) == list(range(2, 10))
     history = await kb.ok("GET", f"/v2/hc-articles/{article['id']}/versions/public")
     assert len({v["title"] for v in history["versions"]}) == 9
+
+
+@pytest.mark.parametrize(
+    ("header", "version"),
+    [("3", 3), ('"3"', 3), ('W/"3"', 3), (" 12 ", 12), ("*", None), (None, None)],
+)
+def test_if_match_names_a_version_or_any(header: str | None, version: int | None) -> None:
+    assert parse_if_match(header) == version
+
+
+@pytest.mark.parametrize("header", ['"3', '3"', "0", "-1", "v3", "", 'W/"', "3, 4"])
+def test_an_if_match_that_names_no_version_is_a_400(header: str) -> None:
+    with pytest.raises(ApiError) as refused:
+        parse_if_match(header)
+    assert refused.value.status == 400

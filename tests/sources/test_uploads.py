@@ -184,6 +184,9 @@ async def test_a_request_without_files_is_refused(
         assert response.json()["message"].startswith("file")
     as_json = await client.post(UPLOAD, headers=headers, json={"file": "x"})
     assert as_json.status_code == 415
+    text_part = await client.post(UPLOAD, headers=headers, files=[("file", (None, b"hello"))])
+    assert text_part.status_code == 400
+    assert text_part.json()["message"] == "file: each part must be a file, sent with a filename"
     assert await job_count(db) == 0
 
 

@@ -72,6 +72,8 @@ def validation_message(exc: RequestValidationError) -> str:
         return f"{field} is required"
     message = str(first.get("msg", "is invalid"))
     message = message.removeprefix("Value error, ")
+    if message.startswith("Expected UploadFile") and location:
+        return f"{location[0]}: each part must be a file, sent with a filename"
     return f"{field}: {message}" if field else message
 
 

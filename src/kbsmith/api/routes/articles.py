@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated
 
@@ -17,14 +18,19 @@ from kbsmith.knowledge.repository import ArticleKind, ReviewState
 router = APIRouter(tags=["articles"], dependencies=[Depends(require_json)])
 
 
+IF_MATCH = re.compile(r'(?:W/)?(?:"([0-9]+)"|([0-9]+))')
+
+
 def parse_if_match(value: str | None) -> int | None:
-    """``If-Match: 3`` (or ``"3"``, ``W/"3"``): the article version the client last saw."""
-    if value is None:
+    """``If-Match: 3`` (or ``"3"``, ``W/"3"``): the article version the client last saw;
+    ``*`` (any version, RFC 9110) is as none."""
+    if value is None or value.strip() == "*":
         return None
-    text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit() or int(text) < 1:
+    match = IF_MATCH.fullmatch(value.strip())
+    version = int(match.group(1) or match.group(2)) if match else 0
+    if version < 1:
         raise ApiError(400, "If-Match must be the article version the change is based on")
-    return int(text)
+    return version
 
 
 @router.get(
