@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kbsmith.generation.text import title_from_line
+from kbsmith.generation.text import clean_title, title_from_line
 
 LONG = (
     "Customers on the annual plan can change the billing contact at any time from the "
@@ -32,3 +32,33 @@ LONG = (
 def test_a_title_from_a_first_line_is_never_cut_mid_word(line: str, title: str) -> None:
     assert title_from_line(line) == title
     assert len(title_from_line(line)) <= 120
+
+
+@pytest.mark.parametrize(
+    ("title", "host", "cleaned"),
+    [
+        ("Reset your password | Acme Help", "", "Reset your password"),
+        ("Reset your password · Acme Help Center", "", "Reset your password"),
+        ("Invoices - Acme Docs", "docs.acme.com", "Invoices"),
+        ("Invoices \u2013 AcmeCorp", "help.acme-corp.com", "Invoices"),
+        # a weaker separator before words that are not the site's: the page's subject
+        ("Troubleshooting - Login issues", "help.acme.com", "Troubleshooting - Login issues"),
+        ("Step 3 - Connect your bank", "", "Step 3 - Connect your bank"),
+        ("FAQ: Refunds", "acme.com", "FAQ: Refunds"),
+        # only the last part goes, the rest kept as written
+        (
+            "Individual Health \u2013 Family Medical Insurance | bcbs.com",
+            "www.bcbs.com",
+            "Individual Health \u2013 Family Medical Insurance",
+        ),
+        (
+            "A long tail | that is more than five words long",
+            "",
+            "A long tail | that is more than five words long",
+        ),
+        ("  Reset   your password  ", "", "Reset your password"),
+        ("| Acme", "", "| Acme"),
+    ],
+)
+def test_a_trailing_site_name_is_dropped(title: str, host: str, cleaned: str) -> None:
+    assert clean_title(title, host) == cleaned

@@ -101,7 +101,8 @@ def _content(request: GenerationRequest, source: Source | None) -> tuple[str, li
         return text_title(paragraphs), paragraphs
     if source is None or not source.paragraphs:
         raise PermanentJobError("the document has no successfully ingested content")
-    body = without_title(source.paragraphs, source.title, clean_title(source.title))
+    host = urlsplit(source.original_url or "").hostname or ""
+    body = without_title(source.paragraphs, source.title, clean_title(source.title, host))
     return source.title, body or list(source.paragraphs)
 
 

@@ -9,7 +9,6 @@ is set off by "|" or names the host; else the host itself.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -17,12 +16,15 @@ from lxml import html as lxml_html  # type: ignore[import-untyped]
 from lxml.etree import ParserError  # type: ignore[import-untyped]
 
 from kbsmith.extraction.charset import decode
-from kbsmith.generation.text import TITLE_SEPARATORS
+from kbsmith.generation.text import (
+    MAX_SITE_NAME_WORDS,
+    STRONG_SEPARATOR,
+    TITLE_SEPARATORS,
+    names_host,
+)
 
-MAX_NAME_WORDS = 5
 HEAD_CHARS = 200_000
 """A page's head is at its start: the rest is not parsed to find two names."""
-STRONG_SEPARATOR = re.compile(r"\s[|\u00b7]\s")
 PROVIDER_NAMES = {
     "confluence": "Confluence",
     "googledrive": "Google Drive",
@@ -48,7 +50,7 @@ def page_names(body: bytes, content_type: str) -> tuple[str, str]:
 def site_name(title: str, other_titles: Sequence[str], host: str, declared: str = "") -> str:
     """The site's name: as the page declares it (``og:site_name``), else from its pages'
     titles (this page's first), else its host."""
-    if declared and len(declared.split()) <= MAX_NAME_WORDS:
+    if declared and len(declared.split()) <= MAX_SITE_NAME_WORDS:
         return declared
     suffixes = Counter(s for s in map(title_suffix, [title, *other_titles]) if s)
     if suffixes:
@@ -60,7 +62,7 @@ def site_name(title: str, other_titles: Sequence[str], host: str, declared: str 
 
 def title_suffix(title: str) -> str:
     parts = TITLE_SEPARATORS.split(" ".join(title.split()))
-    if len(parts) < 2 or not 1 <= len(parts[-1].split()) <= MAX_NAME_WORDS:
+    if len(parts) < 2 or not 1 <= len(parts[-1].split()) <= MAX_SITE_NAME_WORDS:
         return ""
     return parts[-1].strip()
 
@@ -69,8 +71,7 @@ def _stands_out(title: str, name: str, host: str) -> bool:
     """A single title's suffix is the site's name when set off by "|" or named in the host."""
     if title_suffix(title) != name:
         return False
-    words = [w for w in re.findall(r"[a-z0-9]+", name.casefold()) if len(w) >= 3]
-    return bool(STRONG_SEPARATOR.search(title)) or any(w in host.casefold() for w in words)
+    return bool(STRONG_SEPARATOR.search(title)) or names_host(name, host)
 
 
 def provider_name(provider: str) -> str:

@@ -1,7 +1,8 @@
 """First-time folder tree: propose folders as a CSV a person can edit, then create them.
 
 The proposal is offline and explainable: the topics the prompt lists, the sections the
-workspace's sources already fall into (their URL paths), and the folders that exist.
+workspace's sources already fall into (where their sites' URL paths part: `url_sections`),
+and the folders that exist.
 """
 
 from __future__ import annotations

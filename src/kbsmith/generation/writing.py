@@ -33,7 +33,9 @@ def write(inp: GenerationInput) -> WrittenArticle:
 
 
 def article_title(inp: GenerationInput) -> str:
-    title = clean_title(inp.title) or first_heading(inp.paragraphs)
+    title = clean_title(inp.title, urlsplit(inp.source_url).hostname or "") or first_heading(
+        inp.paragraphs
+    )
     if not title:
         title = inp.text.strip().split("\n")[0].lstrip("#").strip()[:120]
     title = title[:TITLE_MAX_CHARS] or "Untitled"
