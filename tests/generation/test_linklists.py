@@ -7,7 +7,7 @@ import pytest
 
 from kbsmith.extraction import split_markdown
 from kbsmith.extraction.html import extract_html
-from kbsmith.generation.linklists import REASON, is_link_list
+from kbsmith.generation.linklists import REASON, is_link_list, page_link_texts
 from kbsmith.jobs.worker import Worker
 from tests.conftest import Keys
 from tests.generation.support import all_articles, bulk, document, ingest_pages, page
@@ -31,6 +31,23 @@ def index_html(title: str = "Acme Help Center") -> bytes:
     return (
         f"<!doctype html><html><head><title>{title}</title></head><body><nav>Home | Pricing"
         f"</nav><main><h1>{title}</h1><p>Find answers below.</p>{lists}</main></body></html>"
+    ).encode()
+
+
+REQUIREMENTS = [
+    "Acme Desktop runs on:",
+    "- Windows 10 or later\n- macOS 13 Ventura or later\n- Ubuntu 22.04\n- 8 GB of memory\n"
+    "- 2 GB of free disk space\n- A 64-bit processor\n- An internet connection",
+]
+
+
+def requirements_html() -> bytes:
+    items = "".join(f"<li>{line.removeprefix('- ')}</li>" for line in REQUIREMENTS[1].split("\n"))
+    return (
+        "<!doctype html><html><head><title>System requirements | Acme Help</title></head><body>"
+        '<nav><a href="/">Home</a> <a href="/pricing">Pricing</a></nav><main><article>'
+        f"<h1>System requirements</h1><p>{REQUIREMENTS[0]}</p><ul>{items}</ul>"
+        "</article></main></body></html>"
     ).encode()
 
 
@@ -69,6 +86,27 @@ STEPS = [
 )
 def test_a_page_of_links_is_told_from_an_article(paragraphs: list[str], links: bool) -> None:
     assert is_link_list(paragraphs) is links
+
+
+def test_short_lines_that_are_not_the_pages_links_are_no_list_of_links() -> None:
+    # by their words alone, seven short facts look like seven links
+    assert is_link_list(REQUIREMENTS)
+    assert is_link_list(REQUIREMENTS, page_link_texts(requirements_html(), "text/html")) is False
+    index_links = page_link_texts(index_html(), "text/html; charset=utf-8")
+    assert index_links is not None and "reset your password" in index_links
+    assert is_link_list(INDEX_AS_LIST, index_links)
+    assert page_link_texts(b"%PDF-1.7", "application/pdf") is None
+
+
+async def test_a_page_of_short_facts_makes_an_article(
+    client: httpx.AsyncClient, keys: Keys, site: HostileServer, workers: Worker
+) -> None:
+    headers = await keys.headers()
+    site.pages["/kb/requirements"] = Page(requirements_html())
+    ids = await ingest_pages(client, headers, site.url("/kb/requirements"))
+    (requirements,) = await bulk(client, headers, ids, isDraft=False)
+    assert requirements["operation"] == "ADD_ARTICLE_TO_FOLDER", requirements
+    assert [a["title"] for a in await all_articles(client, headers)] == ["System requirements"]
 
 
 async def test_an_index_page_makes_no_article(

@@ -15,6 +15,7 @@ from kbsmith.errors import DomainError
 from kbsmith.extraction import split_markdown
 from kbsmith.generation.index import CandidateIndex
 from kbsmith.generation.inputs import origin_of
+from kbsmith.generation.linklists import is_link_list, page_link_texts
 from kbsmith.generation.request import GenerationRequest
 from kbsmith.generation.retrieval import FolderRow
 from kbsmith.generation.shortlist import WorkspaceIndex
@@ -52,6 +53,8 @@ class Gathered:
     folder_scope: set[uuid.UUID] | None
     snapshot_at: datetime
     candidates: WorkspaceIndex
+    page_links: frozenset[str] | None = None
+    """The texts of the page's links, when its paragraphs look like a list of links."""
 
 
 async def gather(
@@ -78,7 +81,20 @@ async def gather(
         folder_scope=scope,
         snapshot_at=snapshot_at,
         candidates=candidates,
+        page_links=await _page_links(session, source, paragraphs)
+        if source and request.candidate_knowledge is None
+        else None,
     )
+
+
+async def _page_links(
+    session: AsyncSession, source: Source, paragraphs: list[str]
+) -> frozenset[str] | None:
+    """Read from the kept HTML only for a page that looks like a list of links."""
+    if not is_link_list(paragraphs):
+        return None
+    raw = await blobs.load_raw(session, source.id)
+    return page_link_texts(*raw) if raw else None
 
 
 async def _source(

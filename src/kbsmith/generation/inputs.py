@@ -72,6 +72,9 @@ class GenerationInput:
     """Titles (as `text.title_key` has them) of other articles the new one must not repeat."""
     workspace_terms: WorkspaceTerms = field(default_factory=WorkspaceTerms)
     """How common the content's terms are in the workspace: keywords are its rarer ones."""
+    page_links: frozenset[str] | None = None
+    """The texts of the page's links (``linklists.page_link_texts``), read from its kept HTML
+    when its paragraphs look like a list of links; None when not read."""
 
     @property
     def text(self) -> str:

@@ -4,7 +4,9 @@ Extraction drops the links themselves (their targets are noise in an article), s
 reaches generation as short lines with no sentence among them: article titles in a list, or
 one per paragraph, under a few category headings, or run together into one line when
 extraction fell back to the page's whole text. An article is made of sentences, and its
-lists hold numbered steps or sentences, so its short lines are a small share.
+lists hold numbered steps or sentences, so its short lines are a small share. Short lines
+that are not links look alike (a page of system requirements, release notes of a few words
+each), so when the page's HTML is kept its short lines must also be the texts of its links.
 """
 
 from __future__ import annotations
@@ -13,10 +15,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from lxml import html as lxml_html  # type: ignore[import-untyped]
+from lxml.etree import ParserError  # type: ignore[import-untyped]
+
+from kbsmith.extraction.charset import decode
 from kbsmith.generation.inputs import Decision, GenerationInput, NoFittingOperation
 from kbsmith.generation.operations import Operation
 from kbsmith.generation.questions import LIST_MARK, ORDERED_ITEM
-from kbsmith.generation.text import HEADING, plain
+from kbsmith.generation.text import HEADING, plain, title_key
 
 REASON = "a list of links, not an article"
 TABLE_ROW = re.compile(r"^\s*\|")
@@ -29,6 +35,9 @@ MAX_SENTENCES = 3
 RUN_MIN_WORDS = 20
 RUN_WORDS_PER_STOP = 25
 RUN_CAPITALISED = 0.55
+LINKED_SHARE = 0.5
+"""Of the short lines, the share that must be texts of the page's links (when its HTML is
+known): a list of links is mostly links, a list of facts hardly any."""
 
 
 @dataclass(frozen=True)
@@ -37,29 +46,52 @@ class Lines:
     link_words: int
     sentences: int
     words: int
+    short_lines: tuple[str, ...] = ()
+    """The texts of the short, link-like lines (not those run together)."""
 
 
 def link_list_decision(inp: GenerationInput) -> Decision | None:
     """DO_NOTHING for a page of links that no article was generated from yet (an article's
     own page that has become an index goes through the usual decision)."""
-    if any(item.linked for item in inp.candidates) or not is_link_list(inp.paragraphs):
+    if any(item.linked for item in inp.candidates):
+        return None
+    if not is_link_list(inp.paragraphs, inp.page_links):
         return None
     if Operation.NOTHING not in inp.allowed:
         raise NoFittingOperation(f"the page is {REASON}, and DO_NOTHING is not allowed")
     return Decision(Operation.NOTHING, REASON)
 
 
-def is_link_list(paragraphs: Sequence[str]) -> bool:
+def is_link_list(paragraphs: Sequence[str], page_links: frozenset[str] | None = None) -> bool:
+    """``page_links``: the texts of the page's links (``page_link_texts``), when known."""
     lines = count_lines(paragraphs)
-    return (
+    looks_like = (
         lines.link_like >= MIN_LINK_LINES
         and lines.link_words >= LINK_SHARE * lines.words
         and lines.sentences <= max(MAX_SENTENCES, lines.link_like // 10)
     )
+    if not looks_like or page_links is None or not lines.short_lines:
+        return looks_like
+    linked = sum(title_key(text) in page_links for text in lines.short_lines)
+    return linked >= LINKED_SHARE * len(lines.short_lines)
+
+
+def page_link_texts(body: bytes, content_type: str) -> frozenset[str] | None:
+    """The texts of an HTML page's links (as ``title_key`` has them); None for another kind of
+    document or one that does not parse."""
+    if "html" not in content_type.casefold():
+        return None
+    try:
+        tree = lxml_html.document_fromstring(decode(body, content_type, html=True))
+    except (ParserError, ValueError):
+        return None
+    texts = (" ".join(str(a.text_content()).split()) for a in tree.iter("a"))
+    return frozenset(title_key(text) for text in texts if text)
 
 
 def count_lines(paragraphs: Sequence[str]) -> Lines:
     link_like = link_words = sentences = total = 0
+    short_lines: list[str] = []
     for paragraph in paragraphs:
         for line in paragraph.splitlines():
             if not line.strip() or HEADING.match(line.strip()) or TABLE_ROW.match(line):
@@ -70,12 +102,13 @@ def count_lines(paragraphs: Sequence[str]) -> Lines:
             if not ORDERED_ITEM.match(line) and _link_like(text, size):
                 link_like += 1
                 link_words += size
+                short_lines.append(text)
             elif _run_together(text, size):
                 link_like += _capitalised(text) // 2
                 link_words += size
             elif size >= SHORT_LINE_WORDS or SENTENCE_END.search(text):
                 sentences += 1
-    return Lines(link_like, link_words, sentences, total)
+    return Lines(link_like, link_words, sentences, total, tuple(short_lines))
 
 
 def _run_together(text: str, size: int) -> bool:

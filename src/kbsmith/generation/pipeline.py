@@ -159,6 +159,7 @@ async def _input(
         unchanged_since_last_generation=bool(
             source and source.unchanged and source.linked_knowledge_id
         ),
+        page_links=gathered.page_links,
     )
 
 
