@@ -72,3 +72,8 @@ def test_a_word_held_by_fewer_passages_weighs_more(
     question: str, passages: list[str], fits: list[float]
 ) -> None:
     assert passage_fits(question, passages) == pytest.approx(fits, abs=1e-4)
+
+
+def test_with_no_word_in_common_the_opening_is_quoted_even_when_its_cosine_is_negative() -> None:
+    opening_far = article(OPENING, REFUNDS, SHIPPING, opening_similarity=-0.05)
+    assert [p.text for p in answering_passages("Who are you?", opening_far)] == [OPENING]

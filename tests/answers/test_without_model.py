@@ -42,3 +42,19 @@ async def test_lexical_answers_and_refusals(db: Database) -> None:
     assert known.success and known.based_on[0].article_id == ids[INVOICES["title"]]
     assert "Download" in known.text
     assert not unknown.success and unknown.based_on == [] and unknown.text == NOT_KNOWN
+
+
+async def test_without_the_model_a_follow_up_is_read_with_the_previous_question(
+    db: Database,
+) -> None:
+    """Coverage cannot say which reading is surer (a fragment holds all its few words)."""
+    workspace_id, _ = await _seed(db)
+    history = [service.Turn("user", "How do I cancel my subscription?")]
+    async with db.read() as session:
+        answer = await service.ask(
+            session,
+            workspace_id,
+            service.Question("So where do I download invoices?", history),
+            use_model=False,
+        )
+    assert answer.question == "How do I cancel my subscription where do I download invoices?"

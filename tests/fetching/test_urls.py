@@ -46,10 +46,17 @@ def test_normalize_url_refuses_non_http(raw: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["http://example.com/a\r\nX: y", "http://example.com/\x00", "http://example.com/\x7f"]
+    "raw",
+    [
+        "http://example.com/a\r\nX: y",
+        "http://example.com/\x00",
+        "http://example.com/\x7f",
+        "http://exa\x85mple.com/hook",
+        "http://exa\u200bmple.com/",
+    ],
 )
 def test_normalize_url_refuses_control_characters(raw: str) -> None:
-    with pytest.raises(InvalidUrl, match="control characters"):
+    with pytest.raises(InvalidUrl, match="control or format characters"):
         normalize_url(raw)
 
 

@@ -45,6 +45,16 @@ def test_a_title_from_a_first_line_is_never_cut_mid_word(line: str, title: str) 
         ("Troubleshooting - Login issues", "help.acme.com", "Troubleshooting - Login issues"),
         ("Step 3 - Connect your bank", "", "Step 3 - Connect your bank"),
         ("FAQ: Refunds", "acme.com", "FAQ: Refunds"),
+        ("Reset your password - Acme Help Center", "help.acme.com", "Reset your password"),
+        (
+            "Advanced Usage \u2014 Requests 2.33 documentation",
+            "requests.readthedocs.io",
+            "Advanced Usage",
+        ),
+        ("Hooks at a Glance \u2013 React", "legacy.reactjs.org", "Hooks at a Glance"),
+        # the top-level domain and 'www' name no site
+        ("Setup - Com", "example.com", "Setup - Com"),
+        ("Setup - WWW", "www.example.com", "Setup - WWW"),
         # only the last part goes, the rest kept as written
         (
             "Individual Health \u2013 Family Medical Insurance | bcbs.com",

@@ -115,6 +115,8 @@ async def test_persist_requires_the_file_and_initialize_the_prompt(
                 "https://docs.acme.com/en/latest/billing/refunds.html",
                 "https://docs.acme.com/en/latest/account/password.html",
                 "https://docs.acme.com/en/latest/index.html",
+                "https://docs.acme.com/",  # index pages: no end to what the pages share
+                "https://docs.acme.com/en/?lang=en",
             ],
             {"Billing": 2, "Account": 1},
         ),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kbsmith.errors import InvalidInput
-from kbsmith.schedules.timing import parse_every
+from kbsmith.schedules.timing import least_gap, parse_every
 
 T0 = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
@@ -43,11 +43,6 @@ def test_durations(text: str, interval: timedelta) -> None:
         ("61 * * * *", "5-field cron"),
         ("* * * * *", "more often than every 300 s"),
         ("*/2 * * * *", "more often than every 300 s"),
-        # two firings close together once an hour or once a month, whatever the time now
-        ("31,33 * * * *", "more often than every 300 s"),
-        ("0,1 * * * *", "more often than every 300 s"),
-        ("58,59 * * * *", "more often than every 300 s"),
-        ("0,1 0 1 * *", "more often than every 300 s"),
         ("0 0 30 2 *", "never fires"),
         ("P1000000000D", "at most a year"),
         ("PT99999999999999999999H", "at most a year"),
@@ -58,6 +53,21 @@ def test_refusals_name_every(text: str, complaint: str) -> None:
         parse_every(text, 300)
     assert refused.value.message.startswith("every")
     assert complaint in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("cron", "start", "gap"),
+    [
+        # two firings close together once an hour or once a month, whenever it is asked
+        ("31,33 * * * *", T0.replace(minute=32), 120),
+        ("0,1 * * * *", T0.replace(minute=2), 60),
+        ("58,59 * * * *", T0.replace(minute=59, second=30), 60),
+        ("0,1 0 1 * *", T0.replace(day=2), 60),
+        ("*/5 * * * *", T0, 300),
+    ],
+)
+def test_theleast_gap_is_found_whenever_it_is_asked(cron: str, start: datetime, gap: int) -> None:
+    assert least_gap(cron, start, 300) == timedelta(seconds=gap)
 
 
 @pytest.mark.parametrize("cron", ["*/5 * * * *", "0 9 * * 1-5", "0 0 29 2 *", "0 0 1 * *"])

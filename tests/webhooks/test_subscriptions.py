@@ -33,6 +33,7 @@ async def test_bad_bodies_are_400s_naming_the_field(client: httpx.AsyncClient, k
     cases = [
         ({"url": "ftp://example.com", "events": ["job.failed"]}, "url"),
         ({"url": "http://example.com/\r\nX: y", "events": ["job.failed"]}, "url"),
+        ({"url": "http://exa\u3000mple.com/h", "events": ["job.failed"]}, "url"),  # no request
         ({"url": "https://example.com/h", "events": []}, "events"),
         ({"url": "https://example.com/h", "events": ["job.exploded"]}, "events"),
         ({"events": ["job.failed"]}, "url"),

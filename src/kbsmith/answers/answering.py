@@ -41,12 +41,29 @@ PREPOSITIONS = frozenset(
     ]
 )
 SHORT_FOLLOW_UP_WORDS = 4
+STANDALONE_WORDS = 3
+"""After a follow-up's opener, the fewest words that may make a question of their own."""
 
 
 @dataclass(frozen=True)
 class Turn:
     role: str
     content: str
+
+
+def readings(question: str, history: Sequence[Turn]) -> list[str]:
+    """The ways to read a message: rewritten with the previous question when it is a follow-up
+    (``standalone_question``), and also as asked when what follows its opener could be a
+    question of its own ("What if I lose my card?"; not "and for Android?")."""
+    rewritten = standalone_question(question, history)
+    if rewritten == question or not _could_stand_alone(question):
+        return [rewritten]
+    return [rewritten, question]
+
+
+def _could_stand_alone(question: str) -> bool:
+    core = FOLLOW_UP_OPENERS.sub("", question).strip().rstrip("?").split()
+    return len(core) >= STANDALONE_WORDS and core[0].lower() not in PREPOSITIONS
 
 
 def standalone_question(question: str, history: Sequence[Turn]) -> str:
@@ -94,7 +111,8 @@ def answering_passages(question: str, candidate: Candidate) -> list[Passage]:
         return candidate.passages[:1]
     fits = passage_fits(question, [p.text for p in body])
     ranked = sorted(
-        range(len(body)), key=lambda i: (-fits[i], -candidate.similarities.get(body[i].id, 0.0))
+        range(len(body)),
+        key=lambda i: (-fits[i], -candidate.similarities.get(body[i].id, -math.inf)),
     )
     chosen = ranked[:1]
     if (

@@ -19,6 +19,7 @@ from kbsmith.answers.answering import (
     Turn,
     answering_passages,
     extractive_answer,
+    readings,
     snippet,
     standalone_question,
 )
@@ -98,21 +99,24 @@ async def find(
     if question.agent_id is not None:
         await get_agent(session, workspace_id, question.agent_id)
     embedder = await loaded_embedder() if use_model else None
-    model = answer_model(floor)
+    model, model_used = answer_model(floor), embedder is not None
     found: Found | None = None
     surest = -1.0
-    # a follow-up ("and for Android?") is read with the previous question; a message that only
-    # opens like one ("What if I lose my card?") may stand alone: the surer reading is answered
-    for reading in dict.fromkeys(
-        [standalone_question(question.text, question.history), question.text]
-    ):
+    # a message that only opens like a follow-up ("What if I lose my card?") may stand alone:
+    # with the model, the reading it is surer of is answered
+    texts = (
+        readings(question.text, question.history)
+        if model_used
+        else [standalone_question(question.text, question.history)]
+    )
+    for reading in texts:
         candidates = await retrieve(
             session, workspace_id, reading, agent_id=question.agent_id, embedder=embedder
         )
-        sure = _sureness(candidates, model, embedder is not None)
-        if sure > surest:
-            cited = _cited(candidates, embedder is not None, model)
-            scores = shown_scores(candidates, cited, sure, embedder is not None)
+        sure = confidence.probability(candidates, model) if model_used else 0.0
+        if found is None or sure > surest:
+            cited = _cited(candidates, model_used, model)
+            scores = shown_scores(candidates, cited, sure, model_used)
             found, surest = Found(reading, cited, scores), sure
     assert found is not None
     return found
@@ -177,13 +181,6 @@ def shown_scores(
         return {c.article_id: c.score for c in cited}
     top = ranked[0].score if ranked else 0.0
     return {c.article_id: sure * math.exp(min(0.0, c.score - top)) for c in cited}
-
-
-def _sureness(ranked: list[Candidate], answering: AnswerModel, model: bool) -> float:
-    """How surely the best of ``ranked`` answers: the model's probability, else its coverage."""
-    if not model:
-        return ranked[0].score if ranked else 0.0
-    return confidence.probability(ranked, answering)
 
 
 def _covered(ranked: list[Candidate]) -> bool:

@@ -17,7 +17,7 @@ from kbsmith.fetching.errors import (
 )
 from kbsmith.fetching.policy import ALLOW_NETWORKS_ENV, FetchPolicy
 from kbsmith.fetching.result import FetchResult
-from kbsmith.fetching.urls import is_absolute_http_url, normalize_url
+from kbsmith.fetching.urls import is_absolute_http_url, normalize_url, parse_fetch_url
 
 __all__ = [
     "ALLOW_NETWORKS_ENV",
@@ -40,5 +40,6 @@ __all__ = [
     "discover_links",
     "is_absolute_http_url",
     "normalize_url",
+    "parse_fetch_url",
     "system_resolver",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
@@ -41,8 +42,8 @@ def normalize_url(url: str) -> str:
     url = url.strip()
     if not is_absolute_http_url(url):
         raise InvalidUrl(f"not an absolute http(s) URL: {url!r}")
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
-        raise InvalidUrl(f"URLs must not contain control characters: {url!r}")
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in url):
+        raise InvalidUrl(f"URLs must not contain control or format characters: {url!r}")
     parts = urlsplit(url)
     if "@" in parts.netloc:
         raise InvalidUrl(f"URLs with user names or passwords are not supported: {url!r}")

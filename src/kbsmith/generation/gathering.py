@@ -109,15 +109,15 @@ async def _source(
 
 
 def _content(request: GenerationRequest, source: Source | None) -> tuple[str, list[str]]:
+    host = urlsplit(source.original_url or "").hostname or "" if source else ""
     if request.candidate_knowledge is not None:
         paragraphs = split_markdown(request.candidate_knowledge)
         title = (source.title if source else "") or first_heading(paragraphs)
         if title:
-            return title, without_title(paragraphs, title, clean_title(title)) or paragraphs
+            return title, without_title(paragraphs, title, clean_title(title, host)) or paragraphs
         return text_title(paragraphs), paragraphs
     if source is None or not source.paragraphs:
         raise PermanentJobError("the document has no successfully ingested content")
-    host = urlsplit(source.original_url or "").hostname or ""
     body = without_title(source.paragraphs, source.title, clean_title(source.title, host))
     return source.title, body or list(source.paragraphs)
 

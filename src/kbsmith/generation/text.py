@@ -284,10 +284,16 @@ def clean_title(title: str, host: str = "") -> str:
 
 
 def names_host(name: str, host: str) -> bool:
-    """Whether a word of ``name`` (3 letters or more), or all of it, is in the host name."""
-    host = host.casefold().replace("-", "")
+    """Whether ``name`` names the host: one of its words (3 letters or more), or all of them run
+    together, is in one of the host's names ('Requests 2.3 documentation' on
+    requests.readthedocs.io, 'React' on reactjs.org, 'AcmeCorp' on acme-corp.com); the
+    top-level domain and 'www' are no names ('Setup - Com' on example.com keeps its 'Com')."""
+    labels = [label.replace("-", "") for label in host.casefold().split(".")[:-1]]
+    labels = [label for label in labels if label != "www"]
     words = [w for w in re.findall(r"[a-z0-9]+", name.casefold()) if len(w) >= 3]
-    return bool(host and words) and (any(w in host for w in words) or "".join(words) in host)
+    if not labels or not words:
+        return False
+    return any(w in label for label in labels for w in [*words, "".join(words)])
 
 
 def first_heading(paragraphs: Iterable[str]) -> str:

@@ -110,10 +110,15 @@ def url_sections(urls: Iterable[str]) -> Counter[str]:
         paths[parts.netloc.lower()].append([s for s in unquote(parts.path).split("/") if s])
     counts: Counter[str] = Counter()
     for site in paths.values():
-        shared = _shared_segments(site)
+        # an index page ('/', '/en/') would end what the site's pages share
+        shared = _shared_segments([p for p in site if not _leads_to_another(p, site)] or site)
         counts.update(_section_name(path[shared]) for path in site if len(path) > shared + 1)
     counts.pop("", None)
     return counts
+
+
+def _leads_to_another(path: list[str], paths: list[list[str]]) -> bool:
+    return any(len(other) > len(path) and other[: len(path)] == path for other in paths)
 
 
 def _shared_segments(paths: list[list[str]]) -> int:

@@ -18,7 +18,9 @@ _DURATION = re.compile(
 MAX_INTERVAL = timedelta(days=366)
 CRON_FIRINGS_CHECKED = 1000
 """How many firings of a cron expression are checked against the least interval (within a
-year): enough for every gap of a daily pattern of 5-minute ticks, and of any monthly one."""
+year): every gap of a daily pattern of 5-minute ticks (3.5 days of them), of an hourly one for
+6 weeks. A pattern whose close firings come rarer than that (two minutes apart on the 31st
+only, among hundreds of firings a day) may be taken when asked far from them."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,9 @@ def parse_every(text: str, min_seconds: float) -> Every:
             f"every must be an ISO-8601 duration (e.g. PT15M) or a 5-field cron expression; "
             f"got {text!r}"
         )
-    least = _least_gap(value, datetime.now(UTC), min_seconds)
+    if min_seconds <= 0:  # a stored schedule read again: checked when it was made
+        return Every(cron=value)
+    least = least_gap(value, datetime.now(UTC), min_seconds)
     if least.total_seconds() < min_seconds:
         raise InvalidInput(
             f"every: the cron expression fires more often than every {min_seconds:g} s "
@@ -59,7 +63,7 @@ def parse_every(text: str, min_seconds: float) -> Every:
     return Every(cron=value)
 
 
-def _least_gap(cron: str, start: datetime, min_seconds: float) -> timedelta:
+def least_gap(cron: str, start: datetime, min_seconds: float) -> timedelta:
     """The least time between two firings of ``cron`` after ``start``, over its next
     ``CRON_FIRINGS_CHECKED`` firings within a year (stopping at one under ``min_seconds``):
     '31,33 * * * *' fires 2 minutes apart once an hour, whatever the minute it is asked at."""

@@ -87,7 +87,7 @@ async def _post(runtime: Runtime, url: str, headers: dict[str, str], body: bytes
             return _Attempt(response.status_code, _status_error(response.status_code))
     except FetchError as error:
         return _Attempt(None, str(error), final=not error.retryable)
-    except httpx.InvalidURL as error:  # not an HTTPError: a URL stored before it was refused
+    except httpx.InvalidURL as error:  # not an HTTPError: a URL stored before such were refused
         return _Attempt(None, f"invalid URL: {error}"[:500], final=True)
     except httpx.HTTPError as error:
         return _Attempt(None, f"{type(error).__name__}: {error}"[:500])

@@ -13,7 +13,7 @@ from kbsmith.connectors import sealing
 from kbsmith.db.pagination import Cursor, Direction, Page, keyset_page
 from kbsmith.db.scoping import get_owned, in_workspace
 from kbsmith.errors import InvalidInput, NotFound
-from kbsmith.fetching import InvalidUrl, is_absolute_http_url, normalize_url
+from kbsmith.fetching import InvalidUrl, is_absolute_http_url, normalize_url, parse_fetch_url
 from kbsmith.webhooks import signing
 from kbsmith.webhooks.events import Event
 from kbsmith.webhooks.models import Webhook, WebhookDelivery
@@ -34,6 +34,7 @@ def _checked_url(url: str) -> str:
         raise InvalidInput(f"url must be an absolute http(s) URL; got {url!r}")
     try:
         normalize_url(url)
+        parse_fetch_url(url.strip())  # what each delivery will request
     except InvalidUrl as error:
         raise InvalidInput(f"url: {error}") from None
     return url.strip()
