@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from kbsmith.answers import service
-from kbsmith.answers.answering import NOT_KNOWN
+from kbsmith.answers.answering import NOT_KNOWN, Turn
 from kbsmith.db.database import Database
 from kbsmith.knowledge import articles, folders
 from kbsmith.workspaces import service as workspaces
@@ -49,7 +49,7 @@ async def test_without_the_model_a_follow_up_is_read_with_the_previous_question(
 ) -> None:
     """Coverage cannot say which reading is surer (a fragment holds all its few words)."""
     workspace_id, _ = await _seed(db)
-    history = [service.Turn("user", "How do I cancel my subscription?")]
+    history = [Turn("user", "How do I cancel my subscription?")]
     async with db.read() as session:
         answer = await service.ask(
             session,
