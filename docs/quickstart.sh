@@ -104,7 +104,8 @@ drafts="$(api GET "/v2/hc-articles/public?type=draft")"
 json '"\n".join("   %s  %s" % (x["id"], x["title"]) for x in d["articles"]) or "   (none)"' \
   <<<"$drafts" >&2
 ARTICLE="$(json 'next((x["id"] for x in d["articles"]
-                         if a[0] in x["sourceIds"] and not x["isDraftPublished"]), "")' \
+                         if a[0] in x["sourceIds"] and not x["isDraftPublished"]
+                         and (x["generation"] or {}).get("operation") != "DO_NOTHING"), "")' \
   "$DOC" <<<"$drafts")"
 if [ -n "$ARTICLE" ]; then
   say "5. publishing draft $ARTICLE"

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import structlog
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
 
 from kbsmith import instance
 from kbsmith.db import migrate
@@ -51,7 +53,13 @@ T = TypeVar("T")
 def _settings(*, uses_data: bool = True) -> Settings:
     """The settings, logging configured; says on stderr which data the command works on."""
     os.umask(0o077)  # whatever this process creates in the data directory is the owner's only
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "KBSMITH_" + "_".join(str(part) for part in first["loc"]).upper()
+        console.print(f"[red]error:[/] {name}: {first['msg']}", highlight=False)
+        raise typer.Exit(2) from None
     configure_logging(settings.log_level, settings.log_format)
     if uses_data:
         console.print(f"kbsmith: using {instance.storage_description(settings)}", highlight=False)
@@ -68,9 +76,14 @@ def _logged_settings() -> Settings:
 
 
 def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """``work`` on the database (the embedded one's schema made current first); a service's
+    refusal or a database that cannot be used is one line on stderr and exit status 1."""
+
     async def run() -> T:
         db = Database(settings.resolved_database_url)
         try:
+            if settings.is_embedded:
+                await migrate.upgrade(db)
             return await work(db)
         finally:
             await db.dispose()
@@ -80,6 +93,24 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     except DomainError as error:
         console.print(f"[red]error:[/] {error.message}")
         raise typer.Exit(1) from None
+    except (SQLAlchemyError, OSError) as error:
+        console.print(
+            f"[red]error:[/] the database ({instance.storage_description(settings)}) cannot be "
+            f"used: {_first_line(error)}",
+            highlight=False,
+        )
+        if isinstance(error, ProgrammingError):
+            console.print("  (is its schema current? `kbsmith migrate` makes it so)")
+        raise typer.Exit(1) from None
+
+
+async def _nothing(_db: Database) -> None:
+    return None
+
+
+def _first_line(error: BaseException) -> str:
+    cause = getattr(error, "orig", None) or error
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
 
 
 @app.command("migrate")
@@ -103,7 +134,7 @@ def _process_count(value: str, auto: Callable[[], int]) -> int:
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
     workers: Annotated[
         int, typer.Option(help="Jobs each worker runs at once (0: no workers).", min=0)
     ] = 2,
@@ -124,9 +155,9 @@ def serve(
 
     settings = _logged_settings()
     processes = _process_count(worker_processes, auto_process_count)
-    _share_metrics(settings)
     if settings.is_embedded:
-        _with_db(settings, migrate.upgrade)
+        _with_db(settings, _nothing)  # the schema made current before any worker starts
+    _share_metrics(settings)
     application = create_app(settings, workers=workers, worker_processes=processes)
     config = uvicorn.Config(
         application,
@@ -142,17 +173,12 @@ def serve(
 
 def _share_metrics(settings: Settings) -> None:
     """One metrics registry across this server's processes: each writes its values into a
-    fresh folder that its worker processes inherit and /metrics adds up (set before anything
-    imports prometheus_client; an operator's own PROMETHEUS_MULTIPROC_DIR is kept)."""
-    import os
-    import shutil
-
+    fresh folder of this server's that its worker processes inherit and /metrics adds up (set
+    before anything imports prometheus_client; an operator's own PROMETHEUS_MULTIPROC_DIR is
+    kept). Another server on the same data directory keeps its own."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return
-    folder = settings.data_dir.resolve() / "metrics"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(instance.fresh_metrics_dir(settings))
 
 
 @app.command()
@@ -248,8 +274,6 @@ def keys_create(
 ) -> None:
     """Create an API key; the last line printed is the key alone."""
     settings = _settings()
-    if settings.is_embedded:
-        _with_db(settings, migrate.upgrade)
 
     async def create(db: Database) -> str:
         async with db.write() as session:
@@ -417,13 +441,11 @@ def ingest(
     workers: Annotated[int, typer.Option(help="Workers used by --wait.", min=1)] = 4,
 ) -> None:
     """Queue web pages and local files as sources; with --wait, run them and show a progress
-    bar until all end."""
+    bar until all end (exit 1 when one failed)."""
     from kbsmith.sources.cli import IngestOptions, ingest_from_cli
 
     settings = _settings()
-    if settings.is_embedded:
-        _with_db(settings, migrate.upgrade)
-    _with_db(
+    failed = _with_db(
         settings,
         lambda db: ingest_from_cli(
             db,
@@ -438,6 +460,8 @@ def ingest(
             ),
         ),
     )
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -456,15 +480,14 @@ def generate(
     wait: Annotated[bool, typer.Option(help="Process the jobs here and show progress.")] = False,
     workers: Annotated[int, typer.Option(help="Workers used by --wait.", min=1)] = 2,
 ) -> None:
-    """Queue generation jobs; with --wait, run them and summarise the operations chosen."""
+    """Queue generation jobs; with --wait, run them and summarise the operations chosen (exit 1
+    when one failed)."""
     from kbsmith.generation.cli import GenerateOptions, generate_from_cli
 
     settings = _settings()
     if not source_ids and not all_changed:
         console.print("[red]error:[/] name SOURCE_IDs or pass --all-changed")
         raise typer.Exit(2)
-    if settings.is_embedded:
-        _with_db(settings, migrate.upgrade)
     options = GenerateOptions(
         workspace=workspace,
         source_ids=list(source_ids or []),
@@ -473,7 +496,8 @@ def generate(
         wait=wait,
         workers=workers,
     )
-    _with_db(settings, lambda db: generate_from_cli(db, settings, options))
+    if _with_db(settings, lambda db: generate_from_cli(db, settings, options)):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -491,8 +515,6 @@ def connect(
     from kbsmith.connectors.cli import ConnectOptions, connect_from_cli
 
     settings = _settings()
-    if settings.is_embedded:
-        _with_db(settings, migrate.upgrade)
     options = ConnectOptions(provider, workspace, list(field or []), json_file)
     account = _with_db(settings, lambda db: connect_from_cli(db, settings, options))
     console.print(f"[green]connected {provider}[/] for workspace {workspace!r}: {account}")
@@ -507,9 +529,9 @@ def ask(
     """Answer a question from the live knowledge and list its sources (exit 1: not known)."""
     from kbsmith.answers.cli import ask_from_cli
 
+    if not question.strip():
+        raise typer.BadParameter("the question is empty", param_hint="QUESTION")
     settings = _settings()
-    if settings.is_embedded:
-        _with_db(settings, migrate.upgrade)
     if not _with_db(
         settings, lambda db: ask_from_cli(db, workspace, question, bot, settings.answer_floor)
     ):
@@ -521,7 +543,11 @@ def schedule_add(
     workspace: Annotated[str, typer.Option(help="Workspace name (created if missing).")],
     name: Annotated[str, typer.Option(help="A name to find the schedule by.")],
     every: Annotated[
-        str, typer.Option(help="An ISO-8601 duration (at least PT5M) or a 5-field cron.")
+        str,
+        typer.Option(
+            help="An ISO-8601 duration (at least KBSMITH_SCHEDULE_MIN_INTERVAL, PT5M by "
+            "default) or a 5-field cron firing no more often."
+        ),
     ],
     source: Annotated[
         str | None, typer.Option(help="Every source of this type (web, notion, ...).")
@@ -544,9 +570,12 @@ def schedule_add(
     """Create a schedule; `kbsmith serve` or `kbsmith worker` runs its ticks."""
     from kbsmith.schedules.cli import AddOptions, add_schedule
 
+    if not generate and (live or restricted_op or instructions):
+        raise typer.BadParameter(
+            "--live, --restricted-op and --instructions are for regenerating: add --generate",
+            param_hint="--generate",
+        )
     settings = _settings()
-    if settings.is_embedded:
-        _with_db(settings, migrate.upgrade)
     options = AddOptions(
         workspace=workspace,
         name=name,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -77,6 +78,23 @@ def _read_marker(path: Path) -> RunningServer | None:
         return RunningServer(pid=int(content["pid"]), url=str(content["url"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def fresh_metrics_dir(settings: Settings) -> Path:
+    """An empty folder for this server's metrics (``metrics/PID``), its own however many
+    servers share the data directory; those of servers no longer running are removed."""
+    root = settings.data_dir.resolve() / "metrics"
+    for old in root.iterdir() if root.is_dir() else []:
+        running = old.name.isdigit() and int(old.name) != os.getpid() and _is_alive(int(old.name))
+        if running:
+            continue
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+        else:  # a file of the layout before per-server folders
+            old.unlink(missing_ok=True)
+    folder = root / str(os.getpid())
+    folder.mkdir(parents=True)
+    return folder
 
 
 def _is_alive(pid: int) -> bool:

@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_FILE_NAME = "secret.key"  # noqa: S105 (a file name, not a secret)
@@ -15,6 +15,11 @@ SECRET_FILE_NAME = "secret.key"  # noqa: S105 (a file name, not a secret)
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KBSMITH_", extra="ignore")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     data_dir: Path = Field(
         default=Path(".kbsmith"), description="Where the embedded default keeps its files."
@@ -29,7 +34,7 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(
         default=20 * 1024 * 1024, ge=1024, description="Largest file an upload may carry."
     )
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
 
     job_lease_seconds: float = Field(default=30.0, gt=0)

@@ -26,9 +26,9 @@ def test_the_quickstart_script_publishes_an_article_from_a_page(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_serve(env, port, "--workers", "1", "--worker-processes", "0")
-    try:
-        wait_until_up(base, server)
-        run = subprocess.run(
+
+    def quickstart() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [str(QUICKSTART)],
             env=env | {"KBSMITH_URL": base, "PAGE_URL": web.url("/help")},
             capture_output=True,
@@ -37,6 +37,11 @@ def test_the_quickstart_script_publishes_an_article_from_a_page(
             check=False,
             cwd=tmp_path,
         )
+
+    try:
+        wait_until_up(base, server)
+        run = quickstart()
+        again = quickstart()  # the page's article is current: its no-op record is not published
     finally:
         server.send_signal(signal.SIGTERM)
         server.communicate(timeout=30)
@@ -45,6 +50,8 @@ def test_the_quickstart_script_publishes_an_article_from_a_page(
     (live,) = run.stdout.splitlines()
     article_id, title = live.split("\t")
     assert title == "Help" and f"publishing draft {article_id}" in run.stderr
+    assert again.returncode == 0, again.stderr
+    assert "DO_NOTHING" in again.stderr and "nothing to publish" in again.stderr, again.stderr
 
 
 def test_the_readme_shows_the_quickstart_and_how_to_pick_the_port() -> None:

@@ -11,7 +11,8 @@ from kbsmith.answers import service
 from kbsmith.db.database import Database
 from kbsmith.workspaces.service import require_workspace
 
-out = Console()
+out = Console(soft_wrap=True)
+"""The answer on stdout as it is: never cut at the width rich assumes off a terminal."""
 
 
 async def ask_from_cli(

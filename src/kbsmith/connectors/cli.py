@@ -29,7 +29,10 @@ class ConnectOptions:
 def credentials_body(options: ConnectOptions) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if options.json_file is not None:
-        loaded = json.loads(options.json_file.read_text())
+        try:
+            loaded = json.loads(options.json_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise InvalidInput(f"--json {options.json_file}: {error}") from None
         if not isinstance(loaded, dict):
             raise InvalidInput("the JSON file must hold an object")
         body.update(loaded)

@@ -51,6 +51,7 @@ def normalize_url(url: str) -> str:
         parts.port  # noqa: B018 - validates the port
     except ValueError as exc:
         raise InvalidUrl(f"invalid port in URL {url!r}") from exc
+    parse_fetch_url(url)  # one the client can request ("http://exa mple.com/" is not)
     return _without_default_port(canonicalize_url(_without_tracking_parameters(url)))
 
 

@@ -32,7 +32,8 @@ class GenerateOptions:
     workers: int
 
 
-async def generate_from_cli(db: Database, settings: Settings, options: GenerateOptions) -> None:
+async def generate_from_cli(db: Database, settings: Settings, options: GenerateOptions) -> int:
+    """Queue the generation jobs; with ``wait``, run them here. The number that failed."""
     async with db.write() as session:
         workspace = await require_workspace(session, options.workspace)
         ids = list(options.source_ids)
@@ -41,19 +42,21 @@ async def generate_from_cli(db: Database, settings: Settings, options: GenerateO
         ids = list(dict.fromkeys(ids))
         if not ids:
             console.print("nothing to generate: every source's knowledge is current")
-            return
+            return 0
         template = GenerationRequest(
             origin="sources", allowed=ALL_OPERATIONS, is_draft=not options.live
         )
         pairs = await service.generate_bulk(session, workspace.id, ids, template)
     console.print(f"queued {len(pairs)} generation jobs ({'live' if options.live else 'drafts'})")
     if options.wait:
-        await _process_and_summarise(db, settings, [job_id for _, job_id in pairs], options.workers)
+        job_ids = [job_id for _, job_id in pairs]
+        return await _process_and_summarise(db, settings, job_ids, options.workers)
+    return 0
 
 
 async def _process_and_summarise(
     db: Database, settings: Settings, job_ids: list[uuid.UUID], workers: int
-) -> None:
+) -> int:
     runtime = Runtime(settings)
     worker = kbsmith_worker(db, runtime, workers)
     try:
@@ -64,6 +67,7 @@ async def _process_and_summarise(
     console.print(
         ", ".join(f"{count} {operation}" for operation, count in sorted(operations.items()))
     )
-    for job in jobs:
-        if job.status == "FAILED":
-            console.print(f"  {job.payload.get('documentId')}: {job.error}")
+    failed = [job for job in jobs if job.status == "FAILED"]
+    for job in failed:
+        console.print(f"  {job.payload.get('documentId')}: {job.error}")
+    return len(failed)

@@ -95,7 +95,7 @@ def _duration(value: str, min_seconds: float) -> timedelta:
     except OverflowError:
         raise InvalidInput(f"every must be at most a year; got {value}") from None
     if interval.total_seconds() < min_seconds:
-        raise InvalidInput(f"every must be at least {min_seconds:g} seconds (PT5M); got {value}")
+        raise InvalidInput(f"every must be at least {min_seconds:g} seconds; got {value}")
     if interval > MAX_INTERVAL:
         raise InvalidInput(f"every must be at most a year; got {value}")
     return interval

@@ -58,7 +58,8 @@ def split_targets(values: Sequence[str]) -> Targets:
     return Targets(urls, files)
 
 
-async def ingest_from_cli(db: Database, settings: Settings, options: IngestOptions) -> None:
+async def ingest_from_cli(db: Database, settings: Settings, options: IngestOptions) -> int:
+    """Queue the targets; with ``wait``, run their jobs here. The number of jobs that failed."""
     targets = split_targets(options.targets)
     files = await _read_files(targets.files, settings.upload_max_bytes)
     prepared = await uploads.prepare_in_thread(files, settings.upload_max_bytes) if files else []
@@ -77,7 +78,8 @@ async def ingest_from_cli(db: Database, settings: Settings, options: IngestOptio
             f"({len(outcome.added)} new, {len(outcome.updated)} already known)"
         )
         if options.wait:
-            await _process_and_report(db, runtime, source_ids, options.workers)
+            return await _process_and_report(db, runtime, source_ids, options.workers)
+        return 0
     finally:
         await runtime.aclose()
 
@@ -113,7 +115,7 @@ async def _queue(
 
 async def _process_and_report(
     db: Database, runtime: Runtime, source_ids: list[uuid.UUID], workers: int
-) -> None:
+) -> int:
     async with db.read() as session:
         sources = [await session.get(Source, source_id) for source_id in source_ids]
     job_ids = [s.linked_job_id for s in sources if s is not None and s.linked_job_id]
@@ -128,3 +130,4 @@ async def _process_and_report(
             console.print(f"  {source.original_url if source else job.id}: {job.error}")
         else:  # an uploaded file's error names the file
             console.print(f"  {job.error}")
+    return len(failed)

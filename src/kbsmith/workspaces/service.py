@@ -40,6 +40,8 @@ class CreatedKey:
 async def get_or_create_workspace(session: AsyncSession, name: str) -> Workspace:
     workspace = await find_workspace(session, name)
     if workspace is None:
+        if not name.strip():
+            raise InvalidInput("a workspace needs a name that is not blank")
         workspace = Workspace(name=name)
         session.add(workspace)
         await session.flush()
