@@ -399,9 +399,17 @@ def extract(
             )
         )
     elif output is OutputFormat.MARKDOWN:
-        typer.echo(f"# {extracted.title}\n\n" + "\n\n".join(extracted.paragraphs))
+        typer.echo(_as_markdown(extracted.title, extracted.paragraphs))
     else:
         typer.echo("\n\n".join(extracted.paragraphs))
+
+
+def _as_markdown(title: str, paragraphs: list[str]) -> str:
+    """The title as a heading, unless the text already opens with it."""
+    opening = paragraphs[0].splitlines()[0] if paragraphs and paragraphs[0] else ""
+    opens_with_title = opening.startswith("#") and opening.lstrip("#").strip() == title.strip()
+    body = "\n\n".join(paragraphs)
+    return body if opens_with_title or not title else f"# {title}\n\n{body}"
 
 
 async def _extract(settings: Settings, path_or_url: str) -> Extracted:

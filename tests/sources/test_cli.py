@@ -33,6 +33,11 @@ def test_extract_prints_what_ingestion_would_store(tmp_path: Path, site: Hostile
     as_text = run(tmp_path, "extract", str(page))
     assert as_text.stdout.strip() == "\n\n".join(extracted["paragraphs"])
 
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Notes\n\nSome text about the notes.\n")
+    as_markdown = run(tmp_path, "extract", str(notes), "--format", "markdown")
+    assert as_markdown.stdout.count("# Notes") == 1, as_markdown.stdout  # its heading once
+
     site.pages["/cli/reset"] = Page(ARTICLE)
     fetched = run(tmp_path, "extract", site.url("/cli/reset"), "--format", "json")
     assert fetched.returncode == 0, fetched.stderr
