@@ -93,7 +93,7 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     except DomainError as error:
         console.print(f"[red]error:[/] {error.message}")
         raise typer.Exit(1) from None
-    except (SQLAlchemyError, OSError) as error:
+    except SQLAlchemyError as error:
         console.print(
             f"[red]error:[/] the database ({instance.storage_description(settings)}) cannot be "
             f"used: {_first_line(error)}",
