@@ -4,6 +4,7 @@ Alembic quiet, and shows key ids whole (and takes their prefixes)."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from kbsmith import instance
 from kbsmith.db.database import Database
 from kbsmith.errors import InvalidInput, NotFound
 from kbsmith.instance import SERVERS_DIR_NAME, storage_description
@@ -173,3 +175,24 @@ async def test_a_key_id_prefix_must_name_one_key(db: Database) -> None:
             await workspaces.find_key_id(session, "aaaaaaab")
         with pytest.raises(InvalidInput):
             await workspaces.find_key_id(session, "not-a-key-id")
+
+
+def test_a_servers_metrics_folder_is_its_own(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    running = tmp_path / "data" / "metrics" / str(os.getppid())  # another server, alive
+    gone = tmp_path / "data" / "metrics" / str(_a_finished_pid())
+    for folder in (running, gone):
+        folder.mkdir(parents=True)
+        (folder / "counter_1.db").write_bytes(b"x")
+
+    mine = instance.fresh_metrics_dir(settings)
+
+    assert mine.name == str(os.getpid()) and not any(mine.iterdir())
+    assert (running / "counter_1.db").exists()  # a second serve leaves the first's alone
+    assert not gone.exists()
+
+
+def _a_finished_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
