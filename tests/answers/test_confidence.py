@@ -118,7 +118,7 @@ def test_features_describe_the_best_and_its_lead(
 def test_a_clear_best_answers_and_alike_neighbours_do_not(
     ranked: list[Seen], answers: bool
 ) -> None:
-    assert confidence.answers(ranked) is answers
+    assert confidence.judged(ranked).answers is answers
 
 
 def test_the_same_features_answer_or_not_by_the_floor() -> None:
@@ -133,8 +133,8 @@ def test_the_same_features_answer_or_not_by_the_floor() -> None:
     above = AnswerModel(
         model.function_word_weight, model.score_weights, model.confidence_weights, odds + 1e-6
     )
-    assert confidence.answers(ranked, at)
-    assert not confidence.answers(ranked, above)
+    assert confidence.judged(ranked, at).answers
+    assert not confidence.judged(ranked, above).answers
 
 
 def test_the_shipped_model_is_the_one_the_calibration_fitted() -> None:
@@ -148,10 +148,10 @@ def test_the_probability_passes_the_floors_exactly_when_the_model_answers(
     ranked: list[Seen],
 ) -> None:
     model = shipped_model()
-    found = confidence.probability(ranked, model)
+    found = confidence.judged(ranked, model).probability
     assert 0.0 <= found <= 1.0
     at_the_floor = 1.0 / (1.0 + math.exp(-model.floor))
-    assert (found >= at_the_floor) == confidence.answers(ranked, model)
+    assert (found >= at_the_floor) == confidence.judged(ranked, model).answers
 
 
 @pytest.mark.parametrize(
@@ -160,4 +160,4 @@ def test_the_probability_passes_the_floors_exactly_when_the_model_answers(
 )
 def test_the_probability_holds_for_any_log_odds(odds: float, probability: float) -> None:
     model = AnswerModel(0.0, {}, {"bias": odds}, 0.0)
-    assert confidence.probability([CLEAR], model) == pytest.approx(probability, abs=1e-7)
+    assert confidence.judged([CLEAR], model).probability == pytest.approx(probability, abs=1e-7)

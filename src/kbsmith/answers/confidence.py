@@ -114,18 +114,24 @@ def log_odds(found: Features, weights: Mapping[str, float]) -> float:
     return math.fsum(w * values[name] for name, w in weights.items())
 
 
-def answers(ranked: Sequence[Scored], model: AnswerModel | None = None) -> bool:
-    """Whether the best of ``ranked`` is confidently the article that answers."""
-    model = model or shipped_model()
-    found = features(ranked)
-    return found is not None and log_odds(found, model.confidence_weights) >= model.floor
+class Judged(NamedTuple):
+    answers: bool
+    """Whether the best candidate is confidently the article that answers (``floor``)."""
+    probability: float
+    """The model's probability that it is."""
 
 
-def probability(ranked: Sequence[Scored], model: AnswerModel | None = None) -> float:
-    """The model's probability that the best of ``ranked`` is the article that answers."""
+def judged(ranked: Sequence[Scored], model: AnswerModel | None = None) -> Judged:
+    """What the model says of the best of ``ranked`` (best first): features and log-odds once."""
     model = model or shipped_model()
     found = features(ranked)
     if found is None:
-        return 0.0
+        return Judged(False, 0.0)
     odds = log_odds(found, model.confidence_weights)
-    return 1.0 / (1.0 + math.exp(-odds)) if odds >= 0 else math.exp(odds) / (1.0 + math.exp(odds))
+    return Judged(odds >= model.floor, _sigmoid(odds))
+
+
+def _sigmoid(odds: float) -> float:
+    if odds >= 0:
+        return 1.0 / (1.0 + math.exp(-odds))
+    return math.exp(odds) / (1.0 + math.exp(odds))

@@ -24,7 +24,7 @@ from kbsmith.answers.answering import (
     standalone_question,
 )
 from kbsmith.answers.llm import AnswerWriter
-from kbsmith.answers.ranking import AnswerModel, answer_model
+from kbsmith.answers.ranking import answer_model
 from kbsmith.answers.records import record_answer
 from kbsmith.answers.retrieval import Candidate, retrieve
 from kbsmith.db.database import Database
@@ -113,9 +113,11 @@ async def find(
         candidates = await retrieve(
             session, workspace_id, reading, agent_id=question.agent_id, embedder=embedder
         )
-        sure = confidence.probability(candidates, model) if model_used else 0.0
+        judged = confidence.judged(candidates, model) if model_used else None
+        sure = judged.probability if judged else 0.0
         if found is None or sure > surest:
-            cited = _cited(candidates, model_used, model)
+            answered = judged.answers if judged else _covered(candidates)
+            cited = _cited(candidates, answered, model_used)
             scores = shown_scores(candidates, cited, sure, model_used)
             found, surest = Found(reading, cited, scores), sure
     assert found is not None
@@ -161,10 +163,9 @@ def _answer(question: Question, found: Found, text: str, cited: list[Candidate])
     return Answer(uuid.uuid4(), found.question, text, bool(cited), based_on, turns)
 
 
-def _cited(ranked: list[Candidate], model: bool, answering: AnswerModel) -> list[Candidate]:
+def _cited(ranked: list[Candidate], answered: bool, model: bool) -> list[Candidate]:
     """Nothing unless the best candidate answers (``confidence`` with the model, every
     content word of the question held without it); then it and its close seconds."""
-    answered = confidence.answers(ranked, answering) if model else _covered(ranked)
     if not answered:
         return []
     least = ranked[0].score - (CITED_MARGIN if model else CITED_MARGIN_WITHOUT_MODEL)

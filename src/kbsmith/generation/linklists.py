@@ -15,13 +15,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lxml import html as lxml_html  # type: ignore[import-untyped]
-from lxml.etree import ParserError  # type: ignore[import-untyped]
-
-from kbsmith.extraction.charset import decode
 from kbsmith.generation.inputs import Decision, GenerationInput, NoFittingOperation
 from kbsmith.generation.operations import Operation
 from kbsmith.generation.questions import LIST_MARK, ORDERED_ITEM
+from kbsmith.generation.sites import kept_html
 from kbsmith.generation.text import HEADING, plain, title_key
 
 REASON = "a list of links, not an article"
@@ -79,11 +76,8 @@ def is_link_list(paragraphs: Sequence[str], page_links: frozenset[str] | None = 
 def page_link_texts(body: bytes, content_type: str) -> frozenset[str] | None:
     """The texts of an HTML page's links (as ``title_key`` has them); None for another kind of
     document or one that does not parse."""
-    if "html" not in content_type.casefold():
-        return None
-    try:
-        tree = lxml_html.document_fromstring(decode(body, content_type, html=True))
-    except (ParserError, ValueError):
+    tree = kept_html(body, content_type)
+    if tree is None:
         return None
     texts = (" ".join(str(a.text_content()).split()) for a in tree.iter("a"))
     return frozenset(title_key(text) for text in texts if text)

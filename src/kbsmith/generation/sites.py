@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from lxml import html as lxml_html  # type: ignore[import-untyped]
 from lxml.etree import ParserError  # type: ignore[import-untyped]
@@ -33,14 +34,22 @@ PROVIDER_NAMES = {
 }
 
 
-def page_names(body: bytes, content_type: str) -> tuple[str, str]:
-    """An HTML page's ``og:site_name`` and ``<title>`` ("" for what it lacks)."""
+def kept_html(body: bytes, content_type: str, max_chars: int | None = None) -> Any | None:
+    """A kept page parsed (lxml), its first ``max_chars`` characters only when given; None for
+    another kind of document or one that does not parse."""
     sniffed = not content_type and body[:256].lstrip().startswith(b"<")
     if "html" not in content_type.casefold() and not sniffed:
-        return "", ""
+        return None
     try:
-        tree = lxml_html.document_fromstring(decode(body, content_type, html=True)[:HEAD_CHARS])
+        return lxml_html.document_fromstring(decode(body, content_type, html=True)[:max_chars])
     except (ParserError, ValueError):
+        return None
+
+
+def page_names(body: bytes, content_type: str) -> tuple[str, str]:
+    """An HTML page's ``og:site_name`` and ``<title>`` ("" for what it lacks)."""
+    tree = kept_html(body, content_type, HEAD_CHARS)
+    if tree is None:
         return "", ""
     site = tree.xpath('string(//meta[@property="og:site_name"]/@content)')
     title = tree.findtext(".//title") or ""

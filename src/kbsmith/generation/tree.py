@@ -111,14 +111,12 @@ def url_sections(urls: Iterable[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for site in paths.values():
         # an index page ('/', '/en/') would end what the site's pages share
-        shared = _shared_segments([p for p in site if not _leads_to_another(p, site)] or site)
+        above = {tuple(path[:depth]) for path in site for depth in range(len(path))}
+        pages = [path for path in site if tuple(path) not in above]
+        shared = _shared_segments(pages or site)
         counts.update(_section_name(path[shared]) for path in site if len(path) > shared + 1)
     counts.pop("", None)
     return counts
-
-
-def _leads_to_another(path: list[str], paths: list[list[str]]) -> bool:
-    return any(len(other) > len(path) and other[: len(path)] == path for other in paths)
 
 
 def _shared_segments(paths: list[list[str]]) -> int:

@@ -31,8 +31,9 @@ from kbsmith.sources import linking
 from kbsmith.sources.models import Source
 
 LIVE: Final = "live"
-VERSION_NUMBER = re.compile(r"[0-9]{1,9}")
 """``from=live``: the live article a draft was forked from, as it is now."""
+VERSION_NUMBER = re.compile(r"[0-9]{1,9}")
+"""``from=3``: a version number (one an int column holds)."""
 MANUAL = "manual"
 """The operation of a draft no generation job wrote (forked or created by a person)."""
 
